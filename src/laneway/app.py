@@ -1,0 +1,53 @@
+"""create_app(): the ASGI application; its lifespan builds and disposes every resource."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI
+
+from laneway import __version__, exception_handlers, health
+from laneway.auth.endpoints import router as auth_router
+from laneway.config import Settings
+from laneway.kit.body_limit import BodyLimitMiddleware
+from laneway.observability.access_log import AccessLogMiddleware
+from laneway.observability.logging import configure_logging
+from laneway.projects.endpoints import router as projects_router
+from laneway.state import AppState
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = AppState.build(settings)
+        app.state.laneway = state
+        try:
+            yield
+        finally:
+            await state.close()
+
+    app = FastAPI(
+        title="Laneway",
+        version=__version__,
+        summary="Fast, self-hosted, real-time project and task tracker.",
+        lifespan=lifespan,
+    )
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(auth_router)
+    api.include_router(projects_router)
+    app.include_router(api)
+    app.include_router(health.router)
+    exception_handlers.install(app)
+
+    # Outermost last: the request id exists before anything logs or fails.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    return app

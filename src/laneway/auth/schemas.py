@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from laneway.kit.schemas import Email, RequestModel, ResponseModel
+from laneway.models import TokenKind
+
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class RegisterIn(RequestModel):
+    email: Email
+    password: Password
+    name: Name
+
+
+class LoginIn(RequestModel):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class TokenCreateIn(RequestModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class UserOut(ResponseModel):
+    id: int
+    email: str
+    name: str
+    created_at: datetime
+
+
+class TokenOut(ResponseModel):
+    id: int
+    kind: TokenKind
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class TokenIssued(TokenOut):
+    token: str = Field(description="The bearer token. Shown only once; store it safely.")

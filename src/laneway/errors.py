@@ -1,0 +1,137 @@
+"""One error base carrying its HTTP status; every error leaves as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+    request_id: str | None = None
+
+
+def problem_type(slug: str) -> str:
+    return f"urn:laneway:problem:{slug}"
+
+
+class LanewayError(Exception):
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        errors: Sequence[FieldError] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.errors = list(errors) if errors else None
+
+    def problem(self) -> Problem:
+        return Problem(
+            type=problem_type(self.slug),
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            errors=self.errors,
+        )
+
+
+class BadRequest(LanewayError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(LanewayError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(LanewayError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(LanewayError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(LanewayError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(LanewayError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnprocessableContent(LanewayError):
+    status, slug, title = 422, "validation-error", "Invalid request"
+
+
+class TooManyRequests(LanewayError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class ServiceUnavailable(LanewayError):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+_ALL: tuple[type[LanewayError], ...] = (
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    UnprocessableContent,
+    TooManyRequests,
+    ServiceUnavailable,
+)
+_BY_STATUS = {cls.status: cls for cls in _ALL}
+
+
+def describe_status(status: int) -> tuple[str, str]:
+    """(slug, title) for an HTTP status raised outside our own errors (routing, body limits)."""
+    cls = _BY_STATUS.get(status)
+    if cls is not None:
+        return cls.slug, cls.title
+    if status == 405:
+        return "method-not-allowed", "Method not allowed"
+    return "http-error", "HTTP error"
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the errors an endpoint returns, so the document tells the truth."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _BY_STATUS[status].title,
+            "content": {PROBLEM_JSON: {}},
+        }
+        for status in statuses
+    }

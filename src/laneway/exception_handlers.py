@@ -1,0 +1,105 @@
+"""Render every failure as problem+json; bad input is a 4xx, a failing dependency a 503."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import structlog
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from laneway.errors import (
+    PROBLEM_JSON,
+    BadRequest,
+    FieldError,
+    LanewayError,
+    Problem,
+    ServiceUnavailable,
+    UnprocessableContent,
+    describe_status,
+    problem_type,
+)
+
+log = structlog.get_logger("laneway.errors")
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    problem.request_id = correlation_id.get()
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=problem.status,
+        headers=headers,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def error_response(error: LanewayError) -> JSONResponse:
+    return problem_response(error.problem(), error.headers)
+
+
+async def _laneway_error(_request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(LanewayError, exc)
+    return error_response(exc)
+
+
+def _field_errors(errors: Any) -> list[FieldError]:
+    return [
+        FieldError(
+            loc=[part for part in err.get("loc", ()) if isinstance(part, str | int)],
+            msg=str(err.get("msg", "")),
+            type=str(err.get("type", "")),
+        )
+        for err in errors
+    ]
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(RequestValidationError, exc)
+    errors = list(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return error_response(BadRequest("The request body is not valid JSON."))
+    return error_response(
+        UnprocessableContent(
+            "The request does not match the schema; see errors.", errors=_field_errors(errors)
+        )
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(StarletteHTTPException, exc)
+    slug, title = describe_status(exc.status_code)
+    problem = Problem(
+        type=problem_type(slug),
+        title=title,
+        status=exc.status_code,
+        detail=str(exc.detail) if exc.detail and str(exc.detail).lower() != title.lower() else None,
+    )
+    return problem_response(problem, dict(exc.headers or {}))
+
+
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, DBAPIError) and not exc.connection_invalidated:
+        # A statement error that no service turned into a domain error is our bug, not the
+        # database's: keep it visible.
+        return await _unexpected(_request, exc)
+    log.warning("database unavailable", error=str(exc).splitlines()[0])
+    return error_response(ServiceUnavailable("The database is unavailable; retry shortly."))
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(LanewayError("An unexpected error occurred."))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(LanewayError, _laneway_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,53 @@
+"""Authorization for every project-scoped route: one query resolves the project and my role.
+
+A caller who is not a member gets 404, exactly as for a project that does not exist, so ids
+leak nothing. Routes state the least role they need; the check lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import structlog
+from fastapi import Depends
+
+from laneway.auth.deps import CurrentUser
+from laneway.db import SessionDep
+from laneway.errors import Conflict, Forbidden, NotFound
+from laneway.models import Project, Role, User
+from laneway.projects import repository
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectAccess:
+    project: Project
+    role: Role
+    user: User
+
+
+def require_role(
+    least: Role, *, writes: bool
+) -> Callable[[int, User, SessionDep], Awaitable[ProjectAccess]]:
+    async def dependency(project_id: int, user: CurrentUser, session: SessionDep) -> ProjectAccess:
+        found = await repository.project_with_role(session, project_id, user.id)
+        if found is None:
+            raise NotFound("No such project.")
+        project, role = found
+        structlog.contextvars.bind_contextvars(project_id=project.id)
+        if not role.at_least(least):
+            raise Forbidden(f"This needs the {least.value} role or higher in the project.")
+        if writes and project.archived_at is not None:
+            raise Conflict("The project is archived; restore it first.")
+        return ProjectAccess(project=project, role=role, user=user)
+
+    return dependency
+
+
+# Any member may read; members write; admins manage; archived projects are read-only.
+ProjectViewer = Annotated[ProjectAccess, Depends(require_role(Role.viewer, writes=False))]
+ProjectMember = Annotated[ProjectAccess, Depends(require_role(Role.member, writes=True))]
+ProjectAdmin = Annotated[ProjectAccess, Depends(require_role(Role.admin, writes=True))]
+# Settings changes that must also work on an archived project (restoring it).
+ProjectAdminAnyState = Annotated[ProjectAccess, Depends(require_role(Role.admin, writes=False))]

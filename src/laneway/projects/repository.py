@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.models import Membership, Project, Role, User
+
+
+async def project_with_role(
+    session: AsyncSession, project_id: int, user_id: int
+) -> tuple[Project, Role] | None:
+    row = (
+        await session.execute(
+            select(Project, Membership.role)
+            .join(Membership, Membership.project_id == Project.id)
+            .where(Project.id == project_id, Membership.user_id == user_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def projects_of(
+    session: AsyncSession, user_id: int, *, include_archived: bool
+) -> Sequence[tuple[Project, Role]]:
+    query = (
+        select(Project, Membership.role)
+        .join(Membership, Membership.project_id == Project.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Project.name, Project.id)
+    )
+    if not include_archived:
+        query = query.where(Project.archived_at.is_(None))
+    return [(project, role) for project, role in (await session.execute(query)).tuples()]
+
+
+async def key_taken(session: AsyncSession, key: str) -> bool:
+    return (await session.scalar(select(func.count()).where(Project.key == key))) != 0
+
+
+async def keys_like(session: AsyncSession, stem: str) -> set[str]:
+    result = await session.scalars(select(Project.key).where(Project.key.like(f"{stem}%")))
+    return set(result.all())
+
+
+async def members(session: AsyncSession, project_id: int) -> Sequence[tuple[Membership, User]]:
+    query = (
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.project_id == project_id)
+        .order_by(User.name, User.id)
+    )
+    return list((await session.execute(query)).tuples())
+
+
+async def member(
+    session: AsyncSession, project_id: int, user_id: int
+) -> tuple[Membership, User] | None:
+    row = (
+        await session.execute(
+            select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.project_id == project_id, Membership.user_id == user_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def lock_owners(session: AsyncSession, project_id: int) -> Sequence[int]:
+    """Owner ids, locked so two concurrent demotions cannot leave a project without an owner."""
+    result = await session.scalars(
+        select(Membership.user_id)
+        .where(Membership.project_id == project_id, Membership.role == Role.owner)
+        .with_for_update()
+    )
+    return result.all()

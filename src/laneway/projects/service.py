@@ -1,0 +1,157 @@
+"""Projects and their members. Takes a session, flushes, never commits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.auth import repository as auth_repository
+from laneway.errors import Conflict, Forbidden, NotFound
+from laneway.models import Membership, Project, Role, User
+from laneway.models.base import utcnow
+from laneway.projects import repository
+from laneway.projects.access import ProjectAccess
+
+
+def derive_key(name: str) -> str:
+    words: list[str] = re.findall(r"[A-Za-z][A-Za-z0-9]*", name)
+    if not words:
+        return "PRJ"
+    if len(words) == 1:
+        return words[0][:4].upper() if len(words[0]) >= 2 else (words[0] + "P").upper()
+    return "".join(word[0] for word in words[:4]).upper()
+
+
+async def _free_key(session: AsyncSession, stem: str) -> str:
+    taken = await repository.keys_like(session, stem)
+    if stem not in taken:
+        return stem
+    stem = stem[:7]
+    return next(f"{stem}{n}" for n in range(2, 1000) if f"{stem}{n}" not in taken)
+
+
+async def create_project(
+    session: AsyncSession, owner: User, *, name: str, key: str | None, description: str
+) -> Project:
+    if key is not None and await repository.key_taken(session, key):
+        raise Conflict(f"The project key {key} is already in use.")
+    project = Project(
+        name=name,
+        key=key or await _free_key(session, derive_key(name)),
+        description=description,
+    )
+    session.add(project)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"The project key {project.key} is already in use.") from exc
+    session.add(Membership(project_id=project.id, user_id=owner.id, role=Role.owner))
+    await session.flush()
+    return project
+
+
+async def list_projects(
+    session: AsyncSession, user: User, *, include_archived: bool
+) -> Sequence[tuple[Project, Role]]:
+    return await repository.projects_of(session, user.id, include_archived=include_archived)
+
+
+async def update_project(
+    session: AsyncSession,
+    access: ProjectAccess,
+    *,
+    name: str | None,
+    description: str | None,
+    archived: bool | None,
+) -> Project:
+    project = access.project
+    if archived is not None and archived != (project.archived_at is not None):
+        if access.role is not Role.owner:
+            raise Forbidden("Only an owner can archive or restore a project.")
+        project.archived_at = utcnow() if archived else None
+    elif project.archived_at is not None:
+        raise Conflict("The project is archived; restore it first.")
+    if name is not None:
+        project.name = name
+    if description is not None:
+        project.description = description
+    project.updated_at = utcnow()
+    await session.flush()
+    return project
+
+
+async def list_members(
+    session: AsyncSession, access: ProjectAccess
+) -> Sequence[tuple[Membership, User]]:
+    return await repository.members(session, access.project.id)
+
+
+async def add_member(
+    session: AsyncSession, access: ProjectAccess, *, email: str, role: Role
+) -> tuple[Membership, User]:
+    _check_can_grant(access, role)
+    user = await auth_repository.user_by_email(session, email.strip().lower())
+    if user is None:
+        raise NotFound("No account uses that email; they must register first.")
+    if await repository.member(session, access.project.id, user.id) is not None:
+        raise Conflict("That user is already a member of the project.")
+    membership = Membership(project_id=access.project.id, user_id=user.id, role=role)
+    session.add(membership)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("That user is already a member of the project.") from exc
+    return membership, user
+
+
+async def change_role(
+    session: AsyncSession, access: ProjectAccess, user_id: int, role: Role
+) -> tuple[Membership, User]:
+    membership, user = await _target(session, access, user_id)
+    _check_can_grant(access, membership.role)
+    _check_can_grant(access, role)
+    if membership.role is Role.owner and role is not Role.owner:
+        await _keep_an_owner(session, access.project.id, user_id)
+    membership.role = role
+    await session.flush()
+    return membership, user
+
+
+async def remove_member(session: AsyncSession, access: ProjectAccess, user_id: int) -> None:
+    membership, _user = await _target(session, access, user_id)
+    leaving = user_id == access.user.id
+    if not leaving:
+        if not access.role.at_least(Role.admin):
+            raise Forbidden("Only admins and owners can remove other members.")
+        _check_can_grant(access, membership.role)
+        if access.project.archived_at is not None:
+            raise Conflict("The project is archived; restore it first.")
+    if membership.role is Role.owner:
+        await _keep_an_owner(session, access.project.id, user_id)
+    await session.delete(membership)
+    await session.flush()
+
+
+async def _target(
+    session: AsyncSession, access: ProjectAccess, user_id: int
+) -> tuple[Membership, User]:
+    found = await repository.member(session, access.project.id, user_id)
+    if found is None:
+        raise NotFound("That user is not a member of the project.")
+    return found
+
+
+def _check_can_grant(access: ProjectAccess, role: Role) -> None:
+    if role is Role.owner and access.role is not Role.owner:
+        raise Forbidden("Only an owner can grant, change or remove the owner role.")
+
+
+async def _keep_an_owner(session: AsyncSession, project_id: int, leaving_owner: int) -> None:
+    owners = await repository.lock_owners(session, project_id)
+    if not set(owners) - {leaving_owner}:
+        raise Conflict("A project needs at least one owner; make someone else owner first.")

@@ -1,0 +1,114 @@
+"""Test helpers: an API client that speaks Laneway, and a SQL statement counter."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+API = "/api/v1"
+PASSWORD = "correct horse battery"
+_serial = itertools.count(1)
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def user(self, name: str | None = None) -> User:
+        name = name or f"user{next(_serial)}"
+        email = f"{name}@example.com"
+        response = await self.client.post(
+            f"{API}/auth/register", json={"email": email, "password": PASSWORD, "name": name}
+        )
+        assert response.status_code == 201, response.text
+        user_id = response.json()["id"]
+        login = await self.client.post(
+            f"{API}/auth/login", json={"email": email, "password": PASSWORD}
+        )
+        assert login.status_code == 200, login.text
+        return User(id=user_id, email=email, token=login.json()["token"])
+
+    async def project(self, owner: User, name: str = "Web site", **extra: Any) -> dict[str, Any]:
+        response = await self.client.post(
+            f"{API}/projects", json={"name": name, **extra}, headers=owner.headers
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def add_member(self, project_id: int, by: User, who: User, role: str) -> None:
+        response = await self.client.post(
+            f"{API}/projects/{project_id}/members",
+            json={"email": who.email, "role": role},
+            headers=by.headers,
+        )
+        assert response.status_code == 201, response.text
+
+    async def request(
+        self, method: str, path: str, user: User | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if user is not None:
+            headers.update(user.headers)
+        return await self.client.request(method, f"{API}{path}", headers=headers, **kwargs)
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("urn:laneway:problem:")
+    assert body["title"]
+    return body
+
+
+class StatementCounter:
+    """Counts SQL statements sent to the database while active."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine.sync_engine
+        self.statements: list[str] = []
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # Transaction control differs by driver (pysqlite sends BEGIN as a statement, asyncpg
+        # does not), so only statements that touch data count.
+        if not statement.lstrip().upper().startswith(_CONTROL):
+            self.statements.append(statement)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(self._engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._record)
