@@ -9,7 +9,7 @@ from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -83,7 +83,7 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, DBAPIError) and not exc.connection_invalidated:
+    if isinstance(exc, IntegrityError | DataError | ProgrammingError):
         # A statement error that no service turned into a domain error is our bug, not the
         # database's: keep it visible.
         return await _unexpected(_request, exc)
@@ -102,4 +102,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(DBAPIError, _database_unavailable)
+    # Connection failures surface as OSError from the driver before SQLAlchemy can wrap them.
+    app.add_exception_handler(OSError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -96,9 +96,7 @@ async def test_personal_tokens_list_and_revoke(api: Api) -> None:
     revoked = await api.request("DELETE", f"/me/tokens/{personal['id']}", user)
     assert revoked.status_code == 204
     assert_problem(await api.request("GET", "/me", headers=headers), 401)
-    assert [t["kind"] for t in (await api.request("GET", "/me/tokens", user)).json()] == [
-        "session"
-    ]
+    assert [t["kind"] for t in (await api.request("GET", "/me/tokens", user)).json()] == ["session"]
 
 
 async def test_cannot_revoke_someone_elses_token(api: Api) -> None:

@@ -32,7 +32,7 @@ async def projects_of(
     )
     if not include_archived:
         query = query.where(Project.archived_at.is_(None))
-    return [(project, role) for project, role in (await session.execute(query)).tuples()]
+    return [(project, role) for project, role in (await session.execute(query))]
 
 
 async def key_taken(session: AsyncSession, key: str) -> bool:
@@ -51,7 +51,7 @@ async def members(session: AsyncSession, project_id: int) -> Sequence[tuple[Memb
         .where(Membership.project_id == project_id)
         .order_by(User.name, User.id)
     )
-    return list((await session.execute(query)).tuples())
+    return [(membership, user) for membership, user in await session.execute(query)]
 
 
 async def member(

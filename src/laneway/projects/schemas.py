@@ -3,13 +3,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from laneway.kit.schemas import Email, RequestModel, ResponseModel
 from laneway.models import Role
 
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 ProjectKey = Annotated[
-    str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}$", to_upper=True, strip_whitespace=True)
+    str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}$")
 ]
 ProjectName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=20_000)]
@@ -38,13 +43,17 @@ class ProjectOut(ResponseModel):
     role: Role
 
 
+# Strict models take JSON strings for enums only when the field says so.
+RoleIn = Annotated[Role, Field(strict=False)]
+
+
 class MemberIn(RequestModel):
     email: Email
-    role: Role = Role.member
+    role: RoleIn = Role.member
 
 
 class MemberUpdateIn(RequestModel):
-    role: Role
+    role: RoleIn
 
 
 class MemberOut(ResponseModel):

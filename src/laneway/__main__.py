@@ -1,0 +1,3 @@
+from laneway.cli import app
+
+app(prog_name="laneway")

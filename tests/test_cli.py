@@ -1,0 +1,138 @@
+"""The `laneway` command on the embedded default, including a real `serve` process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from laneway import __version__
+from laneway.cli import app
+from laneway.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("LANEWAY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LANEWAY_DATA_DIR", str(tmp_path))
+    # cheap hashing keeps the suite fast; production keeps argon2's recommended cost
+    monkeypatch.setenv("LANEWAY_AUTH_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("LANEWAY_AUTH_ARGON2_MEMORY_KIB", "8")
+    monkeypatch.setenv("LANEWAY_AUTH_ARGON2_PARALLELISM", "1")
+    return tmp_path
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"laneway {__version__}"
+
+
+def test_migrate_upgrade_current_downgrade(data_dir: Path) -> None:
+    assert runner.invoke(app, ["migrate", "current"]).output.startswith("current: None")
+    upgraded = runner.invoke(app, ["migrate", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert (data_dir / "laneway.db").exists()
+    current = runner.invoke(app, ["migrate", "current"]).output
+    assert current.split()[1] == current.split()[3]  # current == head
+    downgraded = runner.invoke(app, ["migrate", "downgrade", "base"])
+    assert downgraded.exit_code == 0, downgraded.output
+    assert runner.invoke(app, ["migrate", "current"]).output.startswith("current: None")
+
+
+def test_demo_is_idempotent_and_create_user(data_dir: Path) -> None:
+    assert runner.invoke(app, ["migrate", "upgrade"]).exit_code == 0
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo data created" in first.output
+    again = runner.invoke(app, ["demo"])
+    assert "already present" in again.output
+
+    created = runner.invoke(
+        app,
+        ["create-user", "--email", "ops@example.com", "--name", "Ops", "--password", "s3cret-pass"],
+    )
+    assert created.exit_code == 0, created.output
+    duplicate = runner.invoke(
+        app,
+        ["create-user", "--email", "ops@example.com", "--name", "Ops", "--password", "s3cret-pass"],
+    )
+    assert duplicate.exit_code != 0
+    short = runner.invoke(
+        app, ["create-user", "--email", "x@example.com", "--name", "X", "--password", "short"]
+    )
+    assert short.exit_code != 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_ready(base: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"server did not become ready:\n{process.communicate()[0]}")
+
+
+def _exercise(api: str) -> None:
+    with httpx.Client(timeout=10) as http:
+        demo = http.post(f"{api}/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+        assert demo.status_code == 200, demo.text
+        projects = http.get(
+            f"{api}/projects", headers={"Authorization": f"Bearer {demo.json()['token']}"}
+        ).json()
+        assert [p["key"] for p in projects] == ["DEMO"]
+
+        registered = http.post(
+            f"{api}/auth/register",
+            json={"email": "new@example.com", "password": "a long password", "name": "New"},
+        )
+        assert registered.status_code == 201
+        token = http.post(
+            f"{api}/auth/login", json={"email": "new@example.com", "password": "a long password"}
+        ).json()["token"]
+        created = http.post(
+            f"{api}/projects", json={"name": "Launch"}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert created.status_code == 201
+        assert created.json()["key"] == "LAUN"
+
+
+def test_serve_embedded_default_with_demo(data_dir: Path) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(  # noqa: S603 - our own CLI with fixed arguments
+        [sys.executable, "-m", "laneway", "serve", "--demo", "--port", str(port)],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_ready(base, process)
+        _exercise(f"{base}/api/v1")
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=15)[0]
+    assert f"open {base}" in output
+    assert f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}" in output
+    assert "Application shutdown complete" in output, output  # graceful stop on SIGTERM
+    assert (data_dir / "laneway.db").exists()

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from laneway.config import DEFAULT_SECRET_KEY, Settings
+
+
+def test_embedded_default_is_an_sqlite_file_in_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("LANEWAY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LANEWAY_DATA_DIR", str(tmp_path))
+    settings = Settings()
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'laneway.db'}"
+    assert settings.is_sqlite
+
+
+def test_grouped_settings_read_their_own_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANEWAY_DATABASE_URL", "postgresql+asyncpg://u@db/laneway")
+    monkeypatch.setenv("LANEWAY_DATABASE_POOL_SIZE", "7")
+    monkeypatch.setenv("LANEWAY_HTTP_MAX_BODY_BYTES", "4096")
+    settings = Settings()
+    assert not settings.is_sqlite
+    assert settings.database.pool_size == 7
+    assert settings.database.max_overflow == 30
+    assert settings.http.max_body_bytes == 4096
+
+
+def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANEWAY_ENV", "production")
+    monkeypatch.delenv("LANEWAY_SECRET_KEY", raising=False)
+    with pytest.raises(ValidationError, match="LANEWAY_SECRET_KEY"):
+        Settings()
+    monkeypatch.setenv("LANEWAY_SECRET_KEY", "short")
+    with pytest.raises(ValidationError, match="LANEWAY_SECRET_KEY"):
+        Settings()
+    monkeypatch.setenv("LANEWAY_SECRET_KEY", "x" * 40)
+    assert Settings().secret_key != DEFAULT_SECRET_KEY

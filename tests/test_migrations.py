@@ -1,0 +1,66 @@
+"""The migrations build exactly the schema the models describe, and unwind cleanly."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from laneway import migrations
+from laneway.models import Base
+from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_engine(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+        yield engine
+        await engine.dispose()
+        return
+    name = f"laneway_mig_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    yield engine
+    await engine.dispose()
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+def _diff(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names()) - {"alembic_version"}
+
+
+async def test_migrations_match_the_models(empty_engine: AsyncEngine) -> None:
+    await migrations.upgrade(empty_engine)
+    async with empty_engine.connect() as conn:
+        assert await conn.run_sync(_diff) == []
+    assert await migrations.current(empty_engine) == migrations.head()
+
+
+async def test_downgrade_to_base_and_up_again(empty_engine: AsyncEngine) -> None:
+    await migrations.upgrade(empty_engine)
+    await migrations.downgrade(empty_engine, "base")
+    async with empty_engine.connect() as conn:
+        assert await conn.run_sync(_tables) == set()
+    await migrations.upgrade(empty_engine)
+    async with empty_engine.connect() as conn:
+        assert await conn.run_sync(_tables) == {t.name for t in Base.metadata.sorted_tables}
