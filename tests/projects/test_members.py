@@ -170,3 +170,21 @@ async def test_any_member_may_leave(api: Api) -> None:
         await api.request("DELETE", f"/projects/{pid}/members/{viewer.id}", viewer)
     ).status_code == 204
     assert_problem(await api.request("GET", f"/projects/{pid}", viewer), 404)
+
+
+async def test_member_of_another_project_cannot_be_addressed_through_mine(api: Api) -> None:
+    pid_a, users_a = await _team(api)
+    owner_b = await api.user()
+    pid_b = (await api.project(owner_b, name="Other"))["id"]
+    target = users_a["member"]
+    assert_problem(
+        await api.request(
+            "PATCH", f"/projects/{pid_b}/members/{target.id}", owner_b, json={"role": "viewer"}
+        ),
+        404,
+    )
+    assert_problem(
+        await api.request("DELETE", f"/projects/{pid_b}/members/{target.id}", owner_b), 404
+    )
+    members_a = (await api.request("GET", f"/projects/{pid_a}/members", users_a["owner"])).json()
+    assert {m["user_id"]: m["role"] for m in members_a}[target.id] == "member"
