@@ -8,14 +8,20 @@ from contextlib import asynccontextmanager
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI
 
-from laneway import __version__, exception_handlers, health
+from laneway import __version__, exception_handlers, health, idempotency
+from laneway.activity.endpoints import router as activity_router
 from laneway.auth.endpoints import router as auth_router
+from laneway.board.endpoints import router as board_router
+from laneway.comments.endpoints import router as comments_router
 from laneway.config import Settings
 from laneway.kit.body_limit import BodyLimitMiddleware
+from laneway.labels.endpoints import router as labels_router
 from laneway.observability.access_log import AccessLogMiddleware
 from laneway.observability.logging import configure_logging
 from laneway.projects.endpoints import router as projects_router
 from laneway.state import AppState
+from laneway.statuses.endpoints import router as statuses_router
+from laneway.tasks.endpoints import router as tasks_router
 
 API_PREFIX = "/api/v1"
 
@@ -40,11 +46,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     api = APIRouter(prefix=API_PREFIX)
-    api.include_router(auth_router)
-    api.include_router(projects_router)
+    for router in (
+        auth_router,
+        projects_router,
+        statuses_router,
+        labels_router,
+        board_router,
+        tasks_router,
+        comments_router,
+        activity_router,
+    ):
+        api.include_router(router)
     app.include_router(api)
     app.include_router(health.router)
     exception_handlers.install(app)
+    app.add_exception_handler(idempotency.ReplayNeeded, idempotency.replay_handler)
 
     # Outermost last: the request id exists before anything logs or fails.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)

@@ -101,14 +101,24 @@ class ServiceUnavailable(LanewayError):
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
+class PreconditionFailed(LanewayError):
+    status, slug, title = 412, "precondition-failed", "Changed by someone else"
+
+
+class PreconditionRequired(LanewayError):
+    status, slug, title = 428, "precondition-required", "If-Match required"
+
+
 _ALL: tuple[type[LanewayError], ...] = (
     BadRequest,
     Unauthorized,
     Forbidden,
     NotFound,
     Conflict,
+    PreconditionFailed,
     PayloadTooLarge,
     UnprocessableContent,
+    PreconditionRequired,
     TooManyRequests,
     ServiceUnavailable,
 )

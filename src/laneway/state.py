@@ -11,6 +11,7 @@ from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import LoginLimiter
 from laneway.config import Settings
 from laneway.db import Database
+from laneway.kit.cursor import CursorCodec
 
 
 @dataclass(slots=True)
@@ -19,6 +20,7 @@ class AppState:
     database: Database
     passwords: Passwords
     login_limiter: LoginLimiter
+    cursors: CursorCodec
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -27,6 +29,7 @@ class AppState:
             database=Database(settings),
             passwords=Passwords(settings.auth),
             login_limiter=LoginLimiter(settings.auth),
+            cursors=CursorCodec(settings.secret_key),
         )
 
     async def close(self) -> None:

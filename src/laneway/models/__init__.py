@@ -2,8 +2,34 @@
 
 from laneway.models.api_token import ApiToken, TokenKind
 from laneway.models.base import Base
+from laneway.models.comment import Comment
+from laneway.models.event import Event
+from laneway.models.idempotency_key import IdempotencyKey
+from laneway.models.label import Label
 from laneway.models.membership import Membership, Role
 from laneway.models.project import Project
+from laneway.models.project_counter import ProjectCounter
+from laneway.models.status import Status, StatusCategory
+from laneway.models.status_count import StatusCount
+from laneway.models.task import Priority, Task
 from laneway.models.user import User
 
-__all__ = ["ApiToken", "Base", "Membership", "Project", "Role", "TokenKind", "User"]
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Comment",
+    "Event",
+    "IdempotencyKey",
+    "Label",
+    "Membership",
+    "Priority",
+    "Project",
+    "ProjectCounter",
+    "Role",
+    "Status",
+    "StatusCategory",
+    "StatusCount",
+    "Task",
+    "TokenKind",
+    "User",
+]

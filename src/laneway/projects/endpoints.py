@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep
 from laneway.errors import responses
+from laneway.idempotency import IdempotencyDep
 from laneway.models import Membership, Project, Role, User
 from laneway.projects import service
 from laneway.projects.access import (
@@ -118,9 +119,13 @@ async def list_members(access: ProjectViewer, session: SessionDep) -> list[Membe
     operation_id="add_member",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
-async def add_member(body: MemberIn, access: ProjectAdmin, session: SessionDep) -> MemberOut:
+async def add_member(
+    body: MemberIn, access: ProjectAdmin, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
+    if replay := await idempotency.replay():
+        return replay
     membership, user = await service.add_member(session, access, email=body.email, role=body.role)
-    return _member_out(membership, user)
+    return await idempotency.respond(201, _member_out(membership, user))
 
 
 @router.patch(

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.activity import recorder
 from laneway.auth import repository as auth_repository
 from laneway.errors import Conflict, Forbidden, NotFound
 from laneway.models import Membership, Project, Role, User
 from laneway.models.base import utcnow
 from laneway.projects import repository
 from laneway.projects.access import ProjectAccess
+from laneway.statuses import service as status_service
+
+
+def project_snapshot(project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "key": project.key,
+        "name": project.name,
+        "description": project.description,
+        "archived_at": project.archived_at.isoformat() if project.archived_at else None,
+    }
+
+
+def member_snapshot(membership: Membership) -> dict[str, Any]:
+    return {"user_id": membership.user_id, "role": membership.role.value}
 
 
 def derive_key(name: str) -> str:
@@ -51,6 +68,18 @@ async def create_project(
         raise Conflict(f"The project key {project.key} is already in use.") from exc
     session.add(Membership(project_id=project.id, user_id=owner.id, role=Role.owner))
     await session.flush()
+    await status_service.set_up_project(session, project.id)
+    await recorder.record(
+        session,
+        project.id,
+        owner.id,
+        recorder.Draft("project.created", project.id, snapshot=project_snapshot(project)),
+        recorder.Draft(
+            "member.added",
+            owner.id,
+            snapshot={"user_id": owner.id, "role": Role.owner.value},
+        ),
+    )
     return project
 
 
@@ -69,10 +98,14 @@ async def update_project(
     archived: bool | None,
 ) -> Project:
     project = access.project
+    reservation = await recorder.reserve(session, project.id)
+    before = project_snapshot(project)
+    event_type = "project.updated"
     if archived is not None and archived != (project.archived_at is not None):
         if access.role is not Role.owner:
             raise Forbidden("Only an owner can archive or restore a project.")
         project.archived_at = utcnow() if archived else None
+        event_type = "project.archived" if archived else "project.restored"
     elif project.archived_at is not None:
         raise Conflict("The project is archived; restore it first.")
     if name is not None:
@@ -81,6 +114,15 @@ async def update_project(
         project.description = description
     project.updated_at = utcnow()
     await session.flush()
+    after = project_snapshot(project)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    changes.pop("updated_at", None)
+    await recorder.append(
+        session,
+        reservation,
+        access.user.id,
+        [recorder.Draft(event_type, project.id, changes=changes, snapshot=after)],
+    )
     return project
 
 
@@ -106,6 +148,12 @@ async def add_member(
             await session.flush()
     except IntegrityError as exc:
         raise Conflict("That user is already a member of the project.") from exc
+    await recorder.record(
+        session,
+        access.project.id,
+        access.user.id,
+        recorder.Draft("member.added", user.id, snapshot=member_snapshot(membership)),
+    )
     return membership, user
 
 
@@ -117,8 +165,20 @@ async def change_role(
     _check_can_grant(access, role)
     if membership.role is Role.owner and role is not Role.owner:
         await _keep_an_owner(session, access.project.id, user_id)
+    before = membership.role
     membership.role = role
     await session.flush()
+    await recorder.record(
+        session,
+        access.project.id,
+        access.user.id,
+        recorder.Draft(
+            "member.role_changed",
+            user_id,
+            changes={"role": [before.value, role.value]},
+            snapshot=member_snapshot(membership),
+        ),
+    )
     return membership, user
 
 
@@ -133,8 +193,15 @@ async def remove_member(session: AsyncSession, access: ProjectAccess, user_id: i
             raise Conflict("The project is archived; restore it first.")
     if membership.role is Role.owner:
         await _keep_an_owner(session, access.project.id, user_id)
+    final = member_snapshot(membership)
     await session.delete(membership)
     await session.flush()
+    await recorder.record(
+        session,
+        access.project.id,
+        access.user.id,
+        recorder.Draft("member.removed", user_id, snapshot=final),
+    )
 
 
 async def _target(

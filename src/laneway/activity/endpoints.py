@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from laneway.activity.schemas import EventOut, EventPage
+from laneway.db import SessionDep
+from laneway.errors import responses
+from laneway.models import Event
+from laneway.projects.access import ProjectViewer
+from laneway.tasks.access import TaskViewer
+
+router = APIRouter(tags=["activity"])
+
+After = Annotated[int, Query(ge=0, description="Events after this sequence number.")]
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+def _page(events: list[Event], limit: int) -> EventPage:
+    items = [EventOut.model_validate(e) for e in events[:limit]]
+    return EventPage(items=items, next_after=items[-1].seq if len(events) > limit else None)
+
+
+@router.get(
+    "/projects/{project_id}/activity",
+    response_model=EventPage,
+    operation_id="project_activity",
+    responses=responses(401, 404, 422),
+)
+async def project_activity(
+    access: ProjectViewer, session: SessionDep, after: After = 0, limit: Limit = 100
+) -> EventPage:
+    events = await session.scalars(
+        select(Event)
+        .where(Event.project_id == access.project.id, Event.seq > after)
+        .order_by(Event.seq)
+        .limit(limit + 1)
+    )
+    return _page(list(events), limit)
+
+
+@router.get(
+    "/tasks/{task_id}/activity",
+    response_model=EventPage,
+    operation_id="task_activity",
+    responses=responses(401, 404, 422),
+)
+async def task_activity(
+    access: TaskViewer, session: SessionDep, after: After = 0, limit: Limit = 100
+) -> EventPage:
+    events = await session.scalars(
+        select(Event)
+        .where(
+            Event.task_id == access.task.id,
+            Event.project_id == access.task.project_id,
+            Event.seq > after,
+        )
+        .order_by(Event.seq)
+        .limit(limit + 1)
+    )
+    return _page(list(events), limit)

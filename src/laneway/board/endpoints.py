@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from laneway.board import repository
+from laneway.board.schemas import BoardOut, BoardUser, Column
+from laneway.db import SessionDep
+from laneway.errors import responses
+from laneway.labels import service as label_service
+from laneway.labels.schemas import LabelOut
+from laneway.projects.access import ProjectViewer
+from laneway.state import StateDep
+from laneway.statuses import repository as status_repository
+from laneway.tasks.schemas import TaskOut
+from laneway.tasks.search import TaskQuery
+
+router = APIRouter(tags=["board"])
+
+
+@router.get(
+    "/projects/{project_id}/board",
+    response_model=BoardOut,
+    operation_id="get_board",
+    responses=responses(401, 404, 422),
+)
+async def get_board(
+    access: ProjectViewer,
+    session: SessionDep,
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="Tasks per column.")] = 50,
+) -> BoardOut:
+    project = access.project
+    statuses = await status_repository.with_counts(session, project.id)
+    rows = await repository.first_pages(session, project.id, [s.id for s, _ in statuses], limit)
+    labels = await label_service.list_labels(session, project.id)
+
+    by_status: dict[int, list[TaskOut]] = {}
+    users: dict[int, str] = {}
+    for task, assignee_name, reporter_name in rows:
+        by_status.setdefault(task.status_id, []).append(TaskOut.of(task, project.key))
+        users[task.reporter_id] = reporter_name
+        if task.assignee_id is not None and assignee_name is not None:
+            users[task.assignee_id] = assignee_name
+    columns = []
+    for status, count in statuses:
+        tasks = by_status.get(status.id, [])
+        next_cursor = None
+        if len(tasks) > limit:
+            tasks = tasks[:limit]
+            query = TaskQuery(status=[status.id], sort="rank", limit=limit)
+            next_cursor = state.cursors.encode(
+                query.scope(project.id), [tasks[-1].rank, tasks[-1].id]
+            )
+        columns.append(
+            Column(
+                id=status.id,
+                project_id=status.project_id,
+                name=status.name,
+                category=status.category,
+                position=status.position,
+                wip_limit=status.wip_limit,
+                count=count,
+                tasks=tasks,
+                next_cursor=next_cursor,
+            )
+        )
+    return BoardOut(
+        project_id=project.id,
+        key=project.key,
+        columns=columns,
+        labels=[LabelOut.model_validate(label) for label in labels],
+        users=[BoardUser(id=i, name=n) for i, n in sorted(users.items())],
+    )

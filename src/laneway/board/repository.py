@@ -1,0 +1,41 @@
+"""The board in a fixed number of statements, whatever the project's size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from laneway.models import Task, User
+
+
+async def first_pages(
+    session: AsyncSession, project_id: int, status_ids: Sequence[int], per_column: int
+) -> list[tuple[Task, str | None, str]]:
+    """Each column's first `per_column` live tasks (+1 to know if there is more), with the
+    assignee's and reporter's names: one UNION ALL of index range scans."""
+    if not status_ids:
+        return []
+    branches = [
+        select(Task.id)
+        .where(
+            Task.project_id == project_id, Task.status_id == status_id, Task.archived_at.is_(None)
+        )
+        .order_by(Task.rank, Task.id)
+        .limit(per_column + 1)
+        .subquery()
+        for status_id in status_ids
+    ]
+    page_ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
+    assignee, reporter = aliased(User), aliased(User)
+    query: Any = (
+        select(Task, assignee.name, reporter.name)
+        .join(page_ids, page_ids.c.id == Task.id)
+        .outerjoin(assignee, assignee.id == Task.assignee_id)
+        .join(reporter, reporter.id == Task.reporter_id)
+        .order_by(Task.status_id, Task.rank, Task.id)
+    )
+    return [(task, a, r) for task, a, r in await session.execute(query)]

@@ -1,0 +1,142 @@
+"""Comments on tasks. Takes a session, flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.activity import recorder
+from laneway.auth.deps import CurrentUser
+from laneway.comments.schemas import CommentOut
+from laneway.db import SessionDep
+from laneway.errors import Conflict, Forbidden, NotFound
+from laneway.kit.cursor import CursorCodec
+from laneway.models import Comment, Membership, Project, Role, User
+from laneway.models.base import utcnow
+from laneway.tasks.access import TaskAccess
+
+
+@dataclass(frozen=True, slots=True)
+class CommentAccess:
+    comment: Comment
+    role: Role
+    user: User
+
+
+def require_comment_access() -> Callable[[int, User, SessionDep], Awaitable[CommentAccess]]:
+    """The comment and my role in its project, in one query; non-members get 404."""
+
+    async def dependency(comment_id: int, user: CurrentUser, session: SessionDep) -> CommentAccess:
+        row = (
+            await session.execute(
+                select(Comment, Membership.role, Project.archived_at)
+                .join(Project, Project.id == Comment.project_id)
+                .join(
+                    Membership,
+                    (Membership.project_id == Comment.project_id) & (Membership.user_id == user.id),
+                )
+                .where(Comment.id == comment_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("No such comment.")
+        comment, role, archived_at = row
+        if not role.at_least(Role.member):
+            raise Forbidden("Viewers cannot change comments.")
+        if archived_at is not None:
+            raise Conflict("The project is archived; restore it first.")
+        return CommentAccess(comment=comment, role=role, user=user)
+
+    return dependency
+
+
+CommentWriter = Annotated[CommentAccess, Depends(require_comment_access())]
+
+
+def snapshot(comment: Comment) -> dict[str, object]:
+    return CommentOut.model_validate(comment).model_dump(mode="json")
+
+
+async def list_comments(
+    session: AsyncSession, access: TaskAccess, codec: CursorCodec, limit: int, cursor: str | None
+) -> tuple[list[Comment], str | None]:
+    scope = f"comments:{access.task.id}"
+    query = select(Comment).where(Comment.task_id == access.task.id)
+    if cursor is not None:
+        (after,) = codec.decode(scope, cursor)
+        query = query.where(Comment.id > int(after))
+    rows = list(await session.scalars(query.order_by(Comment.id).limit(limit + 1)))
+    next_cursor = codec.encode(scope, [rows[limit - 1].id]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def add_comment(session: AsyncSession, access: TaskAccess, body: str) -> Comment:
+    project_id = access.task.project_id
+    reservation = await recorder.reserve(session, project_id)
+    now = utcnow()
+    comment = Comment(
+        task_id=access.task.id,
+        project_id=project_id,
+        author_id=access.project.user.id,
+        body=body,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(comment)
+    await session.flush()
+    await recorder.append(
+        session,
+        reservation,
+        access.project.user.id,
+        [
+            recorder.Draft(
+                "comment.created", comment.id, comment.task_id, snapshot=snapshot(comment)
+            )
+        ],
+    )
+    return comment
+
+
+async def edit_comment(session: AsyncSession, access: CommentAccess, body: str) -> Comment:
+    comment = access.comment
+    if comment.author_id != access.user.id:
+        raise Forbidden("Only the author can edit a comment.")
+    reservation = await recorder.reserve(session, comment.project_id)
+    before = comment.body
+    comment.body, comment.updated_at = body, utcnow()
+    await session.flush()
+    await recorder.append(
+        session,
+        reservation,
+        access.user.id,
+        [
+            recorder.Draft(
+                "comment.updated",
+                comment.id,
+                comment.task_id,
+                changes={"body": [before, body]},
+                snapshot=snapshot(comment),
+            )
+        ],
+    )
+    return comment
+
+
+async def delete_comment(session: AsyncSession, access: CommentAccess) -> None:
+    comment = access.comment
+    if comment.author_id != access.user.id and not access.role.at_least(Role.admin):
+        raise Forbidden("Only the author or a project admin can delete a comment.")
+    reservation = await recorder.reserve(session, comment.project_id)
+    final = snapshot(comment)
+    await session.execute(delete(Comment).where(Comment.id == comment.id))
+    await recorder.append(
+        session,
+        reservation,
+        access.user.id,
+        [recorder.Draft("comment.deleted", comment.id, comment.task_id, snapshot=final)],
+    )

@@ -1,0 +1,138 @@
+"""Idempotency keys for POST: a retry with the same key and body replays the stored response.
+
+The first request stores its response bytes in the same transaction as its change. A retry
+finds them and replays them byte for byte. Concurrent duplicates both do the work, but only one
+can insert the key: the other's transaction rolls back whole and it replays the winner's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.auth.deps import CurrentUser
+from laneway.db import SessionDep
+from laneway.errors import LanewayError, UnprocessableContent
+from laneway.exception_handlers import error_response
+from laneway.models import IdempotencyKey
+from laneway.models.base import utcnow
+
+RETENTION = timedelta(hours=48)
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class ReplayNeeded(LanewayError):
+    """Raised when a concurrent duplicate won; the handler replays its stored response."""
+
+    status, slug, title = 409, "idempotency-conflict", "Duplicate request"
+
+    def __init__(self, user_id: int, key: str, fingerprint: str) -> None:
+        super().__init__("A request with this Idempotency-Key completed first.")
+        self.user_id, self.key, self.fingerprint = user_id, key, fingerprint
+
+
+class Idempotency:
+    def __init__(
+        self, session: AsyncSession, user_id: int, key: str | None, fingerprint: str
+    ) -> None:
+        self.session, self.user_id, self.key, self.fingerprint = (
+            session,
+            user_id,
+            key,
+            fingerprint,
+        )
+
+    async def replay(self) -> Response | None:
+        if self.key is None:
+            return None
+        stored = await find(self.session, self.user_id, self.key)
+        return None if stored is None else response_for(stored, self.fingerprint)
+
+    async def respond(
+        self, status_code: int, model: BaseModel, headers: dict[str, str] | None = None
+    ) -> Response:
+        body = model.model_dump_json().encode()
+        if self.key is not None:
+            self.session.add(
+                IdempotencyKey(
+                    user_id=self.user_id,
+                    key=self.key,
+                    fingerprint=self.fingerprint,
+                    status_code=status_code,
+                    body=body,
+                    created_at=utcnow(),
+                )
+            )
+            try:
+                async with self.session.begin_nested():
+                    await self.session.flush()
+            except IntegrityError:
+                raise ReplayNeeded(self.user_id, self.key, self.fingerprint) from None
+        return Response(body, status_code, headers=headers, media_type="application/json")
+
+
+async def find(session: AsyncSession, user_id: int, key: str) -> IdempotencyKey | None:
+    return await session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.created_at > utcnow() - RETENTION,
+        )
+    )
+
+
+def response_for(stored: IdempotencyKey, fingerprint: str) -> Response:
+    if stored.fingerprint != fingerprint:
+        raise UnprocessableContent(
+            "This Idempotency-Key was used for a different request; use a new key."
+        )
+    return Response(
+        stored.body,
+        stored.status_code,
+        headers={REPLAYED_HEADER: "true"},
+        media_type="application/json",
+    )
+
+
+async def get_idempotency(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="Retries with the same key and body replay the first response (48 h).",
+        ),
+    ] = None,
+) -> Idempotency:
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), await request.body()):
+        digest.update(part + b"\x00")
+    return Idempotency(session, user.id, key, digest.hexdigest())
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
+
+
+async def replay_handler(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, ReplayNeeded):  # pragma: no cover - registered for ReplayNeeded only
+        raise exc
+    database = request.app.state.laneway.database
+    async with database.session(write=False) as session:
+        stored = await find(session, exc.user_id, exc.key)
+    if stored is None:  # the winner's record expired already: nothing to replay
+        return error_response(exc)
+    try:
+        return response_for(stored, exc.fingerprint)
+    except LanewayError as error:
+        return error_response(error)

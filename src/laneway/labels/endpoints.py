@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from laneway.db import SessionDep
+from laneway.errors import responses
+from laneway.idempotency import IdempotencyDep
+from laneway.labels import service
+from laneway.labels.schemas import LabelCreateIn, LabelOut
+from laneway.projects.access import ProjectMember, ProjectViewer
+
+router = APIRouter(tags=["labels"])
+
+
+@router.get(
+    "/projects/{project_id}/labels",
+    response_model=list[LabelOut],
+    operation_id="list_labels",
+    responses=responses(401, 404, 422),
+)
+async def list_labels(access: ProjectViewer, session: SessionDep) -> list[LabelOut]:
+    labels = await service.list_labels(session, access.project.id)
+    return [LabelOut.model_validate(label) for label in labels]
+
+
+@router.post(
+    "/projects/{project_id}/labels",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LabelOut,
+    operation_id="create_label",
+    responses=responses(400, 401, 403, 404, 409, 413, 422),
+)
+async def create_label(
+    body: LabelCreateIn, access: ProjectMember, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
+    if replay := await idempotency.replay():
+        return replay
+    label = await service.create_label(session, access, body)
+    return await idempotency.respond(201, LabelOut.model_validate(label))

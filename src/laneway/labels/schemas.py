@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from laneway.kit.schemas import RequestModel, ResponseModel
+
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class LabelCreateIn(RequestModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    color: Color | None = None
+
+
+class LabelOut(ResponseModel):
+    id: int
+    project_id: int
+    name: str
+    color: str

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.models import Status, StatusCount, Task
+
+
+async def with_counts(session: AsyncSession, project_id: int) -> Sequence[tuple[Status, int]]:
+    query = (
+        select(Status, func.coalesce(StatusCount.count, 0))
+        .outerjoin(
+            StatusCount,
+            (StatusCount.status_id == Status.id) & (StatusCount.project_id == Status.project_id),
+        )
+        .where(Status.project_id == project_id)
+        .order_by(Status.position, Status.id)
+    )
+    return [(status, count) for status, count in await session.execute(query)]
+
+
+async def of_project(session: AsyncSession, project_id: int) -> Sequence[Status]:
+    result = await session.scalars(
+        select(Status).where(Status.project_id == project_id).order_by(Status.position, Status.id)
+    )
+    return result.all()
+
+
+async def task_ids_in(session: AsyncSession, status_id: int) -> Sequence[int]:
+    result = await session.scalars(
+        select(Task.id).where(Task.status_id == status_id).order_by(Task.rank, Task.id)
+    )
+    return result.all()
+
+
+async def last_rank(session: AsyncSession, project_id: int, status_id: int) -> str | None:
+    return await session.scalar(
+        select(func.max(Task.rank)).where(
+            Task.project_id == project_id, Task.status_id == status_id
+        )
+    )

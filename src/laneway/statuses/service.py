@@ -1,0 +1,197 @@
+"""Workflow statuses: the board's columns. Takes a session, flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fractional_indexing import generate_n_keys_between
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.activity import recorder
+from laneway.errors import Conflict, NotFound, UnprocessableContent
+from laneway.models import ProjectCounter, Status, StatusCategory, StatusCount, Task
+from laneway.projects.access import ProjectAccess
+from laneway.statuses import repository
+from laneway.statuses.schemas import StatusCreateIn, StatusUpdateIn
+from laneway.tasks import repository as task_repository
+from laneway.tasks.schemas import snapshot as task_snapshot
+
+DEFAULTS = (
+    ("Todo", StatusCategory.unstarted),
+    ("In Progress", StatusCategory.started),
+    ("In Review", StatusCategory.review),
+    ("Issue", StatusCategory.blocked),
+    ("Done", StatusCategory.done),
+)
+
+
+def snapshot(status: Status) -> dict[str, Any]:
+    return {
+        "id": status.id,
+        "project_id": status.project_id,
+        "name": status.name,
+        "category": status.category.value,
+        "position": status.position,
+        "wip_limit": status.wip_limit,
+    }
+
+
+async def set_up_project(session: AsyncSession, project_id: int) -> list[Status]:
+    """Counters and the default workflow of a new project."""
+    await session.execute(
+        insert(ProjectCounter).values(project_id=project_id, task_seq=0, event_seq=0)
+    )
+    statuses = [
+        Status(project_id=project_id, name=name, category=category, position=position)
+        for position, (name, category) in enumerate(DEFAULTS)
+    ]
+    session.add_all(statuses)
+    await session.flush()
+    await session.execute(
+        insert(StatusCount),
+        [{"project_id": project_id, "status_id": s.id, "count": 0} for s in statuses],
+    )
+    return statuses
+
+
+async def list_statuses(
+    session: AsyncSession, access: ProjectAccess
+) -> Sequence[tuple[Status, int]]:
+    return await repository.with_counts(session, access.project.id)
+
+
+async def _insert_checked(session: AsyncSession, status: Status) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"A status named {status.name!r} already exists.") from exc
+
+
+def _reorder(statuses: list[Status], moving: Status, position: int) -> dict[int, int]:
+    """New positions after moving one status; returns {status id: position} that changed."""
+    order = [s for s in statuses if s.id != moving.id]
+    order.insert(min(position, len(order)), moving)
+    changed = {s.id: i for i, s in enumerate(order) if s.position != i}
+    for i, s in enumerate(order):
+        s.position = i
+    return changed
+
+
+async def create_status(
+    session: AsyncSession, access: ProjectAccess, body: StatusCreateIn
+) -> tuple[Status, int]:
+    project_id = access.project.id
+    reservation = await recorder.reserve(session, project_id)
+    statuses = list(await repository.of_project(session, project_id))
+    status = Status(
+        project_id=project_id,
+        name=body.name,
+        category=body.category,
+        wip_limit=body.wip_limit,
+        position=len(statuses),
+    )
+    session.add(status)
+    await _insert_checked(session, status)
+    if body.position is not None:
+        _reorder([*statuses, status], status, body.position)
+        await session.flush()
+    session.add(StatusCount(project_id=project_id, status_id=status.id, count=0))
+    await session.flush()
+    await recorder.append(
+        session,
+        reservation,
+        access.user.id,
+        [recorder.Draft("status.created", status.id, snapshot=snapshot(status))],
+    )
+    return status, 0
+
+
+async def _find(statuses: Sequence[Status], status_id: int) -> Status:
+    for status in statuses:
+        if status.id == status_id:
+            return status
+    raise NotFound("No such status in this project.")
+
+
+async def update_status(
+    session: AsyncSession, access: ProjectAccess, status_id: int, body: StatusUpdateIn
+) -> Status:
+    project_id = access.project.id
+    reservation = await recorder.reserve(session, project_id)
+    statuses = list(await repository.of_project(session, project_id))
+    status = await _find(statuses, status_id)
+    before = snapshot(status)
+    if body.name is not None:
+        status.name = body.name
+    if body.category is not None:
+        status.category = body.category
+    if body.clear_wip_limit:
+        status.wip_limit = None
+    elif body.wip_limit is not None:
+        status.wip_limit = body.wip_limit
+    if body.position is not None:
+        _reorder(statuses, status, body.position)
+    await _insert_checked(session, status)
+    after = snapshot(status)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if body.position is not None:
+        changes["order"] = [None, [s.id for s in sorted(statuses, key=lambda s: s.position)]]
+    await recorder.append(
+        session,
+        reservation,
+        access.user.id,
+        [recorder.Draft("status.updated", status.id, changes=changes, snapshot=after)],
+    )
+    return status
+
+
+async def delete_status(
+    session: AsyncSession, access: ProjectAccess, status_id: int, move_to: int | None
+) -> None:
+    project_id = access.project.id
+    statuses = list(await repository.of_project(session, project_id))
+    status = await _find(statuses, status_id)
+    if len(statuses) == 1:
+        raise Conflict("A project needs at least one status.")
+    task_ids = await repository.task_ids_in(session, status_id)
+    target: Status | None = None
+    if move_to is not None:
+        target = await _find(statuses, move_to)
+        if target.id == status.id:
+            raise UnprocessableContent("move_to must be another status.")
+    elif task_ids:
+        raise Conflict(
+            f"The status has {len(task_ids)} tasks; pass move_to=<status id> to move them."
+        )
+    reservation = await recorder.reserve(session, project_id, events=len(task_ids) + 1)
+    drafts: list[recorder.Draft] = []
+    if task_ids and target is not None:
+        last = await repository.last_rank(session, project_id, target.id)
+        ranks = generate_n_keys_between(last, None, len(task_ids))
+        for task_id, rank in zip(task_ids, ranks, strict=True):
+            await session.execute(
+                update(Task)
+                .where(Task.id == task_id)
+                .values(status_id=target.id, rank=rank, version=Task.version + 1)
+            )
+        drafts.extend(
+            recorder.Draft(
+                "task.moved",
+                task.id,
+                task_id=task.id,
+                changes={"status_id": [status.id, target.id]},
+                snapshot=task_snapshot(task, access.project.key),
+            )
+            for task in await task_repository.by_ids(session, task_ids)
+        )
+    remaining = [s for s in statuses if s.id != status.id]
+    for i, s in enumerate(remaining):
+        s.position = i
+    await session.delete(status)
+    await session.flush()
+    drafts.append(recorder.Draft("status.deleted", status.id, snapshot=snapshot(status)))
+    await recorder.append(session, reservation, access.user.id, drafts)

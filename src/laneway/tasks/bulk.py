@@ -1,0 +1,110 @@
+"""Bulk changes to up to 500 tasks: all of them or none, one event per task that changed."""
+
+from __future__ import annotations
+
+from fractional_indexing import generate_n_keys_between
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.activity import recorder
+from laneway.errors import FieldError, UnprocessableContent
+from laneway.models import Task
+from laneway.models.base import utcnow
+from laneway.projects.access import ProjectAccess
+from laneway.tasks import repository
+from laneway.tasks.repository import RefQuery
+from laneway.tasks.schemas import BulkAction, BulkIn, snapshot
+from laneway.tasks.service import _check_refs
+
+
+def _needs(field: str, action: BulkAction) -> UnprocessableContent:
+    return UnprocessableContent(
+        f"{field} is required for action {action.value}.",
+        errors=[FieldError(loc=["body", field], msg="required", type="missing")],
+    )
+
+
+async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> list[Task]:
+    project = access.project
+    action = body.action
+    if action is BulkAction.move and body.status_id is None:
+        raise _needs("status_id", action)
+    if action is BulkAction.label and not (body.add_labels or body.remove_labels):
+        raise _needs("add_labels", action)
+    if action is BulkAction.assign and "assignee_id" not in body.model_fields_set:
+        raise _needs("assignee_id", action)
+
+    # The counter row first, like every write (no deadlock), then the tasks, in id order.
+    await recorder.reserve(session, project.id, events=0)
+    ids = sorted(set(body.task_ids))
+    tasks = list(await repository.for_update(session, project.id, ids))
+    missing = sorted(set(ids) - {t.id for t in tasks})
+    if missing:
+        raise UnprocessableContent(
+            f"{len(missing)} of the tasks are not in this project; nothing was changed.",
+            errors=[
+                FieldError(loc=["body", "task_ids"], msg=f"no such task: {i}", type="not_found")
+                for i in missing[:20]
+            ],
+        )
+    refs = RefQuery(project.id)
+    if action is BulkAction.move:
+        status = refs.status(body.status_id)
+        refs.placement(status)
+    if action is BulkAction.assign and body.assignee_id is not None:
+        refs.member(body.assignee_id)
+    labels = [*body.add_labels, *body.remove_labels]
+    if action is BulkAction.label:
+        refs.labels(labels)
+    found = await refs.run(session)
+    _check_refs(found, labels=labels, project_id=project.id)
+
+    before = {t.id: snapshot(t, project.key) for t in tasks}
+    now = utcnow()
+    changed: list[Task] = []
+    if action is BulkAction.move:
+        moving = [t for t in tasks if t.status_id != found["status_id"] and t.archived_at is None]
+        ranks = generate_n_keys_between(found.get("low"), None, len(moving))
+        for task, rank in zip(moving, ranks, strict=True):
+            task.status_id, task.rank = found["status_id"], rank
+        changed = moving
+    elif action is BulkAction.assign:
+        changed = [t for t in tasks if t.assignee_id != body.assignee_id]
+        for task in changed:
+            task.assignee_id = body.assignee_id
+    elif action is BulkAction.label:
+        for task in tasks:
+            new = sorted((set(task.label_ids) | set(body.add_labels)) - set(body.remove_labels))
+            if new != task.label_ids:
+                task.label_ids = new
+                changed.append(task)
+    elif action is BulkAction.archive:
+        changed = [t for t in tasks if t.archived_at is None]
+        for task in changed:
+            task.archived_at = now
+    else:
+        changed = [t for t in tasks if t.archived_at is not None]
+        for task in changed:
+            task.archived_at = None
+    for task in changed:
+        task.version += 1
+        task.updated_at = now
+    await session.flush()
+
+    event_type = {
+        BulkAction.move: "task.moved",
+        BulkAction.archive: "task.archived",
+        BulkAction.restore: "task.restored",
+    }.get(action, "task.updated")
+    drafts = []
+    for task in changed:
+        after = snapshot(task, project.key)
+        changes = {
+            k: [before[task.id][k], after[k]]
+            for k in after
+            if before[task.id][k] != after[k] and k not in ("version", "updated_at")
+        }
+        drafts.append(recorder.Draft(event_type, task.id, task.id, changes, after))
+    if drafts:
+        reservation = await recorder.reserve(session, project.id, events=len(drafts))
+        await recorder.append(session, reservation, access.user.id, drafts)
+    return tasks

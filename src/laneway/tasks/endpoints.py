@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from laneway.db import SessionDep
+from laneway.errors import responses
+from laneway.idempotency import IdempotencyDep
+from laneway.kit import etag
+from laneway.projects.access import ProjectMember, ProjectViewer
+from laneway.state import StateDep
+from laneway.tasks import bulk, search, service
+from laneway.tasks.access import TaskMember, TaskViewer
+from laneway.tasks.schemas import (
+    BulkIn,
+    BulkOut,
+    TaskCreateIn,
+    TaskMoveIn,
+    TaskOut,
+    TaskPage,
+    TaskUpdateIn,
+)
+
+router = APIRouter(tags=["tasks"])
+
+_WRITE_ERRORS = responses(400, 401, 403, 404, 409, 412, 413, 422, 428)
+
+
+def _task_response(task: TaskOut, status_code: int = 200) -> Response:
+    return Response(
+        task.model_dump_json().encode(),
+        status_code,
+        headers={"ETag": etag.etag(task.version)},
+        media_type="application/json",
+    )
+
+
+@router.get(
+    "/projects/{project_id}/tasks",
+    response_model=TaskPage,
+    operation_id="list_tasks",
+    responses=responses(401, 404, 422),
+)
+async def list_tasks(
+    access: ProjectViewer,
+    session: SessionDep,
+    state: StateDep,
+    query: Annotated[search.TaskQuery, Query()],
+) -> TaskPage:
+    tasks, next_cursor = await search.run(session, access.project.id, query, state.cursors)
+    key = access.project.key
+    return TaskPage(items=[TaskOut.of(t, key) for t in tasks], next_cursor=next_cursor)
+
+
+@router.post(
+    "/projects/{project_id}/tasks",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskOut,
+    operation_id="create_task",
+    responses=responses(400, 401, 403, 404, 409, 413, 422),
+)
+async def create_task(
+    body: TaskCreateIn, access: ProjectMember, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
+    if replay := await idempotency.replay():
+        return replay
+    task = await service.create_task(session, access, body)
+    out = TaskOut.of(task, access.project.key)
+    return await idempotency.respond(201, out, headers={"ETag": etag.etag(task.version)})
+
+
+@router.get(
+    "/projects/{project_id}/tasks/by-number/{number}",
+    response_model=TaskOut,
+    operation_id="get_task_by_number",
+    responses=responses(401, 404, 422),
+)
+async def get_task_by_number(number: str, access: ProjectViewer, session: SessionDep) -> Response:
+    task = await service.get_by_number(session, access, number)
+    return _task_response(TaskOut.of(task, access.project.key))
+
+
+@router.post(
+    "/projects/{project_id}/tasks/bulk",
+    response_model=BulkOut,
+    operation_id="bulk_update_tasks",
+    responses=responses(400, 401, 403, 404, 409, 413, 422),
+)
+async def bulk_update(
+    body: BulkIn, access: ProjectMember, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
+    if replay := await idempotency.replay():
+        return replay
+    tasks = await bulk.apply(session, access, body)
+    key = access.project.key
+    out = BulkOut(updated=len(tasks), items=[TaskOut.of(t, key) for t in tasks])
+    return await idempotency.respond(200, out)
+
+
+@router.get(
+    "/tasks/{task_id}",
+    response_model=TaskOut,
+    operation_id="get_task",
+    responses={**responses(401, 404, 422), 304: {"description": "Not modified"}},
+)
+async def get_task(access: TaskViewer, if_none_match: etag.IfNoneMatch = None) -> Response:
+    if etag.matches(if_none_match, access.task.version):
+        return Response(status_code=304, headers={"ETag": etag.etag(access.task.version)})
+    return _task_response(TaskOut.of(access.task, access.project.project.key))
+
+
+@router.patch(
+    "/tasks/{task_id}",
+    response_model=TaskOut,
+    operation_id="update_task",
+    responses=_WRITE_ERRORS,
+)
+async def update_task(
+    body: TaskUpdateIn, access: TaskMember, session: SessionDep, if_match: etag.IfMatch = None
+) -> Response:
+    expected = etag.expected_version(if_match)
+    task = await service.update_task(session, access, body, expected)
+    return _task_response(TaskOut.of(task, access.project.project.key))
+
+
+@router.post(
+    "/tasks/{task_id}/move",
+    response_model=TaskOut,
+    operation_id="move_task",
+    responses=_WRITE_ERRORS,
+)
+async def move_task(
+    body: TaskMoveIn,
+    access: TaskMember,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+    if_match: etag.IfMatch = None,
+) -> Response:
+    if replay := await idempotency.replay():
+        return replay
+    expected = etag.expected_version(if_match)
+    task = await service.move_task(session, access, body, expected)
+    out = TaskOut.of(task, access.project.project.key)
+    return await idempotency.respond(200, out, headers={"ETag": etag.etag(task.version)})
+
+
+@router.delete(
+    "/tasks/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="delete_task",
+    responses=responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def delete_task(
+    access: TaskMember, session: SessionDep, if_match: etag.IfMatch = None
+) -> Response:
+    await service.delete_task(session, access, etag.expected_version(if_match))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

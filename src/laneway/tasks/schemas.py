@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from laneway.kit.schemas import RequestModel, ResponseModel
+from laneway.models import Priority, Task
+
+
+class PriorityName(StrEnum):
+    none = "none"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    urgent = "urgent"
+
+    @property
+    def level(self) -> int:
+        return int(Priority[self.value])
+
+    @classmethod
+    def of(cls, level: int) -> PriorityName:
+        return cls(Priority(level).name)
+
+
+Title = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Description = Annotated[str, StringConstraints(max_length=100_000)]
+LabelIds = Annotated[list[int], Field(max_length=50)]
+PriorityIn = Annotated[PriorityName, Field(strict=False)]
+DueDate = Annotated[date, Field(strict=False)]
+Estimate = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class TaskCreateIn(RequestModel):
+    title: Title
+    description: Description = ""
+    status_id: int | None = None
+    assignee_id: int | None = None
+    priority: PriorityIn = PriorityName.none
+    labels: LabelIds = Field(default_factory=list)
+    due_date: DueDate | None = None
+    estimate: Estimate | None = None
+    parent_id: int | None = None
+
+
+class TaskUpdateIn(RequestModel):
+    """Only the fields present change; send null to clear an optional field."""
+
+    title: Title | None = None
+    description: Description | None = None
+    status_id: int | None = None
+    assignee_id: int | None = None
+    priority: PriorityIn | None = None
+    labels: LabelIds | None = None
+    due_date: DueDate | None = None
+    estimate: Estimate | None = None
+    parent_id: int | None = None
+    archived: bool | None = None
+
+
+class TaskMoveIn(RequestModel):
+    status_id: int
+    after_id: int | None = Field(default=None, description="Place right after this task.")
+    before_id: int | None = Field(default=None, description="Place right before this task.")
+
+
+class TaskOut(ResponseModel):
+    id: int
+    project_id: int
+    number: str = Field(examples=["WEB-42"])
+    title: str
+    description: str
+    status_id: int
+    assignee_id: int | None
+    reporter_id: int
+    priority: PriorityName
+    labels: list[int]
+    due_date: date | None
+    estimate: int | None
+    parent_id: int | None
+    rank: str
+    archived_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, task: Task, project_key: str) -> TaskOut:
+        return cls(
+            id=task.id,
+            project_id=task.project_id,
+            number=f"{project_key}-{task.number}",
+            title=task.title,
+            description=task.description,
+            status_id=task.status_id,
+            assignee_id=task.assignee_id,
+            reporter_id=task.reporter_id,
+            priority=PriorityName.of(task.priority),
+            labels=list(task.label_ids),
+            due_date=task.due_date,
+            estimate=task.estimate,
+            parent_id=task.parent_id,
+            rank=task.rank,
+            archived_at=task.archived_at,
+            version=task.version,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+        )
+
+
+def snapshot(task: Task, project_key: str) -> dict[str, Any]:
+    return TaskOut.of(task, project_key).model_dump(mode="json")
+
+
+class TaskPage(ResponseModel):
+    items: list[TaskOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+
+
+class BulkAction(StrEnum):
+    move = "move"
+    assign = "assign"
+    label = "label"
+    archive = "archive"
+    restore = "restore"
+
+
+class BulkIn(RequestModel):
+    task_ids: Annotated[list[int], Field(min_length=1, max_length=500)]
+    action: Annotated[BulkAction, Field(strict=False)]
+    status_id: int | None = None
+    assignee_id: int | None = None
+    add_labels: LabelIds = Field(default_factory=list)
+    remove_labels: LabelIds = Field(default_factory=list)
+
+
+class BulkOut(ResponseModel):
+    updated: int
+    items: list[TaskOut]

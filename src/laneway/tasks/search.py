@@ -1,0 +1,213 @@
+"""Task list and search: filters, sorts and keyset pagination in one statement.
+
+Text search uses the index of each backend: a weighted tsvector with a GIN index on PostgreSQL,
+an FTS5 table on SQLite. Every word must match (as a prefix), so results agree on both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import tuple_ as sql_tuple
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import type_coerce
+
+from laneway.errors import UnprocessableContent
+from laneway.kit.cursor import CursorCodec
+from laneway.models import Task
+from laneway.tasks.schemas import PriorityName
+
+Sort = Literal[
+    "rank",
+    "-rank",
+    "created",
+    "-created",
+    "updated",
+    "-updated",
+    "due",
+    "-due",
+    "priority",
+    "-priority",
+    "relevance",
+]
+MAX_LIMIT = 200
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NO_DUE = date(9999, 12, 31)
+
+
+class TaskQuery(BaseModel):
+    """Query string of the task list. Unknown parameters are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[int] = Field(default_factory=list)
+    assignee: list[int] = Field(default_factory=list)
+    unassigned: bool = False
+    reporter: list[int] = Field(default_factory=list)
+    label: list[int] = Field(default=[], description="Tasks with every one of these labels.")
+    priority: list[PriorityName] = Field(default_factory=list)
+    parent: int | None = None
+    due_before: date | None = None
+    due_after: date | None = None
+    archived: bool = Field(default=False, description="true lists archived tasks instead.")
+    q: Annotated[str, Field(max_length=200)] | None = None
+    sort: Sort | None = Field(default=None, description="Default: relevance with q, else rank.")
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 50
+    cursor: Annotated[str, Field(max_length=1000)] | None = None
+
+    def effective_sort(self) -> Sort:
+        if self.sort is not None:
+            return self.sort
+        return "relevance" if self.q else "rank"
+
+    def scope(self, project_id: int) -> str:
+        """What a cursor is valid for: this project, this sort, these filters."""
+        filters = self.model_dump_json(exclude={"limit", "cursor", "sort"}) + self.effective_sort()
+        return f"tasks:{project_id}:{hashlib.sha256(filters.encode()).hexdigest()[:16]}"
+
+
+def _words(q: str) -> list[str]:
+    return _WORD.findall(q.lower())[:16]
+
+
+def _text_filter(dialect: str, words: Sequence[str]) -> tuple[ColumnElement[bool], Any]:
+    """(condition, relevance expression: larger is better)."""
+    if dialect == "postgresql":
+        query = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
+        vector: ColumnElement[Any] = literal_column("tasks.search")
+        return vector.op("@@")(query), func.ts_rank(vector, query)
+    match = " ".join(f'"{w}"*' for w in words)
+    fts = (
+        select(literal_column("rowid").label("rowid"), literal_column("rank").label("rank"))
+        .select_from(literal_column("tasks_fts"))
+        .where(literal_column("tasks_fts").op("MATCH")(match))
+        .subquery()
+    )
+    relevance = select(-fts.c.rank).where(fts.c.rowid == Task.id).scalar_subquery()
+    return Task.id.in_(select(fts.c.rowid)), relevance
+
+
+def _label_filter(dialect: str, label_ids: Sequence[int]) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return type_coerce(Task.label_ids, ARRAY(BigInteger())).contains(sorted(set(label_ids)))
+    conditions = []
+    for label_id in set(label_ids):
+        each = func.json_each(Task.label_ids).table_valued("value")
+        conditions.append(select(1).select_from(each).where(each.c.value == label_id).exists())
+    return and_(*conditions)
+
+
+def _sort_keys(sort: Sort, relevance: Any) -> list[Any]:
+    key = sort.removeprefix("-")
+    first: Any = {
+        "rank": Task.rank,
+        "created": Task.created_at,
+        "updated": Task.updated_at,
+        "due": func.coalesce(Task.due_date, _NO_DUE),
+        "priority": Task.priority,
+        "relevance": relevance,
+    }[key]
+    return [first, Task.id]
+
+
+def _decode_position(sort: Sort, position: list[Any]) -> list[Any]:
+    try:
+        value, task_id = position
+        key = sort.removeprefix("-")
+        if key in ("created", "updated"):
+            value = datetime.fromisoformat(value)
+        elif key == "due":
+            value = date.fromisoformat(value)
+        elif key == "priority" or key == "relevance":
+            value = float(value) if key == "relevance" else int(value)
+        elif not isinstance(value, str):
+            raise TypeError
+        return [value, int(task_id)]
+    except (TypeError, ValueError):
+        raise UnprocessableContent("The cursor is not valid for this list.") from None
+
+
+def build(
+    project_id: int, query: TaskQuery, dialect: str, codec: CursorCodec
+) -> tuple[Select[tuple[Task, Any]], Sort]:
+    conditions: list[ColumnElement[bool]] = [Task.project_id == project_id]
+    conditions.append(
+        Task.archived_at.is_not(None) if query.archived else Task.archived_at.is_(None)
+    )
+    if query.status:
+        conditions.append(Task.status_id.in_(query.status))
+    if query.assignee or query.unassigned:
+        either: list[ColumnElement[bool]] = []
+        if query.assignee:
+            either.append(Task.assignee_id.in_(query.assignee))
+        if query.unassigned:
+            either.append(Task.assignee_id.is_(None))
+        conditions.append(or_(*either))
+    if query.reporter:
+        conditions.append(Task.reporter_id.in_(query.reporter))
+    if query.label:
+        conditions.append(_label_filter(dialect, query.label))
+    if query.priority:
+        conditions.append(Task.priority.in_([p.level for p in query.priority]))
+    if query.parent is not None:
+        conditions.append(Task.parent_id == query.parent)
+    if query.due_before is not None:
+        conditions.append(Task.due_date < query.due_before)
+    if query.due_after is not None:
+        conditions.append(Task.due_date > query.due_after)
+    relevance: Any = literal_column("0")
+    sort = query.effective_sort()
+    if query.q:
+        words = _words(query.q)
+        if words:
+            condition, relevance = _text_filter(dialect, words)
+            conditions.append(condition)
+    elif sort == "relevance":
+        raise UnprocessableContent("sort=relevance needs a search text (q).")
+
+    # relevance ranks best first; every other sort is ascending unless prefixed with "-"
+    descending = sort.startswith("-") or sort == "relevance"
+    keys = _sort_keys(sort, relevance)
+    if query.cursor is not None:
+        position = _decode_position(sort, codec.decode(query.scope(project_id), query.cursor))
+        after = (
+            sql_tuple(*keys) < sql_tuple(*position)
+            if descending
+            else sql_tuple(*keys) > sql_tuple(*position)
+        )
+        conditions.append(after)
+    order = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
+    statement = (
+        select(Task, keys[0].label("sort_key"))
+        .where(*conditions)
+        .order_by(*order)
+        .limit(query.limit + 1)
+    )
+    return statement, sort
+
+
+def _cursor_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+async def run(
+    session: AsyncSession, project_id: int, query: TaskQuery, codec: CursorCodec
+) -> tuple[list[Task], str | None]:
+    dialect = session.get_bind().dialect.name
+    statement, _sort = build(project_id, query, dialect, codec)
+    rows = list(await session.execute(statement))
+    page = rows[: query.limit]
+    next_cursor = None
+    if len(rows) > query.limit:
+        last_task, last_key = page[-1]
+        next_cursor = codec.encode(query.scope(project_id), [_cursor_value(last_key), last_task.id])
+    return [task for task, _key in page], next_cursor

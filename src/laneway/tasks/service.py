@@ -1,0 +1,261 @@
+"""Tasks: create, edit, move, archive, delete. Takes a session, flushes, never commits.
+
+Every write reserves its event sequence number first (the project's write lock), then reads
+what it depends on fresh, then changes rows and appends exactly one event per changed task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from fractional_indexing import generate_key_between
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.activity import recorder
+from laneway.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    UnprocessableContent,
+)
+from laneway.kit import etag
+from laneway.models import Task
+from laneway.models.base import utcnow
+from laneway.projects.access import ProjectAccess
+from laneway.tasks import repository
+from laneway.tasks.access import TaskAccess
+from laneway.tasks.repository import RefQuery
+from laneway.tasks.schemas import PriorityName, TaskCreateIn, TaskMoveIn, TaskUpdateIn, snapshot
+
+# API field name -> Task attribute, for the fields a PATCH may change directly
+_PLAIN_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "assignee_id": "assignee_id",
+    "due_date": "due_date",
+    "estimate": "estimate",
+    "parent_id": "parent_id",
+    "labels": "label_ids",
+}
+
+
+def _invalid(field: str, message: str) -> FieldError:
+    return FieldError(loc=["body", field], msg=message, type="reference_invalid")
+
+
+def _check_refs(found: dict[str, Any], *, labels: Sequence[int] = (), project_id: int) -> None:
+    errors: list[FieldError] = []
+    if "status_id" in found and found["status_id"] is None:
+        errors.append(_invalid("status_id", "no such status in this project"))
+    if "assignee_id" in found and found["assignee_id"] is None:
+        errors.append(_invalid("assignee_id", "the assignee must be a member of the project"))
+    if "labels_found" in found and found["labels_found"] != len(set(labels)):
+        errors.append(_invalid("labels", "every label must belong to this project"))
+    if "parent_project_id" in found and found["parent_project_id"] != project_id:
+        errors.append(_invalid("parent_id", "no such task in this project"))
+    if found.get("cycle"):
+        errors.append(_invalid("parent_id", "a task cannot be placed under its own sub-task"))
+    if found.get("anchor_found") is False:
+        errors.append(
+            _invalid("after_id", "the neighbour must be a live task in the target status")
+        )
+    if errors:
+        raise UnprocessableContent("The request refers to things it cannot use.", errors=errors)
+
+
+def _rank_between(found: dict[str, Any]) -> str:
+    rank: str = generate_key_between(found.get("low"), found.get("high"))
+    return rank
+
+
+async def create_task(session: AsyncSession, access: ProjectAccess, body: TaskCreateIn) -> Task:
+    project = access.project
+    reservation = await recorder.reserve(session, project.id, events=1, tasks=1)
+    refs = RefQuery(project.id)
+    status = refs.status(body.status_id)
+    if body.assignee_id is not None:
+        refs.member(body.assignee_id)
+    if body.labels:
+        refs.labels(body.labels)
+    if body.parent_id is not None:
+        refs.parent(body.parent_id, None)
+    refs.placement(status)
+    found = await refs.run(session)
+    _check_refs(found, labels=body.labels, project_id=project.id)
+
+    now = utcnow()
+    task = Task(
+        project_id=project.id,
+        number=reservation.first_number,
+        title=body.title,
+        description=body.description,
+        status_id=found["status_id"],
+        assignee_id=body.assignee_id,
+        reporter_id=access.user.id,
+        priority=body.priority.level,
+        label_ids=sorted(set(body.labels)),
+        due_date=body.due_date,
+        estimate=body.estimate,
+        parent_id=body.parent_id,
+        rank=_rank_between(found),
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(task)
+    await session.flush()
+    await recorder.append(
+        session,
+        reservation,
+        access.user.id,
+        [recorder.Draft("task.created", task.id, task.id, snapshot=snapshot(task, project.key))],
+    )
+    return task
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+async def _write(
+    session: AsyncSession,
+    access: TaskAccess,
+    expected: int | None,
+    values: dict[str, Any],
+    event_type: str,
+    reservation: recorder.Reservation,
+) -> Task:
+    """Apply `values` if the task is still at the version the client saw; one event."""
+    task = access.task
+    before = snapshot(task, access.project.project.key)
+    values = {**values, "version": task.version + 1, "updated_at": utcnow()}
+    updated = (
+        await session.execute(
+            update(Task)
+            .where(Task.id == task.id, Task.version == task.version)
+            .values(**values)
+            .returning(Task)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if updated is None:  # someone committed a change between our read and this write
+        raise PreconditionFailed("The task changed; reload it and apply your change again.")
+    after = snapshot(updated, access.project.project.key)
+    changes = {
+        k: [before[k], after[k]]
+        for k in after
+        if before[k] != after[k] and k not in ("version", "updated_at")
+    }
+    await recorder.append(
+        session,
+        reservation,
+        access.project.user.id,
+        [recorder.Draft(event_type, task.id, task.id, changes=changes, snapshot=after)],
+    )
+    return updated
+
+
+async def update_task(
+    session: AsyncSession, access: TaskAccess, body: TaskUpdateIn, expected: int | None
+) -> Task:
+    task, project = access.task, access.project.project
+    etag.check(task.version, expected)
+    given = body.model_fields_set
+    for required in ("title", "description", "priority", "labels", "archived", "status_id"):
+        if required in given and getattr(body, required) is None:
+            raise UnprocessableContent(
+                f"{required} cannot be null.",
+                errors=[_invalid(required, "cannot be null")],
+            )
+    reservation = await recorder.reserve(session, project.id)
+    refs = RefQuery(project.id)
+    values: dict[str, Any] = {
+        attr: getattr(body, field) for field, attr in _PLAIN_FIELDS.items() if field in given
+    }
+    if "labels" in values:
+        values["label_ids"] = sorted(set(body.labels or ()))
+        if values["label_ids"]:
+            refs.labels(values["label_ids"])
+    if "priority" in given and body.priority is not None:
+        values["priority"] = PriorityName(body.priority).level
+    if body.assignee_id is not None:
+        refs.member(body.assignee_id)
+    if body.parent_id is not None:
+        if body.parent_id == task.id:
+            raise UnprocessableContent(
+                "A task cannot be its own parent.",
+                errors=[_invalid("parent_id", "a task cannot be its own parent")],
+            )
+        refs.parent(body.parent_id, task.id)
+    status_changes = body.status_id is not None and body.status_id != task.status_id
+    restoring = body.archived is False and task.archived_at is not None
+    if status_changes or restoring:
+        # a task entering a column (or coming back from the archive) goes to its end
+        target = body.status_id if body.status_id is not None else task.status_id
+        refs.placement(refs.status(target), moving_id=task.id)
+    found = await refs.run(session)
+    _check_refs(found, labels=values.get("label_ids", ()), project_id=project.id)
+    if status_changes or restoring:
+        values["status_id"] = found["status_id"]
+        values["rank"] = _rank_between(found)
+    event_type = "task.updated"
+    if body.archived is True and task.archived_at is None:
+        values["archived_at"] = utcnow()
+        event_type = "task.archived"
+    elif restoring:
+        values["archived_at"] = None
+        event_type = "task.restored"
+    return await _write(session, access, expected, values, event_type, reservation)
+
+
+async def move_task(
+    session: AsyncSession, access: TaskAccess, body: TaskMoveIn, expected: int | None
+) -> Task:
+    task, project = access.task, access.project.project
+    etag.check(task.version, expected)
+    if task.id in (body.after_id, body.before_id):
+        raise UnprocessableContent("A task cannot be placed next to itself.")
+    if task.archived_at is not None:
+        raise Conflict("Archived tasks are not on the board; restore the task first.")
+    reservation = await recorder.reserve(session, project.id)
+    refs = RefQuery(project.id)
+    status = refs.status(body.status_id)
+    refs.placement(status, moving_id=task.id, after_id=body.after_id, before_id=body.before_id)
+    found = await refs.run(session)
+    _check_refs(found, project_id=project.id)
+    values = {"status_id": found["status_id"], "rank": _rank_between(found)}
+    return await _write(session, access, expected, values, "task.moved", reservation)
+
+
+async def delete_task(session: AsyncSession, access: TaskAccess, expected: int | None) -> None:
+    task, project = access.task, access.project.project
+    etag.check(task.version, expected)
+    reservation = await recorder.reserve(session, project.id)
+    if await repository.has_children(session, task.id):
+        raise Conflict("The task has sub-tasks; delete or move them first.")
+    final = snapshot(task, project.key)
+    deleted = await session.execute(
+        delete(Task).where(Task.id == task.id, Task.version == task.version).returning(Task.id)
+    )
+    if deleted.first() is None:
+        raise PreconditionFailed("The task changed; reload it before deleting.")
+    await recorder.append(
+        session,
+        reservation,
+        access.project.user.id,
+        [recorder.Draft("task.deleted", task.id, task.id, snapshot=final)],
+    )
+
+
+async def get_by_number(session: AsyncSession, access: ProjectAccess, number: str) -> Task:
+    key, _, digits = number.upper().rpartition("-")
+    if not digits.isdigit() or (key and key != access.project.key):
+        raise NotFound("No such task in this project.")
+    task = await repository.by_number(session, access.project.id, int(digits))
+    if task is None:
+        raise NotFound("No such task in this project.")
+    return task
