@@ -62,6 +62,27 @@ class Api:
         )
         assert response.status_code == 201, response.text
 
+    async def task(self, user: User, project_id: int, **fields: Any) -> dict[str, Any]:
+        fields.setdefault("title", f"Task {next(_serial)}")
+        response = await self.request("POST", f"/projects/{project_id}/tasks", user, json=fields)
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def statuses(self, user: User, project_id: int) -> list[dict[str, Any]]:
+        response = await self.request("GET", f"/projects/{project_id}/statuses", user)
+        assert response.status_code == 200, response.text
+        body: list[dict[str, Any]] = response.json()
+        return body
+
+    async def label(self, user: User, project_id: int, name: str) -> dict[str, Any]:
+        response = await self.request(
+            "POST", f"/projects/{project_id}/labels", user, json={"name": name}
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
     async def request(
         self, method: str, path: str, user: User | None = None, **kwargs: Any
     ) -> httpx.Response:

@@ -2,14 +2,15 @@
 
 A cell that is denied must answer with the right status and change no row; a cell that is
 allowed must succeed. A route that is not in ROUTES fails the suite, so a new endpoint cannot
-ship without stating who may call it.
+ship without stating who may call it. Ids of another project, in the URL or in the body, are
+refused and change nothing either.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -17,34 +18,72 @@ import pytest
 from sqlalchemy import select
 
 from laneway.auth import service as auth_service
-from laneway.models import Base, Membership, Project, Role, TokenKind
+from laneway.comments import service as comment_service
+from laneway.labels import service as label_service
+from laneway.labels.schemas import LabelCreateIn
+from laneway.models import Base, Role, TokenKind
+from laneway.projects import service as project_service
+from laneway.projects.access import ProjectAccess
 from laneway.state import AppState
+from laneway.statuses import service as status_service
+from laneway.statuses.schemas import StatusCreateIn
+from laneway.tasks import service as task_service
+from laneway.tasks.access import TaskAccess
+from laneway.tasks.schemas import TaskCreateIn
 from tests.support import PASSWORD, Api, User, assert_problem
 
 PUBLIC = "public"
 ANY_USER = "any user"
 CALLERS = ("owner", "admin", "member", "viewer", "outsider", "anonymous")
 ROLE_ORDER = ("viewer", "member", "admin", "owner")
+ANY_VERSION = {"If-Match": "*"}
 _serial = itertools.count(1)
 
 
 @dataclass
-class World:
-    project_id: int
-    users: dict[str, User]
-    target: User  # a plain member that routes about "a member" act on
+class Side:
+    """One project and the things in it that routes address."""
 
-    def ids(self) -> dict[str, Any]:
-        return {"project_id": self.project_id, "user_id": self.target.id, "token_id": 0}
+    project_id: int
+    key: str
+    task_id: int
+    task_number: int
+    status_id: int  # the first status (where tasks are)
+    spare_status_id: int  # an empty status, safe to rename or delete
+    label_id: int
+    comments: dict[str, int] = field(default_factory=dict)  # author role -> comment id
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side  # another project; A's owner is a member of it too
+    users: dict[str, User]
+    target: User  # a plain member of A that routes about "a member" act on
+    b_only: User  # a member of B only
+
+    def ids(self, caller: str) -> dict[str, Any]:
+        return {
+            "project_id": self.a.project_id,
+            "user_id": self.target.id,
+            "token_id": 0,
+            "task_id": self.a.task_id,
+            "number": f"{self.a.key}-{self.a.task_number}",
+            "status_id": self.a.spare_status_id,
+            "comment_id": self.a.comments.get(caller, self.a.comments["owner"]),
+        }
 
 
 @dataclass(frozen=True)
 class Route:
     least: str  # PUBLIC, ANY_USER or the least project role
     ok: int
-    body: Callable[[World], dict[str, Any]] | None = None
+    body: Callable[[World], Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
+P = "/api/v1/projects/{project_id}"
+T = "/api/v1/tasks/{task_id}"
 ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/auth/register"): Route(PUBLIC, 201),
     ("POST", "/api/v1/auth/login"): Route(PUBLIC, 200),
@@ -55,16 +94,39 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "/api/v1/me/tokens/{token_id}"): Route(ANY_USER, 204),
     ("GET", "/api/v1/projects"): Route(ANY_USER, 200),
     ("POST", "/api/v1/projects"): Route(ANY_USER, 201, lambda w: {"name": "Another"}),
-    ("GET", "/api/v1/projects/{project_id}"): Route("viewer", 200),
-    ("PATCH", "/api/v1/projects/{project_id}"): Route("admin", 200, lambda w: {"name": "Renamed"}),
-    ("GET", "/api/v1/projects/{project_id}/members"): Route("viewer", 200),
-    ("POST", "/api/v1/projects/{project_id}/members"): Route(
+    ("GET", P): Route("viewer", 200),
+    ("PATCH", P): Route("admin", 200, lambda w: {"name": "Renamed"}),
+    ("GET", f"{P}/members"): Route("viewer", 200),
+    ("POST", f"{P}/members"): Route(
         "admin", 201, lambda w: {"email": w.users["outsider"].email, "role": "viewer"}
     ),
-    ("PATCH", "/api/v1/projects/{project_id}/members/{user_id}"): Route(
-        "admin", 200, lambda w: {"role": "viewer"}
+    ("PATCH", f"{P}/members/{{user_id}}"): Route("admin", 200, lambda w: {"role": "viewer"}),
+    ("DELETE", f"{P}/members/{{user_id}}"): Route("admin", 204),
+    ("GET", f"{P}/statuses"): Route("viewer", 200),
+    ("POST", f"{P}/statuses"): Route("admin", 201, lambda w: {"name": "QA"}),
+    ("PATCH", f"{P}/statuses/{{status_id}}"): Route("admin", 200, lambda w: {"name": "Later"}),
+    ("DELETE", f"{P}/statuses/{{status_id}}"): Route("admin", 204),
+    ("GET", f"{P}/labels"): Route("viewer", 200),
+    ("POST", f"{P}/labels"): Route("member", 201, lambda w: {"name": "urgent"}),
+    ("GET", f"{P}/board"): Route("viewer", 200),
+    ("GET", f"{P}/activity"): Route("viewer", 200),
+    ("GET", f"{P}/tasks"): Route("viewer", 200),
+    ("POST", f"{P}/tasks"): Route("member", 201, lambda w: {"title": "New"}),
+    ("GET", f"{P}/tasks/by-number/{{number}}"): Route("viewer", 200),
+    ("POST", f"{P}/tasks/bulk"): Route(
+        "member", 200, lambda w: {"task_ids": [w.a.task_id], "action": "archive"}
     ),
-    ("DELETE", "/api/v1/projects/{project_id}/members/{user_id}"): Route("admin", 204),
+    ("GET", T): Route("viewer", 200),
+    ("PATCH", T): Route("member", 200, lambda w: {"title": "Edited"}, ANY_VERSION),
+    ("DELETE", T): Route("member", 204, headers=ANY_VERSION),
+    ("POST", f"{T}/move"): Route(
+        "member", 200, lambda w: {"status_id": w.a.spare_status_id}, ANY_VERSION
+    ),
+    ("GET", f"{T}/activity"): Route("viewer", 200),
+    ("GET", f"{T}/comments"): Route("viewer", 200),
+    ("POST", f"{T}/comments"): Route("member", 201, lambda w: {"body": "Looks good"}),
+    ("PATCH", "/api/v1/comments/{comment_id}"): Route("member", 200, lambda w: {"body": "Edit"}),
+    ("DELETE", "/api/v1/comments/{comment_id}"): Route("member", 204),
 }
 
 
@@ -79,11 +141,47 @@ async def test_every_route_is_in_the_matrix(api: Api) -> None:
     assert documented == set(ROUTES)
 
 
+async def _side(
+    state: AppState, session: Any, owner: Any, members: dict[str, tuple[Any, Role]]
+) -> Side:
+    n = next(_serial)
+    project = await project_service.create_project(
+        session, owner, name=f"Matrix {n}", key=f"M{n}", description=""
+    )
+    owner_access = ProjectAccess(project=project, role=Role.owner, user=owner)
+    for account, role in members.values():
+        await project_service.add_member(session, owner_access, email=account.email, role=role)
+    columns = [s for s, _ in await status_service.list_statuses(session, owner_access)]
+    spare, _ = await status_service.create_status(
+        session, owner_access, StatusCreateIn(name="Spare")
+    )
+    label = await label_service.create_label(session, owner_access, LabelCreateIn(name="bug"))
+    task = await task_service.create_task(session, owner_access, TaskCreateIn(title="Seed"))
+    side = Side(
+        project_id=project.id,
+        key=project.key,
+        task_id=task.id,
+        task_number=task.number,
+        status_id=columns[0].id,
+        spare_status_id=spare.id,
+        label_id=label.id,
+    )
+    for name, (account, role) in [("owner", (owner, Role.owner)), *members.items()]:
+        if role.at_least(Role.member):
+            access = TaskAccess(
+                task=task, project=ProjectAccess(project=project, role=role, user=account)
+            )
+            comment = await comment_service.add_comment(session, access, f"by {name}")
+            side.comments[name] = comment.id
+    return side
+
+
 async def _world(state: AppState) -> World:
-    """Users, tokens and a project with one member per role, written straight to the database."""
+    """Two projects written through the services, with one member of A per role."""
     async with state.database.session() as session, session.begin():
+        accounts: dict[str, Any] = {}
         users: dict[str, User] = {}
-        for name in (*ROLE_ORDER, "outsider", "target"):
+        for name in (*ROLE_ORDER, "outsider", "target", "b_only"):
             n = next(_serial)
             account = await auth_service.register(
                 session, state.passwords, email=f"m{n}@example.com", password=PASSWORD, name=name
@@ -91,21 +189,27 @@ async def _world(state: AppState) -> World:
             _, secret = await auth_service.issue_token(
                 session, account, kind=TokenKind.session, name="login", expires_at=None
             )
+            accounts[name] = account
             users[name] = User(id=account.id, email=account.email, token=secret)
-        project = Project(key=f"M{n}", name="Matrix", description="")
-        session.add(project)
-        await session.flush()
-        session.add_all(
-            Membership(project_id=project.id, user_id=users[name].id, role=Role(role))
-            for name, role in (
-                ("owner", "owner"),
-                ("admin", "admin"),
-                ("member", "member"),
-                ("viewer", "viewer"),
-                ("target", "member"),
-            )
+        a = await _side(
+            state,
+            session,
+            accounts["owner"],
+            {
+                "admin": (accounts["admin"], Role.admin),
+                "member": (accounts["member"], Role.member),
+                "viewer": (accounts["viewer"], Role.viewer),
+                "target": (accounts["target"], Role.member),
+            },
         )
-    return World(project_id=project.id, users=users, target=users.pop("target"))
+        b = await _side(
+            state,
+            session,
+            accounts["b_only"],
+            {"owner_of_a": (accounts["owner"], Role.member)},
+        )
+    target, b_only = users.pop("target"), users.pop("b_only")
+    return World(a=a, b=b, users=users, target=target, b_only=b_only)
 
 
 async def _snapshot(state: AppState) -> dict[str, list[tuple[Any, ...]]]:
@@ -136,11 +240,12 @@ def _expected_denial(route: Route, caller: str) -> int | None:
 async def _call(api: Api, world: World, method: str, path: str, caller: str) -> httpx.Response:
     route = ROUTES[(method, path)]
     user = world.users.get(caller)
-    ids = world.ids()
+    ids = world.ids(caller)
     if "{token_id}" in path and user is not None:
         ids["token_id"] = (await api.request("GET", "/me/tokens", user)).json()[0]["id"]
     url = path.removeprefix("/api/v1").format(**ids)
-    return await api.request(method, url, user, json=route.body(world) if route.body else None)
+    body = route.body(world) if route.body else None
+    return await api.request(method, url, user, json=body, headers=route.headers)
 
 
 @pytest.mark.parametrize(
@@ -165,3 +270,55 @@ async def test_route_for_every_caller(api: Api, state: AppState, method: str, pa
             world = await _world(state)  # a write may change what the next caller sees
         response = await _call(api, world, method, path, caller)
         assert response.status_code == route.ok, (caller, response.text)
+
+
+def _mixed(w: World) -> list[tuple[str, str, Any]]:
+    """Requests by A's owner (also a member of B) that put B's ids into A's routes."""
+    a, b = w.a, w.b
+    return [
+        ("PATCH", f"/projects/{a.project_id}/statuses/{b.spare_status_id}", {"name": "x"}),
+        ("DELETE", f"/projects/{a.project_id}/statuses/{b.spare_status_id}", None),
+        (
+            "DELETE",
+            f"/projects/{a.project_id}/statuses/{a.status_id}?move_to={b.status_id}",
+            None,
+        ),
+        ("PATCH", f"/projects/{a.project_id}/members/{w.b_only.id}", {"role": "viewer"}),
+        ("DELETE", f"/projects/{a.project_id}/members/{w.b_only.id}", None),
+        ("GET", f"/projects/{a.project_id}/tasks/by-number/{b.key}-{b.task_number}", None),
+        ("POST", f"/projects/{a.project_id}/tasks", {"title": "x", "status_id": b.status_id}),
+        ("POST", f"/projects/{a.project_id}/tasks", {"title": "x", "labels": [b.label_id]}),
+        ("POST", f"/projects/{a.project_id}/tasks", {"title": "x", "parent_id": b.task_id}),
+        ("POST", f"/projects/{a.project_id}/tasks", {"title": "x", "assignee_id": w.b_only.id}),
+        ("PATCH", f"/tasks/{a.task_id}", {"status_id": b.status_id}),
+        ("PATCH", f"/tasks/{a.task_id}", {"labels": [a.label_id, b.label_id]}),
+        ("PATCH", f"/tasks/{a.task_id}", {"parent_id": b.task_id}),
+        ("POST", f"/tasks/{a.task_id}/move", {"status_id": b.status_id}),
+        ("POST", f"/tasks/{a.task_id}/move", {"status_id": a.status_id, "after_id": b.task_id}),
+        (
+            "POST",
+            f"/projects/{a.project_id}/tasks/bulk",
+            {"task_ids": [a.task_id, b.task_id], "action": "archive"},
+        ),
+        (
+            "POST",
+            f"/projects/{a.project_id}/tasks/bulk",
+            {"task_ids": [a.task_id], "action": "move", "status_id": b.status_id},
+        ),
+        (
+            "POST",
+            f"/projects/{a.project_id}/tasks/bulk",
+            {"task_ids": [a.task_id], "action": "label", "add_labels": [b.label_id]},
+        ),
+    ]
+
+
+async def test_ids_of_another_project_are_refused(api: Api, state: AppState) -> None:
+    world = await _world(state)
+    owner = world.users["owner"]
+    before = await _snapshot(state)
+    for method, url, body in _mixed(world):
+        response = await api.request(method, url, owner, json=body, headers=ANY_VERSION)
+        assert 400 <= response.status_code < 500, (method, url, body, response.text)
+        assert_problem(response, response.status_code)
+        assert await _snapshot(state) == before, (method, url, body)

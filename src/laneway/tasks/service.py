@@ -176,7 +176,7 @@ async def update_task(
     values: dict[str, Any] = {
         attr: getattr(body, field) for field, attr in _PLAIN_FIELDS.items() if field in given
     }
-    if "labels" in values:
+    if "labels" in given:
         values["label_ids"] = sorted(set(body.labels or ()))
         if values["label_ids"]:
             refs.labels(values["label_ids"])

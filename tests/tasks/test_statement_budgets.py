@@ -1,0 +1,124 @@
+"""Statements per request, counted at the driver: constant, and within the published budget."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert
+
+from laneway.models import Task
+from laneway.models.base import utcnow
+from laneway.state import AppState
+from tests.support import Api, StatementCounter, User
+
+
+async def _bulk_tasks(
+    state: AppState, project_id: int, user: User, statuses: list[int], n: int
+) -> None:
+    """Rows straight into the table: the counts triggers keep the per-status numbers right."""
+    now = utcnow()
+    async with state.database.session() as session, session.begin():
+        await session.execute(
+            insert(Task),
+            [
+                {
+                    "project_id": project_id,
+                    "number": 10_000 + i,
+                    "title": f"bulk {i}",
+                    "description": "",
+                    "status_id": statuses[i % len(statuses)],
+                    "assignee_id": user.id,
+                    "reporter_id": user.id,
+                    "priority": i % 5,
+                    "label_ids": [],
+                    "rank": f"b{i:05d}",
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(n)
+            ],
+        )
+
+
+async def test_board_is_four_statements_after_auth_at_any_size(
+    api: Api, state: AppState, statements: StatementCounter
+) -> None:
+    owner = await api.user()
+    small = (await api.project(owner, name="Small"))["id"]
+    large = (await api.project(owner, name="Large"))["id"]
+    for pid in (small, large):
+        await api.label(owner, pid, "bug")
+    small_statuses = [s["id"] for s in await api.statuses(owner, small)]
+    large_statuses = [s["id"] for s in await api.statuses(owner, large)]
+    await _bulk_tasks(state, small, owner, small_statuses, 10)
+    await _bulk_tasks(state, large, owner, large_statuses, 2000)
+
+    counted = []
+    for pid in (small, large):
+        statements.reset()
+        board = await api.request("GET", f"/projects/{pid}/board", owner)
+        assert board.status_code == 200
+        counted.append(statements.count)
+    assert counted[0] == counted[1] == 1 + 4, statements.statements
+
+    body = board.json()
+    assert sum(c["count"] for c in body["columns"]) == 2000
+    assert all(len(c["tasks"]) == 50 for c in body["columns"])
+    assert all(c["next_cursor"] for c in body["columns"])
+    assert [u["id"] for u in body["users"]] == [owner.id]
+    assert [label["name"] for label in body["labels"]] == ["bug"]
+
+
+async def test_write_budgets(api: Api, statements: StatementCounter) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    doing = (await api.statuses(owner, pid))[1]["id"]
+    label = await api.label(owner, pid, "bug")
+    neighbour = await api.task(owner, pid, status_id=doing)
+
+    statements.reset()
+    created = await api.request(
+        "POST",
+        f"/projects/{pid}/tasks",
+        owner,
+        json={"title": "budget", "labels": [label["id"]], "assignee_id": owner.id},
+    )
+    assert created.status_code == 201
+    assert statements.count <= 7, statements.statements
+    task_id = created.json()["id"]
+
+    statements.reset()
+    patched = await api.request(
+        "PATCH",
+        f"/tasks/{task_id}",
+        owner,
+        json={"title": "renamed", "labels": [], "assignee_id": owner.id},
+        headers={"If-Match": '"v1"'},
+    )
+    assert patched.status_code == 200
+    assert statements.count <= 6, statements.statements
+
+    statements.reset()
+    moved = await api.request(
+        "POST",
+        f"/tasks/{task_id}/move",
+        owner,
+        json={"status_id": doing, "after_id": neighbour["id"]},
+        headers={"If-Match": '"v2"'},
+    )
+    assert moved.status_code == 200, moved.text
+    assert statements.count <= 6, statements.statements
+
+
+async def test_list_is_constant_in_page_size(
+    api: Api, state: AppState, statements: StatementCounter
+) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    await _bulk_tasks(state, pid, owner, [s["id"] for s in await api.statuses(owner, pid)], 300)
+    counted = []
+    for limit in (1, 200):
+        statements.reset()
+        page = await api.request("GET", f"/projects/{pid}/tasks", owner, params={"limit": limit})
+        assert len(page.json()["items"]) == limit
+        counted.append(statements.count)
+    assert counted[0] == counted[1] == 3
