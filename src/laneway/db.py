@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,6 +79,9 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time. Queueing writers here, in the event loop, is much
+        # cheaper than SQLite's busy handler, which sleeps and polls for the lock.
+        self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         self.read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
@@ -84,6 +89,16 @@ class Database:
 
     def session(self, *, write: bool = True) -> AsyncSession:
         return (self.write_sessions if write else self.read_sessions)()
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        async with AsyncExitStack() as stack:
+            if write and self._sqlite_writer is not None:
+                await stack.enter_async_context(self._sqlite_writer)
+            session = await stack.enter_async_context(self.session(write=write))
+            await stack.enter_async_context(session.begin())
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -96,8 +111,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     never sees a success for a change that failed to commit.
     """
     database: Database = request.app.state.laneway.database
-    write = request.method not in SAFE_METHODS
-    async with database.session(write=write) as session, session.begin():
+    async with database.transaction(write=request.method not in SAFE_METHODS) as session:
         yield session
 
 

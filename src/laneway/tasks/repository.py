@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.errors import NotFound
 from laneway.models import Label, Membership, Project, Status, Task
 
 LIVE = Task.archived_at.is_(None)
@@ -124,6 +125,16 @@ async def by_number(session: AsyncSession, project_id: int, number: int) -> Task
     return await session.scalar(
         select(Task).where(Task.project_id == project_id, Task.number == number)
     )
+
+
+async def refresh(session: AsyncSession, task: Task) -> Task:
+    """The task as committed now (it may have changed since it was loaded), or 404."""
+    fresh = await session.scalar(
+        select(Task).where(Task.id == task.id).execution_options(populate_existing=True)
+    )
+    if fresh is None:
+        raise NotFound("No such task.")
+    return fresh
 
 
 async def has_children(session: AsyncSession, task_id: int) -> bool:

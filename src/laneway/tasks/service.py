@@ -129,8 +129,15 @@ async def _write(
     event_type: str,
     reservation: recorder.Reservation,
 ) -> Task:
-    """Apply `values` if the task is still at the version the client saw; one event."""
+    """Apply `values` if the task is still at the version the client saw; one event.
+
+    The caller holds the project's write lock, so the task cannot change under us any more;
+    it may have changed between the access check and taking the lock, though. With an explicit
+    If-Match that is a 412; with `If-Match: *` we re-read it under the lock and go on.
+    """
     task = access.task
+    if expected is None:
+        task = await repository.refresh(session, task)
     before = snapshot(task, access.project.project.key)
     values = {**values, "version": task.version + 1, "updated_at": utcnow()}
     updated = (
@@ -235,6 +242,8 @@ async def delete_task(session: AsyncSession, access: TaskAccess, expected: int |
     task, project = access.task, access.project.project
     etag.check(task.version, expected)
     reservation = await recorder.reserve(session, project.id)
+    if expected is None:
+        task = await repository.refresh(session, task)
     if await repository.has_children(session, task.id):
         raise Conflict("The task has sub-tasks; delete or move them first.")
     final = snapshot(task, project.key)
