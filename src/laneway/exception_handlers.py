@@ -82,10 +82,34 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem, dict(exc.headers or {}))
 
 
+_TRANSIENT = (
+    "database is locked",
+    "unable to open database",
+    "connection",
+    "could not connect",
+    "terminating",
+    "timeout",
+    "the database system is",
+    "too many clients",
+)
+
+
+def _is_transient(exc: Exception) -> bool:
+    """Out of reach, busy or restarting: worth a retry. Anything else is a bug of ours."""
+    if isinstance(exc, OSError | PoolTimeoutError):
+        return True
+    if not isinstance(exc, DBAPIError) or isinstance(
+        exc, IntegrityError | DataError | ProgrammingError
+    ):
+        return False
+    if exc.connection_invalidated or isinstance(exc.orig, OSError):
+        return True
+    message = str(exc.orig).lower()
+    return any(marker in message for marker in _TRANSIENT)
+
+
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, IntegrityError | DataError | ProgrammingError):
-        # A statement error that no service turned into a domain error is our bug, not the
-        # database's: keep it visible.
+    if not _is_transient(exc):
         return await _unexpected(_request, exc)
     log.warning("database unavailable", error=str(exc).splitlines()[0])
     return error_response(ServiceUnavailable("The database is unavailable; retry shortly."))

@@ -13,7 +13,18 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy import tuple_ as sql_tuple
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,19 +73,18 @@ class TaskQuery(BaseModel):
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 50
     cursor: Annotated[str, Field(max_length=1000)] | None = None
 
+    def words(self) -> list[str]:
+        return _WORD.findall(self.q.lower())[:16] if self.q else []
+
     def effective_sort(self) -> Sort:
         if self.sort is not None:
             return self.sort
-        return "relevance" if self.q else "rank"
+        return "relevance" if self.words() else "rank"
 
     def scope(self, project_id: int) -> str:
         """What a cursor is valid for: this project, this sort, these filters."""
         filters = self.model_dump_json(exclude={"limit", "cursor", "sort"}) + self.effective_sort()
         return f"tasks:{project_id}:{hashlib.sha256(filters.encode()).hexdigest()[:16]}"
-
-
-def _words(q: str) -> list[str]:
-    return _WORD.findall(q.lower())[:16]
 
 
 def _text_filter(dialect: str, words: Sequence[str]) -> tuple[ColumnElement[bool], Any]:
@@ -84,14 +94,11 @@ def _text_filter(dialect: str, words: Sequence[str]) -> tuple[ColumnElement[bool
         vector: ColumnElement[Any] = literal_column("tasks.search")
         return vector.op("@@")(query), func.ts_rank(vector, query)
     match = " ".join(f'"{w}"*' for w in words)
-    fts = (
-        select(literal_column("rowid").label("rowid"), literal_column("rank").label("rank"))
-        .select_from(literal_column("tasks_fts"))
-        .where(literal_column("tasks_fts").op("MATCH")(match))
-        .subquery()
-    )
-    relevance = select(-fts.c.rank).where(fts.c.rowid == Task.id).scalar_subquery()
-    return Task.id.in_(select(fts.c.rowid)), relevance
+    fts = table("tasks_fts", column("rowid"), column("rank"), column("tasks_fts"))
+    hits = select(fts.c.rowid, fts.c.rank).where(fts.c.tasks_fts.op("MATCH")(match)).subquery()
+    # FTS5's rank is bm25, smaller is better: negate it so larger is better on both backends
+    relevance = select(-hits.c.rank).where(hits.c.rowid == Task.id).scalar_subquery()
+    return Task.id.in_(select(hits.c.rowid)), relevance
 
 
 def _label_filter(dialect: str, label_ids: Sequence[int]) -> ColumnElement[bool]:
@@ -162,15 +169,14 @@ def build(
         conditions.append(Task.due_date < query.due_before)
     if query.due_after is not None:
         conditions.append(Task.due_date > query.due_after)
-    relevance: Any = literal_column("0")
+    relevance: Any = None
     sort = query.effective_sort()
-    if query.q:
-        words = _words(query.q)
-        if words:
-            condition, relevance = _text_filter(dialect, words)
-            conditions.append(condition)
+    words = query.words()
+    if words:
+        condition, relevance = _text_filter(dialect, words)
+        conditions.append(condition)
     elif sort == "relevance":
-        raise UnprocessableContent("sort=relevance needs a search text (q).")
+        raise UnprocessableContent("sort=relevance needs a search text (q) with words in it.")
 
     # relevance ranks best first; every other sort is ascending unless prefixed with "-"
     descending = sort.startswith("-") or sort == "relevance"
