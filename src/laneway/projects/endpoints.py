@@ -69,12 +69,14 @@ async def list_projects(
     responses=responses(400, 401, 409, 413, 422),
 )
 async def create_project(
-    body: ProjectCreateIn, user: CurrentUser, session: SessionDep
-) -> ProjectOut:
+    body: ProjectCreateIn, user: CurrentUser, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
+    if replay := await idempotency.replay():
+        return replay
     project = await service.create_project(
         session, user, name=body.name, key=body.key, description=body.description
     )
-    return _project_out(project, Role.owner)
+    return await idempotency.respond(201, _project_out(project, Role.owner))
 
 
 @router.get(

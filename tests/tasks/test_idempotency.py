@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from tests.support import Api, assert_problem
+
+
+async def test_same_key_and_body_replays_byte_for_byte(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    headers = {"Idempotency-Key": "k-1"}
+    first = await api.request(
+        "POST", f"/projects/{pid}/tasks", owner, json={"title": "once"}, headers=headers
+    )
+    again = await api.request(
+        "POST", f"/projects/{pid}/tasks", owner, json={"title": "once"}, headers=headers
+    )
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    listed = await api.request("GET", f"/projects/{pid}/tasks", owner)
+    assert len(listed.json()["items"]) == 1
+
+
+async def test_same_key_different_body_is_refused(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    headers = {"Idempotency-Key": "k-2"}
+    await api.request("POST", f"/projects/{pid}/tasks", owner, json={"title": "a"}, headers=headers)
+    other = await api.request(
+        "POST", f"/projects/{pid}/tasks", owner, json={"title": "b"}, headers=headers
+    )
+    assert_problem(other, 422)
+    elsewhere = await api.request(
+        "POST", f"/projects/{pid}/labels", owner, json={"title": "a"}, headers=headers
+    )
+    assert 400 <= elsewhere.status_code < 500
+    listed = await api.request("GET", f"/projects/{pid}/tasks", owner)
+    assert [t["title"] for t in listed.json()["items"]] == ["a"]
+
+
+async def test_keys_belong_to_one_user(api: Api) -> None:
+    alice, bob = await api.user(), await api.user()
+    pid = (await api.project(alice))["id"]
+    await api.add_member(pid, alice, bob, "member")
+    headers = {"Idempotency-Key": "shared"}
+    a = await api.request("POST", f"/projects/{pid}/tasks", alice, json={"title": "x"}, headers=headers)
+    b = await api.request("POST", f"/projects/{pid}/tasks", bob, json={"title": "x"}, headers=headers)
+    assert a.status_code == b.status_code == 201
+    assert a.json()["id"] != b.json()["id"]
+
+
+async def test_failed_requests_store_nothing(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    headers = {"Idempotency-Key": "k-3"}
+    bad = await api.request(
+        "POST", f"/projects/{pid}/tasks", owner, json={"title": "x", "status_id": 999}, headers=headers
+    )
+    assert_problem(bad, 422)
+    good = await api.request(
+        "POST", f"/projects/{pid}/tasks", owner, json={"title": "x"}, headers=headers
+    )
+    assert good.status_code == 201
+    assert_problem(
+        await api.request(
+            "POST", f"/projects/{pid}/tasks", owner, json={"title": "x"},
+            headers={"Idempotency-Key": ""},
+        ),
+        422,
+    )
+
+
+async def test_project_and_member_creation_are_idempotent(api: Api) -> None:
+    owner, other = await api.user(), await api.user()
+    headers = {"Idempotency-Key": "p-1"}
+    first = await api.request("POST", "/projects", owner, json={"name": "Once"}, headers=headers)
+    again = await api.request("POST", "/projects", owner, json={"name": "Once"}, headers=headers)
+    assert first.content == again.content
+    assert len((await api.request("GET", "/projects", owner)).json()) == 1
+    pid = first.json()["id"]
+    body = {"email": other.email, "role": "viewer"}
+    headers = {"Idempotency-Key": "m-1"}
+    added = await api.request("POST", f"/projects/{pid}/members", owner, json=body, headers=headers)
+    replay = await api.request("POST", f"/projects/{pid}/members", owner, json=body, headers=headers)
+    assert added.status_code == replay.status_code == 201
