@@ -14,13 +14,13 @@ from typing import Annotated
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep
 from laneway.errors import LanewayError, UnprocessableContent
 from laneway.exception_handlers import error_response
+from laneway.kit.savepoint import add_unique
 from laneway.models import IdempotencyKey
 from laneway.models.base import utcnow
 
@@ -60,21 +60,16 @@ class Idempotency:
     ) -> Response:
         body = model.model_dump_json().encode()
         if self.key is not None:
-            self.session.add(
-                IdempotencyKey(
-                    user_id=self.user_id,
-                    key=self.key,
-                    fingerprint=self.fingerprint,
-                    status_code=status_code,
-                    body=body,
-                    created_at=utcnow(),
-                )
+            record = IdempotencyKey(
+                user_id=self.user_id,
+                key=self.key,
+                fingerprint=self.fingerprint,
+                status_code=status_code,
+                body=body,
+                created_at=utcnow(),
             )
-            try:
-                async with self.session.begin_nested():
-                    await self.session.flush()
-            except IntegrityError:
-                raise ReplayNeeded(self.user_id, self.key, self.fingerprint) from None
+            if not await add_unique(self.session, record):
+                raise ReplayNeeded(self.user_id, self.key, self.fingerprint)
         return Response(body, status_code, headers=headers, media_type="application/json")
 
 

@@ -29,11 +29,17 @@ async def test_every_change_has_exactly_one_event(api: Api) -> None:
     task = await api.task(owner, pid, title="Write docs", labels=[label["id"]])
     doing = (await api.statuses(owner, pid))[1]["id"]
     await api.request(
-        "PATCH", f"/tasks/{task['id']}", owner, json={"title": "Write the docs"},
+        "PATCH",
+        f"/tasks/{task['id']}",
+        owner,
+        json={"title": "Write the docs"},
         headers={"If-Match": '"v1"'},
     )
     await api.request(
-        "POST", f"/tasks/{task['id']}/move", owner, json={"status_id": doing},
+        "POST",
+        f"/tasks/{task['id']}/move",
+        owner,
+        json={"status_id": doing},
         headers={"If-Match": '"v2"'},
     )
     comment = await api.request(

@@ -43,8 +43,12 @@ async def test_keys_belong_to_one_user(api: Api) -> None:
     pid = (await api.project(alice))["id"]
     await api.add_member(pid, alice, bob, "member")
     headers = {"Idempotency-Key": "shared"}
-    a = await api.request("POST", f"/projects/{pid}/tasks", alice, json={"title": "x"}, headers=headers)
-    b = await api.request("POST", f"/projects/{pid}/tasks", bob, json={"title": "x"}, headers=headers)
+    a = await api.request(
+        "POST", f"/projects/{pid}/tasks", alice, json={"title": "x"}, headers=headers
+    )
+    b = await api.request(
+        "POST", f"/projects/{pid}/tasks", bob, json={"title": "x"}, headers=headers
+    )
     assert a.status_code == b.status_code == 201
     assert a.json()["id"] != b.json()["id"]
 
@@ -54,7 +58,11 @@ async def test_failed_requests_store_nothing(api: Api) -> None:
     pid = (await api.project(owner))["id"]
     headers = {"Idempotency-Key": "k-3"}
     bad = await api.request(
-        "POST", f"/projects/{pid}/tasks", owner, json={"title": "x", "status_id": 999}, headers=headers
+        "POST",
+        f"/projects/{pid}/tasks",
+        owner,
+        json={"title": "x", "status_id": 999},
+        headers=headers,
     )
     assert_problem(bad, 422)
     good = await api.request(
@@ -63,7 +71,10 @@ async def test_failed_requests_store_nothing(api: Api) -> None:
     assert good.status_code == 201
     assert_problem(
         await api.request(
-            "POST", f"/projects/{pid}/tasks", owner, json={"title": "x"},
+            "POST",
+            f"/projects/{pid}/tasks",
+            owner,
+            json={"title": "x"},
             headers={"Idempotency-Key": ""},
         ),
         422,
@@ -81,5 +92,7 @@ async def test_project_and_member_creation_are_idempotent(api: Api) -> None:
     body = {"email": other.email, "role": "viewer"}
     headers = {"Idempotency-Key": "m-1"}
     added = await api.request("POST", f"/projects/{pid}/members", owner, json=body, headers=headers)
-    replay = await api.request("POST", f"/projects/{pid}/members", owner, json=body, headers=headers)
+    replay = await api.request(
+        "POST", f"/projects/{pid}/members", owner, json=body, headers=headers
+    )
     assert added.status_code == replay.status_code == 201

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.auth import repository, tokens
 from laneway.auth.passwords import Passwords
 from laneway.errors import Conflict, NotFound, Unauthorized
+from laneway.kit.savepoint import add_unique
 from laneway.models import ApiToken, TokenKind, User
 from laneway.models.base import utcnow
 
@@ -33,12 +33,8 @@ async def register(
     if await repository.user_by_email(session, email) is not None:
         raise Conflict("An account with this email already exists.")
     user = User(email=email, name=name, password_hash=await passwords.hash(password))
-    session.add(user)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict("An account with this email already exists.") from exc
+    if not await add_unique(session, user):  # a concurrent registration won the race
+        raise Conflict("An account with this email already exists.")
     return user
 
 

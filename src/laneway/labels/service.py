@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.errors import Conflict
+from laneway.kit.savepoint import add_unique
 from laneway.labels.schemas import LabelCreateIn, LabelOut
 from laneway.models import Label
 from laneway.projects.access import ProjectAccess
@@ -32,12 +32,8 @@ async def create_label(session: AsyncSession, access: ProjectAccess, body: Label
         )
         color = PALETTE[(existing or 0) % len(PALETTE)]
     label = Label(project_id=project_id, name=body.name, color=color.lower())
-    session.add(label)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"A label named {body.name!r} already exists.") from exc
+    if not await add_unique(session, label):
+        raise Conflict(f"A label named {body.name!r} already exists.")
     await recorder.append(
         session,
         reservation,

@@ -6,12 +6,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.auth import repository as auth_repository
 from laneway.errors import Conflict, Forbidden, NotFound
+from laneway.kit.savepoint import add_unique
 from laneway.models import Membership, Project, Role, User
 from laneway.models.base import utcnow
 from laneway.projects import repository
@@ -60,12 +60,8 @@ async def create_project(
         key=key or await _free_key(session, derive_key(name)),
         description=description,
     )
-    session.add(project)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"The project key {project.key} is already in use.") from exc
+    if not await add_unique(session, project):
+        raise Conflict(f"The project key {project.key} is already in use.")
     session.add(Membership(project_id=project.id, user_id=owner.id, role=Role.owner))
     await session.flush()
     await status_service.set_up_project(session, project.id)
@@ -142,12 +138,8 @@ async def add_member(
     if await repository.member(session, access.project.id, user.id) is not None:
         raise Conflict("That user is already a member of the project.")
     membership = Membership(project_id=access.project.id, user_id=user.id, role=role)
-    session.add(membership)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("That user is already a member of the project.") from exc
+    if not await add_unique(session, membership):
+        raise Conflict("That user is already a member of the project.")
     await recorder.record(
         session,
         access.project.id,

@@ -7,7 +7,6 @@ from typing import Any
 
 from fractional_indexing import generate_n_keys_between
 from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
@@ -63,12 +62,10 @@ async def list_statuses(
     return await repository.with_counts(session, access.project.id)
 
 
-async def _insert_checked(session: AsyncSession, status: Status) -> None:
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"A status named {status.name!r} already exists.") from exc
+def _check_name(statuses: Sequence[Status], name: str, status_id: int | None = None) -> None:
+    # Callers hold the project's write lock, so this check cannot race.
+    if any(s.name.lower() == name.lower() and s.id != status_id for s in statuses):
+        raise Conflict(f"A status named {name!r} already exists.")
 
 
 def _reorder(statuses: list[Status], moving: Status, position: int) -> dict[int, int]:
@@ -87,6 +84,7 @@ async def create_status(
     project_id = access.project.id
     reservation = await recorder.reserve(session, project_id)
     statuses = list(await repository.of_project(session, project_id))
+    _check_name(statuses, body.name)
     status = Status(
         project_id=project_id,
         name=body.name,
@@ -95,7 +93,7 @@ async def create_status(
         position=len(statuses),
     )
     session.add(status)
-    await _insert_checked(session, status)
+    await session.flush()
     if body.position is not None:
         _reorder([*statuses, status], status, body.position)
         await session.flush()
@@ -126,6 +124,7 @@ async def update_status(
     status = await _find(statuses, status_id)
     before = snapshot(status)
     if body.name is not None:
+        _check_name(statuses, body.name, status.id)
         status.name = body.name
     if body.category is not None:
         status.category = body.category
@@ -135,7 +134,7 @@ async def update_status(
         status.wip_limit = body.wip_limit
     if body.position is not None:
         _reorder(statuses, status, body.position)
-    await _insert_checked(session, status)
+    await session.flush()
     after = snapshot(status)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if body.position is not None:

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from tests.support import Api, assert_problem
+
+
+async def test_add_rename_reorder_and_wip_limit(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    created = await api.request(
+        "POST",
+        f"/projects/{pid}/statuses",
+        owner,
+        json={"name": "QA", "category": "review", "wip_limit": 3, "position": 1},
+    )
+    assert created.status_code == 201, created.text
+    qa = created.json()
+    assert (qa["position"], qa["wip_limit"], qa["count"]) == (1, 3, 0)
+    names = [s["name"] for s in await api.statuses(owner, pid)]
+    assert names == ["Todo", "QA", "In Progress", "In Review", "Issue", "Done"]
+    assert [s["position"] for s in await api.statuses(owner, pid)] == [0, 1, 2, 3, 4, 5]
+
+    moved = await api.request(
+        "PATCH",
+        f"/projects/{pid}/statuses/{qa['id']}",
+        owner,
+        json={"name": "Testing", "position": 5, "clear_wip_limit": True},
+    )
+    assert moved.status_code == 200
+    assert moved.json()["wip_limit"] is None
+    names = [s["name"] for s in await api.statuses(owner, pid)]
+    assert names == ["Todo", "In Progress", "In Review", "Issue", "Done", "Testing"]
+
+    duplicate = await api.request(
+        "PATCH", f"/projects/{pid}/statuses/{qa['id']}", owner, json={"name": "Done"}
+    )
+    assert_problem(duplicate, 409)
+    assert_problem(
+        await api.request("POST", f"/projects/{pid}/statuses", owner, json={"name": "Todo"}), 409
+    )
+    assert_problem(
+        await api.request(
+            "POST", f"/projects/{pid}/statuses", owner, json={"name": "X", "category": "later"}
+        ),
+        422,
+    )
+
+
+async def test_delete_needs_empty_or_a_target(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    todo, doing = (s["id"] for s in (await api.statuses(owner, pid))[:2])
+    await api.task(owner, pid, title="left behind", status_id=todo)
+    await api.task(owner, pid, title="already there", status_id=doing)
+
+    assert_problem(await api.request("DELETE", f"/projects/{pid}/statuses/{todo}", owner), 409)
+    assert_problem(
+        await api.request(
+            "DELETE", f"/projects/{pid}/statuses/{todo}", owner, params={"move_to": todo}
+        ),
+        422,
+    )
+    assert_problem(
+        await api.request(
+            "DELETE", f"/projects/{pid}/statuses/{todo}", owner, params={"move_to": 999}
+        ),
+        404,
+    )
+    deleted = await api.request(
+        "DELETE", f"/projects/{pid}/statuses/{todo}", owner, params={"move_to": doing}
+    )
+    assert deleted.status_code == 204
+    statuses = await api.statuses(owner, pid)
+    assert [s["name"] for s in statuses] == ["In Progress", "In Review", "Issue", "Done"]
+    assert statuses[0]["count"] == 2
+    page = await api.request("GET", f"/projects/{pid}/tasks", owner, params={"status": doing})
+    assert [t["title"] for t in page.json()["items"]] == ["already there", "left behind"]
+
+
+async def test_last_status_cannot_be_deleted(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    statuses = [s["id"] for s in await api.statuses(owner, pid)]
+    for status_id in statuses[:-1]:
+        response = await api.request("DELETE", f"/projects/{pid}/statuses/{status_id}", owner)
+        assert response.status_code == 204
+    assert_problem(
+        await api.request("DELETE", f"/projects/{pid}/statuses/{statuses[-1]}", owner), 409
+    )
+
+
+async def test_labels(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    bug = await api.label(owner, pid, "bug")
+    custom = await api.request(
+        "POST", f"/projects/{pid}/labels", owner, json={"name": "ux", "color": "#AABBCC"}
+    )
+    assert custom.json()["color"] == "#aabbcc"
+    assert bug["color"].startswith("#")
+    listed = await api.request("GET", f"/projects/{pid}/labels", owner)
+    assert [label["name"] for label in listed.json()] == ["bug", "ux"]
+    assert_problem(
+        await api.request("POST", f"/projects/{pid}/labels", owner, json={"name": "bug"}), 409
+    )
+    assert_problem(
+        await api.request(
+            "POST", f"/projects/{pid}/labels", owner, json={"name": "x", "color": "blue"}
+        ),
+        422,
+    )
