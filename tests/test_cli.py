@@ -51,10 +51,10 @@ def test_migrate_upgrade_current_downgrade(data_dir: Path) -> None:
 
 def test_demo_is_idempotent_and_create_user(data_dir: Path) -> None:
     assert runner.invoke(app, ["migrate", "upgrade"]).exit_code == 0
-    first = runner.invoke(app, ["demo"])
+    first = runner.invoke(app, ["demo", "--tasks", "30"])
     assert first.exit_code == 0, first.output
     assert "demo data created" in first.output
-    again = runner.invoke(app, ["demo"])
+    again = runner.invoke(app, ["demo", "--tasks", "30"])
     assert "already present" in again.output
 
     created = runner.invoke(

@@ -10,9 +10,11 @@ from typing import Annotated, TypeVar
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from laneway import __version__, migrations
 from laneway.config import Settings
+from laneway.demo import DemoInfo
 from laneway.state import AppState
 
 app = typer.Typer(
@@ -113,12 +115,25 @@ def create_user(
     console.print(f"created user {email} (id {_with_state(work)})")
 
 
-@app.command()
-def demo() -> None:
-    """Load demo data (safe to run again: nothing is duplicated)."""
+def _seed_with_progress(state: AppState, tasks: int) -> Awaitable[DemoInfo]:
     from laneway.demo import seed_demo
 
-    info = _with_state(seed_demo)
+    progress = Progress(TextColumn("demo data"), BarColumn(), MofNCompleteColumn(), console=console)
+    bar = progress.add_task("tasks", total=tasks)
+
+    async def run() -> DemoInfo:
+        with progress:
+            return await seed_demo(state, tasks, lambda n: progress.advance(bar, n))
+
+    return run()
+
+
+@app.command()
+def demo(
+    tasks: Annotated[int, typer.Option(min=0, help="Tasks on the demo board.")] = 2000,
+) -> None:
+    """Load demo data (safe to run again: nothing is duplicated)."""
+    info = _with_state(lambda state: _seed_with_progress(state, tasks))
     what = "created" if info.created else "already present"
     console.print(f"demo data {what}: log in as {info.email} / {info.password}")
 
@@ -153,9 +168,7 @@ def serve(
             if before is None and not with_demo:
                 console.print("first start: add sample data with `laneway serve --demo`")
         if with_demo:
-            from laneway.demo import seed_demo
-
-            info = await seed_demo(state)
+            info = await _seed_with_progress(state, 2000)
             console.print(f"demo login: [bold]{info.email}[/bold] / [bold]{info.password}[/bold]")
 
     _with_state(prepare)
