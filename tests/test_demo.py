@@ -45,7 +45,8 @@ async def test_demo_board_is_complete_and_idempotent(api: Api, state: AppState) 
             )
         )
     assert tasks == numbers == ranks == counted == created_events == 2000
-    assert comments is not None and comments > 1000
+    assert comments is not None
+    assert comments > 1000
     assert seqs == list(range(1, len(seqs) + 1))
 
     login = await api.client.post(

@@ -77,3 +77,26 @@ async def test_downgrade_to_base_and_up_again(empty_engine: AsyncEngine) -> None
     model_tables = {t.name for t in Base.metadata.sorted_tables}
     search_tables = {name for name in tables if name.startswith("tasks_fts")}
     assert tables - search_tables == model_tables
+
+
+async def test_existing_projects_get_the_default_workflow(empty_engine: AsyncEngine) -> None:
+    await migrations.upgrade(empty_engine, "0001")
+    async with empty_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO projects (key, name, description, created_at, updated_at)"
+                " VALUES ('OLD', 'Old project', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+    await migrations.upgrade(empty_engine)
+    async with empty_engine.connect() as conn:
+        statuses = (
+            await conn.execute(text("SELECT name, position FROM statuses ORDER BY position"))
+        ).all()
+        counts = (await conn.execute(text("SELECT count FROM status_counts"))).scalars().all()
+        counters = (
+            await conn.execute(text("SELECT task_seq, event_seq FROM project_counters"))
+        ).all()
+    assert [name for name, _ in statuses] == ["Todo", "In Progress", "In Review", "Issue", "Done"]
+    assert counts == [0] * 5
+    assert [tuple(c) for c in counters] == [(0, 0)]
