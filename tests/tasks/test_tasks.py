@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+
+from laneway.tasks import ranks
 from tests.support import Api, assert_problem
 
 
@@ -167,3 +170,33 @@ async def test_archive_restore_and_delete_keep_counts(api: Api) -> None:
     assert deleted.status_code == 204
     assert_problem(await api.request("GET", url, owner), 404)
     assert {s["id"]: s["count"] for s in await api.statuses(owner, pid)}[todo] == 1
+
+
+async def test_ranks_stay_short_when_one_gap_is_used_again_and_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a low threshold makes the rare case come quickly (48 characters take ~280 inserts)
+    monkeypatch.setattr(ranks, "REBALANCE_AT", 6)
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    todo = (await api.statuses(owner, pid))[0]["id"]
+    first = await api.task(owner, pid, title="first")
+    await api.task(owner, pid, title="last")
+    # always insert right after "first": the same gap gets narrower every time
+    for i in range(60):
+        task = await api.task(owner, pid, title=f"t{i}")
+        moved = await api.request(
+            "POST",
+            f"/tasks/{task['id']}/move",
+            owner,
+            json={"status_id": todo, "after_id": first["id"]},
+            headers={"If-Match": "*"},
+        )
+        assert moved.status_code == 200, moved.text
+    page = await api.request("GET", f"/projects/{pid}/tasks", owner, params={"limit": 200})
+    tasks = page.json()["items"]
+    assert [t["title"] for t in tasks[:3]] == ["first", "t59", "t58"]
+    assert max(len(t["rank"]) for t in tasks) <= 6
+    assert len(tasks) == 62
+    activity = await api.request("GET", f"/projects/{pid}/activity", owner, params={"limit": 500})
+    assert "status.rebalanced" in [e["type"] for e in activity.json()["items"]]

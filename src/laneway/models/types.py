@@ -11,7 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import Text, TypeDecorator, TypeEngine
 
 # Ranks compare byte by byte; PostgreSQL's default collation would order "B" after "a".
-RankString = String(64).with_variant(String(64, collation="C"), "postgresql")
+RANK_LENGTH = 255
+RankString = String(RANK_LENGTH).with_variant(String(RANK_LENGTH, collation="C"), "postgresql")
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 

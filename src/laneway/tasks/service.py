@@ -26,7 +26,7 @@ from laneway.kit import etag
 from laneway.models import Task
 from laneway.models.base import utcnow
 from laneway.projects.access import ProjectAccess
-from laneway.tasks import repository
+from laneway.tasks import ranks, repository
 from laneway.tasks.access import TaskAccess
 from laneway.tasks.repository import RefQuery
 from laneway.tasks.schemas import PriorityName, TaskCreateIn, TaskMoveIn, TaskUpdateIn, snapshot
@@ -216,7 +216,10 @@ async def update_task(
     elif restoring:
         values["archived_at"] = None
         event_type = "task.restored"
-    return await _write(session, access, expected, values, event_type, reservation)
+    updated = await _write(session, access, expected, values, event_type, reservation)
+    if "rank" in values:
+        await ranks.rebalance_if_long(session, access.project, updated)
+    return updated
 
 
 async def move_task(
@@ -235,7 +238,9 @@ async def move_task(
     found = await refs.run(session)
     _check_refs(found, project_id=project.id)
     values = {"status_id": found["status_id"], "rank": _rank_between(found)}
-    return await _write(session, access, expected, values, "task.moved", reservation)
+    moved = await _write(session, access, expected, values, "task.moved", reservation)
+    await ranks.rebalance_if_long(session, access.project, moved)
+    return moved
 
 
 async def delete_task(session: AsyncSession, access: TaskAccess, expected: int | None) -> None:

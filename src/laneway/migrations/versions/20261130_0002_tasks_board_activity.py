@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from laneway.models.base import BigId, UTCDateTime
-from laneway.models.types import IdList, Json, RankString
+from laneway.models.types import IdList, Json
 
 revision = "0002"
 down_revision = "0001"
@@ -105,7 +105,11 @@ def upgrade() -> None:
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("estimate", sa.Integer(), nullable=True),
         sa.Column("parent_id", BigId, nullable=True),
-        sa.Column("rank", RankString, nullable=False),
+        sa.Column(
+            "rank",
+            sa.String(255).with_variant(sa.String(255, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("archived_at", UTCDateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
