@@ -27,8 +27,8 @@ lint: $(VENV)/.installed ## ruff format check and lint (incl. security rules)
 typecheck: $(VENV)/.installed ## mypy --strict on src/
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed ## pytest on SQLite and PostgreSQL, with coverage
-	$(BIN)/pytest --cov --cov-report=term
+unit: $(VENV)/.installed ## pytest on SQLite and PostgreSQL, with coverage, on every core
+	$(BIN)/pytest -n auto --cov --cov-report=term
 
 format: $(VENV)/.installed ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff format src tests
