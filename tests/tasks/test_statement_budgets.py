@@ -122,3 +122,25 @@ async def test_list_is_constant_in_page_size(
         assert len(page.json()["items"]) == limit
         counted.append(statements.count)
     assert counted[0] == counted[1] == 3
+
+
+async def test_board_etag_answers_304_until_anything_changes(
+    api: Api, statements: StatementCounter
+) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    await api.task(owner, pid)
+    first = await api.request("GET", f"/projects/{pid}/board", owner)
+    etag = first.headers["etag"]
+    statements.reset()
+    cached = await api.request(
+        "GET", f"/projects/{pid}/board", owner, headers={"If-None-Match": etag}
+    )
+    assert cached.status_code == 304
+    assert statements.count == 3  # authentication, access, statuses with the board's version
+    await api.label(owner, pid, "new")
+    changed = await api.request(
+        "GET", f"/projects/{pid}/board", owner, headers={"If-None-Match": etag}
+    )
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag

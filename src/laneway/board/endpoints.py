@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from laneway.board import repository
 from laneway.board.schemas import BoardOut, BoardUser, Column
 from laneway.db import SessionDep
 from laneway.errors import responses
+from laneway.kit.etag import IfNoneMatch
 from laneway.labels import service as label_service
 from laneway.labels.schemas import LabelOut
 from laneway.projects.access import ProjectViewer
@@ -23,16 +24,21 @@ router = APIRouter(tags=["board"])
     "/projects/{project_id}/board",
     response_model=BoardOut,
     operation_id="get_board",
-    responses=responses(401, 404, 422),
+    responses={**responses(401, 404, 422), 304: {"description": "Not modified"}},
 )
 async def get_board(
     access: ProjectViewer,
     session: SessionDep,
     state: StateDep,
     limit: Annotated[int, Query(ge=1, le=200, description="Tasks per column.")] = 50,
-) -> BoardOut:
+    if_none_match: IfNoneMatch = None,
+) -> Response:
     project = access.project
-    statuses = await status_repository.with_counts(session, project.id)
+    statuses, seq = await status_repository.with_counts_and_seq(session, project.id)
+    # Any change in the project appends an event, so its last number versions the whole board.
+    board_etag = f'"b{seq}-{limit}"'
+    if if_none_match is not None and board_etag in {t.strip() for t in if_none_match.split(",")}:
+        return Response(status_code=304, headers={"ETag": board_etag})
     rows = await repository.first_pages(session, project.id, [s.id for s, _ in statuses], limit)
     labels = await label_service.list_labels(session, project.id)
 
@@ -66,10 +72,15 @@ async def get_board(
                 next_cursor=next_cursor,
             )
         )
-    return BoardOut(
+    board = BoardOut(
         project_id=project.id,
         key=project.key,
         columns=columns,
         labels=[LabelOut.model_validate(label) for label in labels],
         users=[BoardUser(id=i, name=n) for i, n in sorted(users.items())],
+    )
+    return Response(
+        board.model_dump_json().encode(),
+        headers={"ETag": board_etag},
+        media_type="application/json",
     )

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from laneway.models import Status, StatusCount, Task
+from laneway.models import ProjectCounter, Status, StatusCount, Task
 
 
 async def with_counts(session: AsyncSession, project_id: int) -> Sequence[tuple[Status, int]]:
@@ -19,6 +19,28 @@ async def with_counts(session: AsyncSession, project_id: int) -> Sequence[tuple[
         .order_by(Status.position, Status.id)
     )
     return [(status, count) for status, count in await session.execute(query)]
+
+
+async def with_counts_and_seq(
+    session: AsyncSession, project_id: int
+) -> tuple[list[tuple[Status, int]], int]:
+    """Statuses with counts, and the project's last event number (the board's version)."""
+    seq = (
+        select(ProjectCounter.event_seq)
+        .where(ProjectCounter.project_id == project_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(Status, func.coalesce(StatusCount.count, 0), seq)
+        .outerjoin(
+            StatusCount,
+            (StatusCount.status_id == Status.id) & (StatusCount.project_id == Status.project_id),
+        )
+        .where(Status.project_id == project_id)
+        .order_by(Status.position, Status.id)
+    )
+    rows = list(await session.execute(query))
+    return [(status, count) for status, count, _ in rows], (rows[0][2] if rows else 0)
 
 
 async def of_project(session: AsyncSession, project_id: int) -> Sequence[Status]:
