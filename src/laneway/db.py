@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -24,6 +25,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITE_OPTION = "laneway_write"
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.database_url)
     db = settings.database
@@ -31,6 +36,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return _sqlite_engine(settings)
     return create_async_engine(
         url,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
         pool_size=db.pool_size,
         max_overflow=db.max_overflow,
         pool_timeout=db.pool_timeout,
@@ -45,7 +52,12 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, pool_size=5, max_overflow=10, pool_timeout=settings.database.pool_timeout
+        url,
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=settings.database.pool_timeout,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
     )
     busy_ms = settings.database.sqlite_busy_timeout_ms
 

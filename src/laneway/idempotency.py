@@ -56,9 +56,9 @@ class Idempotency:
         return None if stored is None else response_for(stored, self.fingerprint)
 
     async def respond(
-        self, status_code: int, model: BaseModel, headers: dict[str, str] | None = None
+        self, status_code: int, model: BaseModel | bytes, headers: dict[str, str] | None = None
     ) -> Response:
-        body = model.model_dump_json().encode()
+        body = model if isinstance(model, bytes) else model.model_dump_json().encode()
         if self.key is not None:
             record = IdempotencyKey(
                 user_id=self.user_id,

@@ -144,3 +144,22 @@ async def test_board_etag_answers_304_until_anything_changes(
     )
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
+
+
+async def test_hand_built_bodies_match_the_documented_models(api: Api) -> None:
+    """The board and task bodies are built without pydantic; they must still be what the
+    OpenAPI document promises."""
+    from laneway.board.schemas import BoardOut
+    from laneway.tasks.schemas import TaskOut, TaskPage
+
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    label = await api.label(owner, pid, "bug")
+    created = await api.task(
+        owner, pid, labels=[label["id"]], due_date="2027-03-01", assignee_id=owner.id
+    )
+    assert TaskOut.model_validate(created).model_dump(mode="json") == created
+    board = (await api.request("GET", f"/projects/{pid}/board", owner)).json()
+    assert BoardOut.model_validate(board).model_dump(mode="json") == board
+    page = (await api.request("GET", f"/projects/{pid}/tasks", owner)).json()
+    assert TaskPage.model_validate(page).model_dump(mode="json") == page

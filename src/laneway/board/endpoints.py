@@ -1,20 +1,20 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from laneway.board import repository
-from laneway.board.schemas import BoardOut, BoardUser, Column
+from laneway.board.schemas import BoardOut
 from laneway.db import SessionDep
 from laneway.errors import responses
+from laneway.kit import jsonbytes
 from laneway.kit.etag import IfNoneMatch
 from laneway.labels import service as label_service
-from laneway.labels.schemas import LabelOut
 from laneway.projects.access import ProjectViewer
 from laneway.state import StateDep
 from laneway.statuses import repository as status_repository
-from laneway.tasks.schemas import TaskOut
+from laneway.tasks.schemas import task_json
 from laneway.tasks.search import TaskQuery
 
 router = APIRouter(tags=["board"])
@@ -42,13 +42,13 @@ async def get_board(
     rows = await repository.first_pages(session, project.id, [s.id for s, _ in statuses], limit)
     labels = await label_service.list_labels(session, project.id)
 
-    by_status: dict[int, list[TaskOut]] = {}
+    by_status: dict[int, list[dict[str, Any]]] = {}
     users: dict[int, str] = {}
-    for task, assignee_name, reporter_name in rows:
-        by_status.setdefault(task.status_id, []).append(TaskOut.of(task, project.key))
-        users[task.reporter_id] = reporter_name
-        if task.assignee_id is not None and assignee_name is not None:
-            users[task.assignee_id] = assignee_name
+    for row in rows:
+        by_status.setdefault(row.status_id, []).append(task_json(row, project.key))
+        users[row.reporter_id] = row.reporter_name
+        if row.assignee_id is not None:
+            users[row.assignee_id] = row.assignee_name
     columns = []
     for status, count in statuses:
         tasks = by_status.get(status.id, [])
@@ -57,30 +57,29 @@ async def get_board(
             tasks = tasks[:limit]
             query = TaskQuery(status=[status.id], sort="rank", limit=limit)
             next_cursor = state.cursors.encode(
-                query.scope(project.id), [tasks[-1].rank, tasks[-1].id]
+                query.scope(project.id), [tasks[-1]["rank"], tasks[-1]["id"]]
             )
         columns.append(
-            Column(
-                id=status.id,
-                project_id=status.project_id,
-                name=status.name,
-                category=status.category,
-                position=status.position,
-                wip_limit=status.wip_limit,
-                count=count,
-                tasks=tasks,
-                next_cursor=next_cursor,
-            )
+            {
+                "id": status.id,
+                "project_id": status.project_id,
+                "name": status.name,
+                "category": status.category.value,
+                "position": status.position,
+                "wip_limit": status.wip_limit,
+                "count": count,
+                "tasks": tasks,
+                "next_cursor": next_cursor,
+            }
         )
-    board = BoardOut(
-        project_id=project.id,
-        key=project.key,
-        columns=columns,
-        labels=[LabelOut.model_validate(label) for label in labels],
-        users=[BoardUser(id=i, name=n) for i, n in sorted(users.items())],
-    )
-    return Response(
-        board.model_dump_json().encode(),
-        headers={"ETag": board_etag},
-        media_type="application/json",
-    )
+    board = {
+        "project_id": project.id,
+        "key": project.key,
+        "columns": columns,
+        "labels": [
+            {"id": lb.id, "project_id": lb.project_id, "name": lb.name, "color": lb.color}
+            for lb in labels
+        ],
+        "users": [{"id": i, "name": n} for i, n in sorted(users.items())],
+    }
+    return jsonbytes.response(board, headers={"ETag": board_etag})

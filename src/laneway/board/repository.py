@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, union_all
+from sqlalchemy import Row, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -14,7 +14,7 @@ from laneway.models import Task, User
 
 async def first_pages(
     session: AsyncSession, project_id: int, status_ids: Sequence[int], per_column: int
-) -> list[tuple[Task, str | None, str]]:
+) -> list[Row[Any]]:
     """Each column's first `per_column` live tasks (+1 to know if there is more), with the
     assignee's and reporter's names: one UNION ALL of index range scans."""
     if not status_ids:
@@ -31,11 +31,16 @@ async def first_pages(
     ]
     page_ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
     assignee, reporter = aliased(User), aliased(User)
+    # plain rows, not ORM objects: hundreds per request, read once and serialized
     query: Any = (
-        select(Task, assignee.name, reporter.name)
+        select(
+            *Task.__table__.columns,
+            assignee.name.label("assignee_name"),
+            reporter.name.label("reporter_name"),
+        )
         .join(page_ids, page_ids.c.id == Task.id)
         .outerjoin(assignee, assignee.id == Task.assignee_id)
         .join(reporter, reporter.id == Task.reporter_id)
         .order_by(Task.status_id, Task.rank, Task.id)
     )
-    return [(task, a, r) for task, a, r in await session.execute(query)]
+    return list(await session.execute(query))

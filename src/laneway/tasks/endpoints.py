@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query, Response, status
 from laneway.db import SessionDep
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
-from laneway.kit import etag
+from laneway.kit import etag, jsonbytes
+from laneway.models import Task
 from laneway.projects.access import ProjectMember, ProjectViewer
 from laneway.state import StateDep
 from laneway.tasks import bulk, search, service
@@ -20,6 +21,7 @@ from laneway.tasks.schemas import (
     TaskOut,
     TaskPage,
     TaskUpdateIn,
+    task_json,
 )
 
 router = APIRouter(tags=["tasks"])
@@ -27,12 +29,9 @@ router = APIRouter(tags=["tasks"])
 _WRITE_ERRORS = responses(400, 401, 403, 404, 409, 412, 413, 422, 428)
 
 
-def _task_response(task: TaskOut, status_code: int = 200) -> Response:
-    return Response(
-        task.model_dump_json().encode(),
-        status_code,
-        headers={"ETag": etag.etag(task.version)},
-        media_type="application/json",
+def _task_response(task: Task, project_key: str, status_code: int = 200) -> Response:
+    return jsonbytes.response(
+        task_json(task, project_key), status_code, headers={"ETag": etag.etag(task.version)}
     )
 
 
@@ -47,10 +46,12 @@ async def list_tasks(
     session: SessionDep,
     state: StateDep,
     query: Annotated[search.TaskQuery, Query()],
-) -> TaskPage:
+) -> Response:
     tasks, next_cursor = await search.run(session, access.project.id, query, state.cursors)
     key = access.project.key
-    return TaskPage(items=[TaskOut.of(t, key) for t in tasks], next_cursor=next_cursor)
+    return jsonbytes.response(
+        {"items": [task_json(t, key) for t in tasks], "next_cursor": next_cursor}
+    )
 
 
 @router.post(
@@ -66,7 +67,7 @@ async def create_task(
     if replay := await idempotency.replay():
         return replay
     task = await service.create_task(session, access, body)
-    out = TaskOut.of(task, access.project.key)
+    out = jsonbytes.dumps(task_json(task, access.project.key))
     return await idempotency.respond(201, out, headers={"ETag": etag.etag(task.version)})
 
 
@@ -78,7 +79,7 @@ async def create_task(
 )
 async def get_task_by_number(number: str, access: ProjectViewer, session: SessionDep) -> Response:
     task = await service.get_by_number(session, access, number)
-    return _task_response(TaskOut.of(task, access.project.key))
+    return _task_response(task, access.project.key)
 
 
 @router.post(
@@ -94,7 +95,7 @@ async def bulk_update(
         return replay
     tasks = await bulk.apply(session, access, body)
     key = access.project.key
-    out = BulkOut(updated=len(tasks), items=[TaskOut.of(t, key) for t in tasks])
+    out = jsonbytes.dumps({"updated": len(tasks), "items": [task_json(t, key) for t in tasks]})
     return await idempotency.respond(200, out)
 
 
@@ -107,7 +108,7 @@ async def bulk_update(
 async def get_task(access: TaskViewer, if_none_match: etag.IfNoneMatch = None) -> Response:
     if etag.matches(if_none_match, access.task.version):
         return Response(status_code=304, headers={"ETag": etag.etag(access.task.version)})
-    return _task_response(TaskOut.of(access.task, access.project.project.key))
+    return _task_response(access.task, access.project.project.key)
 
 
 @router.patch(
@@ -121,7 +122,7 @@ async def update_task(
 ) -> Response:
     expected = etag.expected_version(if_match)
     task = await service.update_task(session, access, body, expected)
-    return _task_response(TaskOut.of(task, access.project.project.key))
+    return _task_response(task, access.project.project.key)
 
 
 @router.post(
@@ -141,7 +142,7 @@ async def move_task(
         return replay
     expected = etag.expected_version(if_match)
     task = await service.move_task(session, access, body, expected)
-    out = TaskOut.of(task, access.project.project.key)
+    out = jsonbytes.dumps(task_json(task, access.project.project.key))
     return await idempotency.respond(200, out, headers={"ETag": etag.etag(task.version)})
 
 

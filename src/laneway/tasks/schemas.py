@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
+from laneway.kit.jsonbytes import iso
 from laneway.kit.schemas import RequestModel, ResponseModel
 from laneway.models import Priority, Task
 
@@ -25,6 +26,8 @@ class PriorityName(StrEnum):
     def of(cls, level: int) -> PriorityName:
         return cls(Priority(level).name)
 
+
+_PRIORITY_NAMES = {p.value: p.name for p in Priority}
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Description = Annotated[str, StringConstraints(max_length=100_000)]
@@ -87,32 +90,34 @@ class TaskOut(ResponseModel):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, task: Task, project_key: str) -> TaskOut:
-        return cls(
-            id=task.id,
-            project_id=task.project_id,
-            number=f"{project_key}-{task.number}",
-            title=task.title,
-            description=task.description,
-            status_id=task.status_id,
-            assignee_id=task.assignee_id,
-            reporter_id=task.reporter_id,
-            priority=PriorityName.of(task.priority),
-            labels=list(task.label_ids),
-            due_date=task.due_date,
-            estimate=task.estimate,
-            parent_id=task.parent_id,
-            rank=task.rank,
-            archived_at=task.archived_at,
-            version=task.version,
-            created_at=task.created_at,
-            updated_at=task.updated_at,
-        )
+
+def task_json(task: Any, project_key: str) -> dict[str, Any]:
+    """A task (an ORM object or a row with the same columns) as TaskOut's JSON, built directly:
+    the board and lists serialize hundreds of these per request."""
+    return {
+        "id": task.id,
+        "project_id": task.project_id,
+        "number": f"{project_key}-{task.number}",
+        "title": task.title,
+        "description": task.description,
+        "status_id": task.status_id,
+        "assignee_id": task.assignee_id,
+        "reporter_id": task.reporter_id,
+        "priority": _PRIORITY_NAMES[task.priority],
+        "labels": list(task.label_ids),
+        "due_date": iso(task.due_date),
+        "estimate": task.estimate,
+        "parent_id": task.parent_id,
+        "rank": task.rank,
+        "archived_at": iso(task.archived_at),
+        "version": task.version,
+        "created_at": iso(task.created_at),
+        "updated_at": iso(task.updated_at),
+    }
 
 
 def snapshot(task: Task, project_key: str) -> dict[str, Any]:
-    return TaskOut.of(task, project_key).model_dump(mode="json")
+    return task_json(task, project_key)
 
 
 class TaskPage(ResponseModel):

@@ -1,0 +1,190 @@
+"""python -m bench: seed, serve the way production runs here, load, measure, report.
+
+    python -m bench            # full run: 5,000-task board, 32 clients, 20 s per workload
+    python -m bench --quick    # a few seconds per workload on a small dataset (CI runs this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench import dataset, driver, procstat, report, servers, statements, workloads
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(  # noqa: S603 - fixed git command
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False  # noqa: S607
+    ).stdout.strip()
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small dataset, a few seconds each")
+    parser.add_argument("--duration", type=float, help="seconds per workload (20; quick 3)")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up (3; quick 1)")
+    parser.add_argument("--clients", type=int, help="concurrent clients (32; quick 8)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
+    parser.add_argument("--workloads", default=",".join(workloads.WORKLOADS))
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get(
+            "LANEWAY_BENCH_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+        ),
+        help="a PostgreSQL database to create the bench database from",
+    )
+    parser.add_argument("--out", type=Path, help="where results go (default bench/results)")
+    return parser.parse_args()
+
+
+async def _load(
+    name: str, base: str, data: dataset.Dataset, people: list[workloads.Client], args: argparse.Namespace,
+    app_pids: list[int], pg_pids: list[int],
+) -> dict[str, Any]:
+    factory, expected = workloads.WORKLOADS[name]
+    step = factory(base, data, people)
+    app_cpu, pg_cpu = procstat.CpuMeter(app_pids), procstat.CpuMeter(pg_pids)
+    # warm-up first, then meters and measurement cover the same window
+    await driver.run(step, clients=args.clients, duration=args.warmup, warmup=0, expected=expected)
+    app_cpu.start()
+    pg_cpu.start()
+    result = await driver.run(step, clients=args.clients, duration=args.duration, warmup=0, expected=expected)
+    row = result.summary()
+    requests = max(1, result.requests)
+    row["app_cpu_ms"] = round(app_cpu.stop() * 1000 / requests, 3)
+    row["pg_cpu_ms"] = round(pg_cpu.stop() * 1000 / requests, 3)
+    row["peak_rss_mb"] = round(max(procstat.peak_rss_mb(p) for p in app_pids), 1)
+    return row
+
+
+def _print_row(name: str, row: dict[str, Any]) -> None:
+    errors = sum(row["errors"].values())
+    print(
+        f"  {name:<16} {row['rps']:>8.0f} req/s  p50 {row['p50_ms']:6.1f}  p95 {row['p95_ms']:6.1f}"
+        f"  p99 {row['p99_ms']:6.1f} ms  errors {errors}",
+        flush=True,
+    )
+
+
+async def main() -> int:
+    args = _args()
+    size = dataset.QUICK if args.quick else dataset.FULL
+    args.duration = args.duration or (3.0 if args.quick else 20.0)
+    args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0)
+    args.clients = args.clients or (8 if args.quick else 32)
+    names = [n.strip() for n in args.workloads.split(",") if n.strip()]
+
+    started = time.perf_counter()
+    url = await dataset.recreate_database(args.admin_url, "laneway_bench")
+    data = await dataset.seed(url, size)
+    print(f"seeded {len(data.tasks)} tasks on the big board in {time.perf_counter() - started:.1f} s", flush=True)
+    counted = await statements.per_request(data)
+    data.tasks[0] = (data.tasks[0][0], data.statuses[2])  # the statement count moved it
+    people = workloads.clients(data, args.clients)
+    pg_pids = procstat.named("postgres")
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+
+    rows: dict[str, dict[str, Any]] = {}
+    board_file = Path(tempfile.mkstemp(suffix=".json")[1])
+    with servers.running(*servers.laneway(url, args.workers)) as server:
+        board = httpx.get(
+            f"{server.base}/api/v1/projects/{data.big_project}/board",
+            headers={"Authorization": f"Bearer {data.tokens[0]}"},
+        )
+        board_file.write_bytes(board.content)
+        print(f"laneway on {server.base} (workers {server.workers})", flush=True)
+        for name in names:
+            rows[name] = await _load(name, server.base, data, people, args, server.workers, pg_pids)
+            rows[name]["statements"] = counted.get(name, "")
+            _print_row(name, rows[name])
+
+    connection = await asyncpg.connect(dsn)
+    await connection.execute("CREATE TABLE IF NOT EXISTS bench_reference (id serial PRIMARY KEY, title text)")
+    await connection.close()
+    with servers.running(*servers.reference(dsn, str(board_file), args.workers)) as server:
+        print(f"references on {server.base}", flush=True)
+        for name, path, method, expected in (
+            ("ref-small", "/small", "GET", {200}),
+            ("ref-board-bytes", "/board", "GET", {200}),
+            ("ref-insert", "/insert", "POST", {201}),
+        ):
+            url_ = f"{server.base}{path}"
+
+            async def step(session: Any, _index: int, url_: str = url_, method: str = method) -> int:
+                async with session.request(method, url_) as response:
+                    await response.read()
+                    return int(response.status)
+
+            app_cpu = procstat.CpuMeter(server.workers)
+            await driver.run(step, clients=args.clients, duration=args.warmup, warmup=0, expected=expected)
+            app_cpu.start()
+            result = await driver.run(step, clients=args.clients, duration=args.duration, warmup=0, expected=expected)
+            rows[name] = result.summary()
+            rows[name]["app_cpu_ms"] = round(app_cpu.stop() * 1000 / max(1, result.requests), 3)
+            rows[name]["statements"] = 1 if name == "ref-insert" else 0
+            rows[name]["peak_rss_mb"] = round(max(procstat.peak_rss_mb(p) for p in server.workers), 1)
+            _print_row(name, rows[name])
+    board_file.unlink()
+
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    now = dt.datetime.now(dt.UTC)
+    command = "python -m bench" + (" --quick" if args.quick else "")
+    result_doc = {
+        "meta": {
+            "commit": commit,
+            "date": now.strftime("%Y-%m-%d %H:%M UTC"),
+            "command": command,
+            "clients": args.clients,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "workers": args.workers,
+            "cpus": os.cpu_count(),
+            "postgres": (await _pg_version(dsn)),
+            "dataset": (
+                f"{size.users} users, {size.projects} projects, {size.big_tasks} tasks on the "
+                f"big board, {size.labels} labels, ~{size.comments_per_task:g} comments per task"
+            ),
+            "python": sys.version.split()[0],
+        },
+        "workloads": rows,
+        "ratios": report.ratios(rows),
+    }
+    out = args.out or (Path(tempfile.mkdtemp(prefix="laneway-bench-")) if args.quick else ROOT / "bench" / "results")
+    stem = f"{now.strftime('%Y-%m-%d')}-{commit}" + ("-quick" if args.quick else "")
+    paths = report.write(result_doc, out, stem)
+    if not args.quick and args.out is None:
+        shutil.copyfile(paths["md"], out / "LATEST.md")
+        shutil.copyfile(paths["png"], out / "latest.png")
+    print()
+    print(report.markdown(result_doc))
+    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    errors = sum(sum(row["errors"].values()) for row in rows.values())
+    if errors:
+        print(f"{errors} requests failed", file=sys.stderr)
+    return 1 if errors else 0
+
+
+async def _pg_version(dsn: str) -> str:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return str(await connection.fetchval("SHOW server_version")).split()[0]
+    finally:
+        await connection.close()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

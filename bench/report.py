@@ -1,0 +1,90 @@
+"""The bench report: a Markdown table, a JSON document and a latency chart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+RATIOS = (
+    ("board-304", "ref-small", "304 board vs bare small JSON"),
+    ("board", "ref-board-bytes", "board vs the same bytes from bare Starlette"),
+    ("create", "ref-insert", "create vs bare asyncpg INSERT"),
+    ("move", "ref-insert", "move vs bare asyncpg INSERT"),
+)
+
+
+def ratios(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    found = []
+    for ours, ref, meaning in RATIOS:
+        if ours in rows and ref in rows and rows[ref]["rps"]:
+            found.append(
+                {
+                    "laneway": ours,
+                    "reference": ref,
+                    "meaning": meaning,
+                    "ratio": round(rows[ours]["rps"] / rows[ref]["rps"], 3),
+                }
+            )
+    return found
+
+
+def markdown(report: dict[str, Any]) -> str:
+    meta = report["meta"]
+    lines = [
+        f"Commit `{meta['commit']}`, {meta['date']}, `{meta['command']}`",
+        f"({meta['clients']} clients, {meta['duration_s']} s per workload after "
+        f"{meta['warmup_s']} s warm-up; {meta['workers']} uvicorn workers; PostgreSQL "
+        f"{meta['postgres']}; {meta['cpus']} CPUs; dataset: {meta['dataset']}).",
+        "",
+        "| workload | req/s | p50 ms | p95 ms | p99 ms | errors | SQL/req | app CPU ms/req "
+        "| PG CPU ms/req | peak RSS MB/worker |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in report["workloads"].items():
+        errors = sum(row["errors"].values())
+        lines.append(
+            f"| {name} | {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
+            f"| {row['p99_ms']:.1f} | {errors} | {row.get('statements', '')} "
+            f"| {row.get('app_cpu_ms', 0):.2f} | {row.get('pg_cpu_ms', 0):.2f} "
+            f"| {row.get('peak_rss_mb', 0):.0f} |"
+        )
+    lines += ["", "| ratio | value |", "|---|---:|"]
+    lines += [f"| {r['meaning']} | {r['ratio']:.2f} |" for r in report["ratios"]]
+    return "\n".join(lines) + "\n"
+
+
+def chart(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(report["workloads"])
+    rows = [report["workloads"][n] for n in names]
+    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
+    width = 0.27
+    for offset, key, label in ((-width, "p50_ms", "p50"), (0, "p95_ms", "p95"), (width, "p99_ms", "p99")):
+        ax.bar([i + offset for i in range(len(names))], [r[key] for r in rows], width, label=label)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set_ylabel("latency (ms)")
+    meta = report["meta"]
+    ax.set_title(f"Laneway latency per workload ({meta['clients']} clients, commit {meta['commit']})")
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write(report: dict[str, Any], directory: Path, stem: str) -> dict[str, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": directory / f"{stem}.json",
+        "md": directory / f"{stem}.md",
+        "png": directory / f"{stem}.png",
+    }
+    paths["json"].write_text(json.dumps(report, indent=2) + "\n")
+    paths["md"].write_text(markdown(report))
+    chart(report, paths["png"])
+    return paths

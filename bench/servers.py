@@ -1,0 +1,96 @@
+"""Start and stop the servers under test as real processes on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from bench import procstat
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+
+    @property
+    def workers(self) -> list[int]:
+        return procstat.children(self.process.pid) or [self.process.pid]
+
+
+def _wait(base: str, path: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base}{path}", timeout=1).status_code < 500:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{base}{path} did not answer within 60 s")
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], ready_path: str, port: int) -> Iterator[Server]:
+    process = subprocess.Popen(  # noqa: S603 - our own commands
+        command,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base, ready_path, process)
+        time.sleep(0.5)  # let every worker finish starting
+        yield Server(process=process, base=base)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def laneway(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "laneway", "serve", "--no-migrate",
+        "--port", str(port), "--workers", str(workers),
+    ]
+    env = {
+        "LANEWAY_DATABASE_URL": url,
+        "LANEWAY_DATABASE_POOL_SIZE": "16",
+        "LANEWAY_DATABASE_MAX_OVERFLOW": "4",
+        "LANEWAY_LOG_LEVEL": "WARNING",
+        "LANEWAY_REDIS_URL": os.environ.get("LANEWAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
+    return command, env, "/health/ready", port
+
+
+def reference(dsn: str, board_file: str, workers: int) -> tuple[list[str], dict[str, str], str, int]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "bench.reference:create_app", "--factory",
+        "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+    ]
+    env = {"BENCH_BOARD_FILE": board_file, "BENCH_ASYNCPG_DSN": dsn}
+    return command, env, "/small", port
