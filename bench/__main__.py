@@ -1,7 +1,7 @@
 """python -m bench: seed, serve the way production runs here, load, measure, report.
 
-    python -m bench            # full run: 5,000-task board, 32 clients, 20 s per workload
-    python -m bench --quick    # a few seconds per workload on a small dataset (CI runs this)
+python -m bench            # full run: 5,000-task board, 32 clients, 20 s per workload
+python -m bench --quick    # a few seconds per workload on a small dataset (CI runs this)
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import logging
 import os
 import shutil
 import subprocess
@@ -27,8 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _git(*args: str) -> str:
-    return subprocess.run(  # noqa: S603 - fixed git command
-        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False  # noqa: S607
+    return subprocess.run(
+        ["git", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
 
 
@@ -52,17 +57,24 @@ def _args() -> argparse.Namespace:
 
 
 async def _load(
-    name: str, base: str, data: dataset.Dataset, people: list[workloads.Client], args: argparse.Namespace,
-    app_pids: list[int], pg_pids: list[int],
+    name: str,
+    base: str,
+    data: dataset.Dataset,
+    people: list[workloads.Client],
+    args: argparse.Namespace,
+    app_pids: list[int],
 ) -> dict[str, Any]:
     factory, expected = workloads.WORKLOADS[name]
     step = factory(base, data, people)
-    app_cpu, pg_cpu = procstat.CpuMeter(app_pids), procstat.CpuMeter(pg_pids)
-    # warm-up first, then meters and measurement cover the same window
+    # warm-up first (it also opens the pool's connections), then meters and measurement cover
+    # the same window; PostgreSQL's backends are found after the warm-up for that reason
     await driver.run(step, clients=args.clients, duration=args.warmup, warmup=0, expected=expected)
+    app_cpu, pg_cpu = procstat.CpuMeter(app_pids), procstat.CpuMeter(procstat.named("postgres"))
     app_cpu.start()
     pg_cpu.start()
-    result = await driver.run(step, clients=args.clients, duration=args.duration, warmup=0, expected=expected)
+    result = await driver.run(
+        step, clients=args.clients, duration=args.duration, warmup=0, expected=expected
+    )
     row = result.summary()
     requests = max(1, result.requests)
     row["app_cpu_ms"] = round(app_cpu.stop() * 1000 / requests, 3)
@@ -82,6 +94,7 @@ def _print_row(name: str, row: dict[str, Any]) -> None:
 
 async def main() -> int:
     args = _args()
+    logging.getLogger().setLevel(logging.WARNING)
     size = dataset.QUICK if args.quick else dataset.FULL
     args.duration = args.duration or (3.0 if args.quick else 20.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0)
@@ -91,11 +104,13 @@ async def main() -> int:
     started = time.perf_counter()
     url = await dataset.recreate_database(args.admin_url, "laneway_bench")
     data = await dataset.seed(url, size)
-    print(f"seeded {len(data.tasks)} tasks on the big board in {time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"seeded {len(data.tasks)} tasks on the big board in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     counted = await statements.per_request(data)
     data.tasks[0] = (data.tasks[0][0], data.statuses[2])  # the statement count moved it
     people = workloads.clients(data, args.clients)
-    pg_pids = procstat.named("postgres")
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
 
     rows: dict[str, dict[str, Any]] = {}
@@ -108,12 +123,14 @@ async def main() -> int:
         board_file.write_bytes(board.content)
         print(f"laneway on {server.base} (workers {server.workers})", flush=True)
         for name in names:
-            rows[name] = await _load(name, server.base, data, people, args, server.workers, pg_pids)
+            rows[name] = await _load(name, server.base, data, people, args, server.workers)
             rows[name]["statements"] = counted.get(name, "")
             _print_row(name, rows[name])
 
     connection = await asyncpg.connect(dsn)
-    await connection.execute("CREATE TABLE IF NOT EXISTS bench_reference (id serial PRIMARY KEY, title text)")
+    await connection.execute(
+        "CREATE TABLE IF NOT EXISTS bench_reference (id serial PRIMARY KEY, title text)"
+    )
     await connection.close()
     with servers.running(*servers.reference(dsn, str(board_file), args.workers)) as server:
         print(f"references on {server.base}", flush=True)
@@ -124,19 +141,27 @@ async def main() -> int:
         ):
             url_ = f"{server.base}{path}"
 
-            async def step(session: Any, _index: int, url_: str = url_, method: str = method) -> int:
+            async def step(
+                session: Any, _index: int, url_: str = url_, method: str = method
+            ) -> int:
                 async with session.request(method, url_) as response:
                     await response.read()
                     return int(response.status)
 
             app_cpu = procstat.CpuMeter(server.workers)
-            await driver.run(step, clients=args.clients, duration=args.warmup, warmup=0, expected=expected)
+            await driver.run(
+                step, clients=args.clients, duration=args.warmup, warmup=0, expected=expected
+            )
             app_cpu.start()
-            result = await driver.run(step, clients=args.clients, duration=args.duration, warmup=0, expected=expected)
+            result = await driver.run(
+                step, clients=args.clients, duration=args.duration, warmup=0, expected=expected
+            )
             rows[name] = result.summary()
             rows[name]["app_cpu_ms"] = round(app_cpu.stop() * 1000 / max(1, result.requests), 3)
             rows[name]["statements"] = 1 if name == "ref-insert" else 0
-            rows[name]["peak_rss_mb"] = round(max(procstat.peak_rss_mb(p) for p in server.workers), 1)
+            rows[name]["peak_rss_mb"] = round(
+                max(procstat.peak_rss_mb(p) for p in server.workers), 1
+            )
             _print_row(name, rows[name])
     board_file.unlink()
 
@@ -163,7 +188,11 @@ async def main() -> int:
         "workloads": rows,
         "ratios": report.ratios(rows),
     }
-    out = args.out or (Path(tempfile.mkdtemp(prefix="laneway-bench-")) if args.quick else ROOT / "bench" / "results")
+    out = args.out or (
+        Path(tempfile.mkdtemp(prefix="laneway-bench-"))
+        if args.quick
+        else ROOT / "bench" / "results"
+    )
     stem = f"{now.strftime('%Y-%m-%d')}-{commit}" + ("-quick" if args.quick else "")
     paths = report.write(result_doc, out, stem)
     if not args.quick and args.out is None:

@@ -70,7 +70,7 @@ async def recreate_database(admin_url: str, name: str) -> str:
 
 
 async def seed(url: str, size: Size, seed_value: int = 4) -> Dataset:
-    rng = random.Random(seed_value)  # noqa: S311 - a repeatable dataset, not security
+    rng = random.Random(seed_value)
     state = AppState.build(bench_settings(url))
     try:
         await migrations.upgrade(state.database.engine)
@@ -103,7 +103,11 @@ async def seed(url: str, size: Size, seed_value: int = 4) -> Dataset:
                         )
                 label_count = size.labels if p == 0 else 4
                 label_ids = [
-                    (await label_service.create_label(session, access, LabelCreateIn(name=f"l{i}"))).id
+                    (
+                        await label_service.create_label(
+                            session, access, LabelCreateIn(name=f"l{i}")
+                        )
+                    ).id
                     for i in range(label_count)
                 ]
                 count = size.big_tasks if p == 0 else size.small_tasks
@@ -128,7 +132,9 @@ async def seed(url: str, size: Size, seed_value: int = 4) -> Dataset:
             tasks = [
                 (task_id, status_id)
                 for task_id, status_id in await session.execute(
-                    select(Task.id, Task.status_id).where(Task.project_id == big.id).order_by(Task.id)
+                    select(Task.id, Task.status_id)
+                    .where(Task.project_id == big.id)
+                    .order_by(Task.id)
                 )
             ]
         return Dataset(

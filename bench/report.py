@@ -64,12 +64,18 @@ def chart(report: dict[str, Any], path: Path) -> None:
     rows = [report["workloads"][n] for n in names]
     fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
     width = 0.27
-    for offset, key, label in ((-width, "p50_ms", "p50"), (0, "p95_ms", "p95"), (width, "p99_ms", "p99")):
+    for offset, key, label in (
+        (-width, "p50_ms", "p50"),
+        (0, "p95_ms", "p95"),
+        (width, "p99_ms", "p99"),
+    ):
         ax.bar([i + offset for i in range(len(names))], [r[key] for r in rows], width, label=label)
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
     ax.set_ylabel("latency (ms)")
     meta = report["meta"]
-    ax.set_title(f"Laneway latency per workload ({meta['clients']} clients, commit {meta['commit']})")
+    ax.set_title(
+        f"Laneway latency per workload ({meta['clients']} clients, commit {meta['commit']})"
+    )
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()

@@ -48,8 +48,10 @@ def _wait(base: str, path: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running(command: list[str], env: dict[str, str], ready_path: str, port: int) -> Iterator[Server]:
-    process = subprocess.Popen(  # noqa: S603 - our own commands
+def running(
+    command: list[str], env: dict[str, str], ready_path: str, port: int
+) -> Iterator[Server]:
+    process = subprocess.Popen(
         command,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
@@ -73,8 +75,15 @@ def running(command: list[str], env: dict[str, str], ready_path: str, port: int)
 def laneway(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int]:
     port = free_port()
     command = [
-        sys.executable, "-m", "laneway", "serve", "--no-migrate",
-        "--port", str(port), "--workers", str(workers),
+        sys.executable,
+        "-m",
+        "laneway",
+        "serve",
+        "--no-migrate",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
     ]
     env = {
         "LANEWAY_DATABASE_URL": url,
@@ -86,11 +95,23 @@ def laneway(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int
     return command, env, "/health/ready", port
 
 
-def reference(dsn: str, board_file: str, workers: int) -> tuple[list[str], dict[str, str], str, int]:
+def reference(
+    dsn: str, board_file: str, workers: int
+) -> tuple[list[str], dict[str, str], str, int]:
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "bench.reference:create_app", "--factory",
-        "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.reference:create_app",
+        "--factory",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
     ]
     env = {"BENCH_BOARD_FILE": board_file, "BENCH_ASYNCPG_DSN": dsn}
     return command, env, "/small", port

@@ -32,6 +32,7 @@ async def per_request(data: Dataset) -> dict[str, int]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
             board = await http.get(f"{api}/projects/{data.big_project}/board", headers=headers)
+            task = await http.get(f"{api}/tasks/{task_id}", headers=headers)
             calls = {
                 "board": ("GET", f"{api}/projects/{data.big_project}/board", {}, None),
                 "board-304": (
@@ -47,7 +48,12 @@ async def per_request(data: Dataset) -> dict[str, int]:
                     {},
                     None,
                 ),
-                "search": ("GET", f"{api}/projects/{data.big_project}/tasks?q=login&limit=100", {}, None),
+                "search": (
+                    "GET",
+                    f"{api}/projects/{data.big_project}/tasks?q=login&limit=100",
+                    {},
+                    None,
+                ),
                 "create": (
                     "POST",
                     f"{api}/projects/{data.big_project}/tasks",
@@ -57,7 +63,7 @@ async def per_request(data: Dataset) -> dict[str, int]:
                 "move": (
                     "POST",
                     f"{api}/tasks/{task_id}/move",
-                    {"If-Match": "*"},
+                    {"If-Match": task.headers["ETag"]},
                     {"status_id": data.statuses[2]},
                 ),
             }

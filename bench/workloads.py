@@ -31,8 +31,7 @@ class Client:
 
 def clients(data: Dataset, count: int) -> list[Client]:
     made = [
-        Client(token=data.tokens[i % len(data.tokens)], rng=random.Random(i))  # noqa: S311
-        for i in range(count)
+        Client(token=data.tokens[i % len(data.tokens)], rng=random.Random(i)) for i in range(count)
     ]
     for index, (task_id, status_id) in enumerate(data.tasks):
         made[index % count].tasks[task_id] = [status_id, "*"]
@@ -73,7 +72,9 @@ def listing(base: str, data: Dataset, people: list[Client], search: bool = False
             assignee = client.rng.choice(data.user_ids)
             status = client.rng.choice(data.statuses)
             query = f"assignee={assignee}&status={status}&limit=100"
-        return await _get(session, f"{base}{API}/projects/{data.big_project}/tasks?{query}", client.auth)
+        return await _get(
+            session, f"{base}{API}/projects/{data.big_project}/tasks?{query}", client.auth
+        )
 
     return step
 
@@ -82,7 +83,10 @@ def create(base: str, data: Dataset, people: list[Client]) -> Step:
     async def step(session: aiohttp.ClientSession, index: int) -> int:
         client = people[index]
         project = client.rng.choice(data.project_ids)
-        body: dict[str, Any] = {"title": f"bench task {client.rng.random():.6f}", "priority": "medium"}
+        body: dict[str, Any] = {
+            "title": f"bench task {client.rng.random():.6f}",
+            "priority": "medium",
+        }
         if project == data.big_project:
             body["labels"] = client.rng.sample(data.labels, 2)
         url = f"{base}{API}/projects/{project}/tasks"
@@ -97,14 +101,16 @@ def move(base: str, data: Dataset, people: list[Client]) -> Step:
     async def step(session: aiohttp.ClientSession, index: int) -> int:
         client = people[index]
         task_id = client.rng.choice(list(client.tasks))
-        status, etag = client.tasks[task_id]
+        _status, etag = client.tasks[task_id]
         target = client.rng.choice(data.statuses)
         body: dict[str, Any] = {"status_id": target}
         neighbours = [t for t, (s, _e) in client.tasks.items() if s == target and t != task_id]
         if neighbours:
             body["after_id"] = client.rng.choice(neighbours)
         headers = {**client.auth, "If-Match": etag}
-        async with session.post(f"{base}{API}/tasks/{task_id}/move", json=body, headers=headers) as response:
+        async with session.post(
+            f"{base}{API}/tasks/{task_id}/move", json=body, headers=headers
+        ) as response:
             await response.read()
             if response.status == 200:
                 client.tasks[task_id] = [target, response.headers["ETag"]]
