@@ -7,6 +7,8 @@ python -m bench --quick    # a few seconds per workload on a small dataset (CI r
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import asyncio
 import datetime as dt
 import logging
@@ -53,6 +55,11 @@ def _args() -> argparse.Namespace:
         help="a PostgreSQL database to create the bench database from",
     )
     parser.add_argument("--out", type=Path, help="where results go (default bench/results)")
+    parser.add_argument(
+        "--seed-only",
+        action="store_true",
+        help="seed the bench database, write bench/results/dataset.json (for locust) and stop",
+    )
     return parser.parse_args()
 
 
@@ -108,6 +115,11 @@ async def main() -> int:
         f"seeded {len(data.tasks)} tasks on the big board in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
+    if args.seed_only:
+        target = ROOT / "bench" / "results" / "dataset.json"
+        target.write_text(json.dumps(dataclasses.asdict(data)) + "\n")
+        print(f"wrote {target}; the database is {url}")
+        return 0
     counted = await statements.per_request(data)
     data.tasks[0] = (data.tasks[0][0], data.statuses[2])  # the statement count moved it
     people = workloads.clients(data, args.clients)

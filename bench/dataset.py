@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from laneway import migrations
 from laneway.auth import service as auth_service
-from laneway.config import AuthSettings, DatabaseSettings, Settings
+from laneway.config import AuthSettings, DatabaseSettings, LogSettings, Settings
 from laneway.demo import add_tasks
 from laneway.labels import service as label_service
 from laneway.labels.schemas import LabelCreateIn
@@ -55,6 +55,7 @@ def bench_settings(url: str) -> Settings:
     return Settings(
         database=DatabaseSettings(url=url, pool_size=5, max_overflow=5),
         auth=AuthSettings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1),
+        log=LogSettings(level="WARNING"),
     )
 
 
