@@ -7,10 +7,10 @@ python -m bench --quick    # a few seconds per workload on a small dataset (CI r
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import asyncio
+import dataclasses
 import datetime as dt
+import json
 import logging
 import os
 import shutil
@@ -160,16 +160,19 @@ async def main() -> int:
                     await response.read()
                     return int(response.status)
 
-            app_cpu = procstat.CpuMeter(server.workers)
             await driver.run(
                 step, clients=args.clients, duration=args.warmup, warmup=0, expected=expected
             )
+            app_cpu = procstat.CpuMeter(server.workers)
+            pg_cpu = procstat.CpuMeter(procstat.named("postgres"))
             app_cpu.start()
+            pg_cpu.start()
             result = await driver.run(
                 step, clients=args.clients, duration=args.duration, warmup=0, expected=expected
             )
             rows[name] = result.summary()
             rows[name]["app_cpu_ms"] = round(app_cpu.stop() * 1000 / max(1, result.requests), 3)
+            rows[name]["pg_cpu_ms"] = round(pg_cpu.stop() * 1000 / max(1, result.requests), 3)
             rows[name]["statements"] = 1 if name == "ref-insert" else 0
             rows[name]["peak_rss_mb"] = round(
                 max(procstat.peak_rss_mb(p) for p in server.workers), 1
