@@ -110,6 +110,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{P}/labels"): Route("member", 201, lambda w: {"name": "urgent"}),
     ("GET", f"{P}/board"): Route("viewer", 200),
     ("GET", f"{P}/activity"): Route("viewer", 200),
+    ("POST", f"{P}/live/ticket"): Route("viewer", 200),
     ("GET", f"{P}/tasks"): Route("viewer", 200),
     ("POST", f"{P}/tasks"): Route("member", 201, lambda w: {"title": "New"}),
     ("GET", f"{P}/tasks/by-number/{{number}}"): Route("viewer", 200),

@@ -19,6 +19,7 @@ from laneway.labels.endpoints import router as labels_router
 from laneway.observability.access_log import AccessLogMiddleware
 from laneway.observability.logging import configure_logging
 from laneway.projects.endpoints import router as projects_router
+from laneway.realtime.endpoints import router as live_router
 from laneway.state import AppState
 from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks_router,
         comments_router,
         activity_router,
+        live_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -69,6 +69,16 @@ class HttpSettings(BaseSettings):
     public_url: str | None = None
 
 
+class LiveSettings(BaseSettings):
+    model_config = _config("LANEWAY_LIVE_")
+
+    queue_size: int = Field(default=1000, ge=1)
+    max_backlog: int = Field(default=10_000, ge=1)
+    ticket_ttl_seconds: int = Field(default=60, ge=5)
+    # Origins allowed to open live sockets besides the server's own (comma separated)
+    allowed_origins: str = ""
+
+
 class LogSettings(BaseSettings):
     model_config = _config("LANEWAY_LOG_")
 
@@ -87,6 +97,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -95,6 +95,8 @@ class Database:
         # cheaper than SQLite's busy handler, which sleeps and polls for the lock.
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         self.read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Called with session.info after every successful commit (live fan-out hooks in here).
+        self.on_commit: Callable[[dict[str, Any]], None] = lambda _info: None
         self.write_sessions = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
         )
@@ -111,6 +113,8 @@ class Database:
             session = await stack.enter_async_context(self.session(write=write))
             await stack.enter_async_context(session.begin())
             yield session
+        # reached only when the transaction committed
+        self.on_commit(session.info)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

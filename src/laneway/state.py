@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -12,6 +12,9 @@ from laneway.auth.ratelimit import LoginLimiter
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.kit.cursor import CursorCodec
+from laneway.realtime.hub import Hub
+from laneway.realtime.tickets import Tickets
+from laneway.realtime.wire import PENDING_KEY, REVOKED_TOKENS_KEY
 
 
 @dataclass(slots=True)
@@ -21,6 +24,8 @@ class AppState:
     passwords: Passwords
     login_limiter: LoginLimiter
     cursors: CursorCodec
+    hub: Hub
+    tickets: Tickets
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -30,7 +35,21 @@ class AppState:
             passwords=Passwords(settings.auth),
             login_limiter=LoginLimiter(settings.auth),
             cursors=CursorCodec(settings.secret_key),
+            hub=Hub(settings.live.queue_size),
+            tickets=Tickets(settings.secret_key, settings.live.ticket_ttl_seconds),
         )
+
+    def __post_init__(self) -> None:
+        self.database.on_commit = self._committed
+
+    def _committed(self, info: dict[str, Any]) -> None:
+        """After a commit: what it wrote goes to live viewers; revoked tokens lose their sockets."""
+        events = info.pop(PENDING_KEY, None)
+        if events:
+            self.hub.publish(events)
+        revoked = info.pop(REVOKED_TOKENS_KEY, None)
+        if revoked:
+            self.hub.revoke_tokens(revoked)
 
     async def close(self) -> None:
         await self.database.dispose()

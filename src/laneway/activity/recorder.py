@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.errors import NotFound
 from laneway.models import Event, ProjectCounter
 from laneway.models.base import utcnow
+from laneway.realtime import wire
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,23 +67,23 @@ async def append(
     if len(drafts) != reservation.count:
         raise ValueError(f"reserved {reservation.count} events, got {len(drafts)}")
     now = utcnow()
-    await session.execute(
-        insert(Event),
-        [
-            {
-                "project_id": reservation.project_id,
-                "seq": reservation.first_seq + offset,
-                "type": draft.type,
-                "actor_id": actor_id,
-                "subject_id": draft.subject_id,
-                "task_id": draft.task_id,
-                "changes": draft.changes,
-                "snapshot": draft.snapshot,
-                "created_at": now,
-            }
-            for offset, draft in enumerate(drafts)
-        ],
-    )
+    rows: list[dict[str, Any]] = [
+        {
+            "project_id": reservation.project_id,
+            "seq": reservation.first_seq + offset,
+            "type": draft.type,
+            "actor_id": actor_id,
+            "subject_id": draft.subject_id,
+            "task_id": draft.task_id,
+            "changes": draft.changes,
+            "snapshot": draft.snapshot,
+            "created_at": now,
+        }
+        for offset, draft in enumerate(drafts)
+    ]
+    await session.execute(insert(Event), rows)
+    # Sent to live viewers only once the request's transaction has committed (see db.py).
+    session.info.setdefault(wire.PENDING_KEY, []).extend(wire.message(**row) for row in rows)
 
 
 async def record(

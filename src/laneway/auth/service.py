@@ -14,6 +14,7 @@ from laneway.errors import Conflict, NotFound, Unauthorized
 from laneway.kit.savepoint import add_unique
 from laneway.models import ApiToken, TokenKind, User
 from laneway.models.base import utcnow
+from laneway.realtime.wire import REVOKED_TOKENS_KEY
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +98,5 @@ async def list_tokens(session: AsyncSession, user: User) -> Sequence[ApiToken]:
 async def revoke_token(session: AsyncSession, user: User, token_id: int) -> None:
     if not await repository.delete_token(session, user.id, token_id):
         raise NotFound("No such token.")
+    # live sockets opened with it close once this commits
+    session.info.setdefault(REVOKED_TOKENS_KEY, []).append(token_id)

@@ -1,0 +1,194 @@
+"""The live stream of a project: every committed event, in order, resumable.
+
+    WebSocket /api/v1/projects/{project_id}/live?after=<seq>
+
+Authenticated by `Authorization: Bearer` or, for browsers, `?ticket=` from the ticket route.
+A viewer first receives every event after `after` from the log, then the live stream, with no
+gap and no duplicate: it subscribes before reading the log, and fills from the log any gap it
+sees in the live stream. No database session stays open between messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from urllib.parse import urlsplit
+
+import anyio
+import structlog
+from fastapi import APIRouter, WebSocket
+from pydantic import BaseModel
+from sqlalchemy import select
+from starlette.websockets import WebSocketDisconnect
+
+from laneway.auth import service as auth_service
+from laneway.auth.deps import AuthDep
+from laneway.errors import LanewayError, NotFound, Unauthorized, responses
+from laneway.exception_handlers import error_response
+from laneway.models import ApiToken, Event, ProjectCounter, User
+from laneway.models.base import utcnow
+from laneway.projects import repository as project_repository
+from laneway.projects.access import ProjectViewer
+from laneway.realtime import wire
+from laneway.realtime.hub import RELOAD, Subscription
+from laneway.realtime.tickets import Ticket
+from laneway.state import AppState, StateDep
+
+router = APIRouter(tags=["live"])
+log = structlog.get_logger("laneway.live")
+PAGE = 500
+
+
+class TicketOut(BaseModel):
+    ticket: str
+    expires_in: int
+
+
+@router.post(
+    "/projects/{project_id}/live/ticket",
+    response_model=TicketOut,
+    operation_id="live_ticket",
+    responses=responses(401, 404, 422),
+)
+async def live_ticket(access: ProjectViewer, auth: AuthDep, state: StateDep) -> TicketOut:
+    """A one-minute ticket to open the live socket from a browser (`?ticket=`)."""
+    ticket = Ticket(user_id=access.user.id, token_id=auth.token.id, project_id=access.project.id)
+    return TicketOut(ticket=state.tickets.issue(ticket), expires_in=state.tickets.ttl)
+
+
+def _origin_allowed(websocket: WebSocket, state: AppState) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:  # not a browser
+        return True
+    allowed = {o.strip() for o in state.settings.live.allowed_origins.split(",") if o.strip()}
+    if state.settings.http.public_url:
+        allowed.add(state.settings.http.public_url.rstrip("/"))
+    host = websocket.headers.get("host", "")
+    return origin.rstrip("/") in allowed or urlsplit(origin).netloc == host
+
+
+async def _viewer(websocket: WebSocket, state: AppState, project_id: int) -> tuple[int, int, int]:
+    """(user id, token id, the project's last seq) or a LanewayError, in one short session."""
+    bearer = websocket.headers.get("authorization", "")
+    raw_ticket = websocket.query_params.get("ticket")
+    async with state.database.transaction(write=False) as session:
+        if bearer.lower().startswith("bearer "):
+            auth = await auth_service.authenticate(session, bearer[7:].strip())
+            user_id, token_id = auth.user.id, auth.token.id
+        elif raw_ticket:
+            ticket = state.tickets.read(raw_ticket)
+            if ticket is None or ticket.project_id != project_id:
+                raise Unauthorized("The ticket is invalid or has expired.")
+            alive = await session.scalar(
+                select(ApiToken.id)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.id == ticket.token_id, User.is_active.is_(True))
+                .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > utcnow()))
+            )
+            if alive is None:
+                raise Unauthorized("The token behind this ticket was revoked.")
+            user_id, token_id = ticket.user_id, ticket.token_id
+        else:
+            raise Unauthorized("Send a bearer token or a ticket.")
+        if await project_repository.project_with_role(session, project_id, user_id) is None:
+            raise NotFound("No such project.")
+        last = await session.scalar(
+            select(ProjectCounter.event_seq).where(ProjectCounter.project_id == project_id)
+        )
+    return user_id, token_id, int(last or 0)
+
+
+async def _log_after(state: AppState, project_id: int, after: int, upto: int | None) -> list[str]:
+    async with state.database.transaction(write=False) as session:
+        query = select(Event).where(Event.project_id == project_id, Event.seq > after)
+        if upto is not None:
+            query = query.where(Event.seq <= upto)
+        events = await session.scalars(query.order_by(Event.seq).limit(PAGE))
+        return [
+            wire.message(
+                project_id=e.project_id,
+                seq=e.seq,
+                type=e.type,
+                actor_id=e.actor_id,
+                subject_id=e.subject_id,
+                task_id=e.task_id,
+                changes=e.changes,
+                snapshot=e.snapshot,
+                created_at=e.created_at,
+            ).text
+            for e in events
+        ]
+
+
+class _Stream:
+    def __init__(self, websocket: WebSocket, state: AppState, project_id: int, last: int) -> None:
+        self.websocket, self.state, self.project_id, self.last = websocket, state, project_id, last
+
+    async def catch_up(self, upto: int | None = None) -> None:
+        """Send the log from the last sent event up to `upto` (or its end)."""
+        while True:
+            # never cancel a read half-way: the pooled connection would be thrown away
+            with anyio.CancelScope(shield=True):
+                page = await _log_after(self.state, self.project_id, self.last, upto)
+            for text in page:
+                await self.websocket.send_text(text)
+                self.last += 1
+            if len(page) < PAGE:
+                return
+
+    async def follow(self, subscription: Subscription) -> None:
+        while True:
+            event = await subscription.queue.get()
+            if event.seq <= self.last:
+                continue  # already sent from the log
+            if event.seq > self.last + 1:  # a gap (a lost message): the log has it
+                await self.catch_up(event.seq - 1)
+            await self.websocket.send_text(event.text)
+            self.last = event.seq
+
+
+@router.websocket("/projects/{project_id}/live")
+async def live(websocket: WebSocket, project_id: int, after: int | None = None) -> None:
+    state: AppState = websocket.app.state.laneway
+    if not _origin_allowed(websocket, state):
+        await websocket.close(code=1008, reason="origin not allowed")
+        return
+    try:
+        user_id, token_id, latest = await _viewer(websocket, state, project_id)
+    except LanewayError as error:
+        await websocket.send_denial_response(error_response(error))
+        return
+    await websocket.accept()
+    start = latest if after is None else max(0, after)
+    if latest - start > state.settings.live.max_backlog:
+        await websocket.send_text(wire.control("reload", seq=latest))
+        await websocket.close(code=RELOAD, reason="too far behind; reload the board")
+        return
+    subscription = state.hub.subscribe(project_id, user_id, token_id)
+    stream = _Stream(websocket, state, project_id, start)
+    try:
+        async with anyio.create_task_group() as group:
+
+            async def until_closed() -> None:
+                await subscription.closed.wait()
+                group.cancel_scope.cancel()
+
+            async def until_client_leaves() -> None:
+                while (await websocket.receive())["type"] != "websocket.disconnect":
+                    pass
+                subscription.close(1000, "client left")
+                group.cancel_scope.cancel()
+
+            async def send() -> None:
+                await stream.catch_up()
+                await stream.follow(subscription)
+
+            group.start_soon(until_closed)
+            group.start_soon(until_client_leaves)
+            group.start_soon(send)
+    except* (WebSocketDisconnect, OSError):  # the viewer went away mid-send
+        subscription.close(1000, "client left")
+    finally:
+        state.hub.unsubscribe(subscription)
+    if subscription.close_reason != "client left":
+        with contextlib.suppress(RuntimeError):  # the client may be gone already
+            await websocket.close(code=subscription.close_code, reason=subscription.close_reason)

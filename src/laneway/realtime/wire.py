@@ -1,0 +1,53 @@
+"""One event as it travels to viewers: serialized once, sent as is to every viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from laneway.kit import jsonbytes
+
+PENDING_KEY = "laneway.live"  # session.info: events committed with this transaction
+REVOKED_TOKENS_KEY = "laneway.revoked_tokens"  # session.info: token ids revoked by it
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    project_id: int
+    seq: int
+    type: str
+    subject_id: int
+    text: str  # the JSON message
+
+
+def message(
+    *,
+    project_id: int,
+    seq: int,
+    type: str,
+    actor_id: int | None,
+    subject_id: int,
+    task_id: int | None,
+    changes: dict[str, Any],
+    snapshot: dict[str, Any] | None,
+    created_at: datetime,
+) -> Published:
+    text = jsonbytes.dumps(
+        {
+            "seq": seq,
+            "type": type,
+            "actor_id": actor_id,
+            "subject_id": subject_id,
+            "task_id": task_id,
+            "changes": changes,
+            "snapshot": snapshot,
+            "created_at": jsonbytes.iso(created_at),
+        }
+    ).decode()
+    return Published(project_id, seq, type, subject_id, text)
+
+
+def control(kind: str, **fields: Any) -> str:
+    """Messages that are not events (no seq): reload, resume, presence."""
+    return jsonbytes.dumps({"type": kind, **fields}).decode()

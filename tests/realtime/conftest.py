@@ -1,0 +1,64 @@
+"""A real `laneway serve` process per test, on the test's database, for live-stream tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import Api
+from tests.test_cli import _free_port
+
+SMALL_QUEUE = 50
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    # @pytest.mark.small_live_queue gives the server a tiny per-viewer queue
+    queue = SMALL_QUEUE if request.node.get_closest_marker("small_live_queue") else 1000
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LANEWAY_DATABASE_URL": database_url,
+        "LANEWAY_DATA_DIR": str(tmp_path),
+        "LANEWAY_AUTH_ARGON2_TIME_COST": "1",
+        "LANEWAY_AUTH_ARGON2_MEMORY_KIB": "8",
+        "LANEWAY_AUTH_ARGON2_PARALLELISM": "1",
+        "LANEWAY_AUTH_LOGIN_PER_IP": "1000/minute",
+        "LANEWAY_LIVE_QUEUE_SIZE": str(queue),
+        "LANEWAY_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "laneway", "serve", "--no-migrate", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited: {process.communicate()[1]}")
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+
+
+@pytest.fixture
+async def live_api(live_server: str) -> AsyncIterator[Api]:
+    async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
+        yield Api(http)
