@@ -105,7 +105,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
+    truncate_postgres(url)
+    return url
 
+
+def truncate_postgres(url: str) -> None:
     async def truncate() -> None:
         engine = create_async_engine(url)
         try:
@@ -115,7 +119,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             await engine.dispose()
 
     asyncio.run(truncate())
-    return url
 
 
 @pytest.fixture

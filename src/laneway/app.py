@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState.build(settings)
         app.state.laneway = state
+        state.fanout.start()
         try:
             yield
         finally:

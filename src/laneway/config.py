@@ -45,6 +45,8 @@ class RedisSettings(BaseSettings):
     model_config = _config("LANEWAY_REDIS_")
 
     url: str | None = None
+    # Namespaces keys and channels, so several deployments can share one Redis
+    prefix: str = "laneway"
 
 
 class AuthSettings(BaseSettings):
@@ -75,6 +77,7 @@ class LiveSettings(BaseSettings):
     queue_size: int = Field(default=1000, ge=1)
     max_backlog: int = Field(default=10_000, ge=1)
     ticket_ttl_seconds: int = Field(default=60, ge=5)
+    relay_interval_seconds: float = Field(default=1.0, gt=0)
     # Origins allowed to open live sockets besides the server's own (comma separated)
     allowed_origins: str = ""
 

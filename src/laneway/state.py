@@ -12,6 +12,7 @@ from laneway.auth.ratelimit import LoginLimiter
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.kit.cursor import CursorCodec
+from laneway.realtime.fanout import Fanout
 from laneway.realtime.hub import Hub
 from laneway.realtime.tickets import Tickets
 from laneway.realtime.wire import PENDING_KEY, REVOKED_TOKENS_KEY
@@ -26,17 +27,27 @@ class AppState:
     cursors: CursorCodec
     hub: Hub
     tickets: Tickets
+    fanout: Fanout
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
+        database = Database(settings)
+        hub = Hub(settings.live.queue_size)
         return cls(
             settings=settings,
-            database=Database(settings),
+            database=database,
             passwords=Passwords(settings.auth),
             login_limiter=LoginLimiter(settings.auth),
             cursors=CursorCodec(settings.secret_key),
-            hub=Hub(settings.live.queue_size),
+            hub=hub,
             tickets=Tickets(settings.secret_key, settings.live.ticket_ttl_seconds),
+            fanout=Fanout(
+                hub,
+                database,
+                settings.redis.url,
+                settings.live.relay_interval_seconds,
+                settings.redis.prefix,
+            ),
         )
 
     def __post_init__(self) -> None:
@@ -46,12 +57,13 @@ class AppState:
         """After a commit: what it wrote goes to live viewers; revoked tokens lose their sockets."""
         events = info.pop(PENDING_KEY, None)
         if events:
-            self.hub.publish(events)
+            self.fanout.committed(events)
         revoked = info.pop(REVOKED_TOKENS_KEY, None)
         if revoked:
             self.hub.revoke_tokens(revoked)
 
     async def close(self) -> None:
+        await self.fanout.stop()
         await self.database.dispose()
 
 

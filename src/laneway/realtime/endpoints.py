@@ -163,7 +163,7 @@ async def live(websocket: WebSocket, project_id: int, after: int | None = None) 
         await websocket.send_text(wire.control("reload", seq=latest))
         await websocket.close(code=RELOAD, reason="too far behind; reload the board")
         return
-    subscription = state.hub.subscribe(project_id, user_id, token_id)
+    subscription = state.hub.subscribe(project_id, user_id, token_id, latest)
     stream = _Stream(websocket, state, project_id, start)
     try:
         async with anyio.create_task_group() as group:

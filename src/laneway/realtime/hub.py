@@ -49,11 +49,13 @@ class Hub:
     def __init__(self, queue_size: int) -> None:
         self.queue_size = queue_size
         self._by_project: dict[int, set[Subscription]] = defaultdict(set)
+        self._last_seq: dict[int, int] = {}  # the newest event delivered, per watched project
         self.dropped = 0  # viewers disconnected for being slow
 
-    def subscribe(self, project_id: int, user_id: int, token_id: int) -> Subscription:
+    def subscribe(self, project_id: int, user_id: int, token_id: int, seen: int) -> Subscription:
         subscription = Subscription(project_id, user_id, token_id, self.queue_size)
         self._by_project[project_id].add(subscription)
+        self._last_seq[project_id] = max(self._last_seq.get(project_id, 0), seen)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -62,13 +64,25 @@ class Hub:
             viewers.discard(subscription)
             if not viewers:
                 del self._by_project[subscription.project_id]
+                self._last_seq.pop(subscription.project_id, None)
 
     def viewers(self, project_id: int) -> int:
         return len(self._by_project.get(project_id, ()))
 
+    def watched(self) -> dict[int, int]:
+        """Projects with viewers here, and the newest event delivered to them."""
+        return {p: self._last_seq.get(p, 0) for p in self._by_project}
+
+    def resume_all(self) -> None:
+        for viewers in self._by_project.values():
+            for viewer in viewers:
+                viewer.close(RESUME, "live delivery interrupted; reconnect with ?after=<last seq>")
+
     def publish(self, events: Iterable[Published]) -> None:
         for event in events:
             viewers = list(self._by_project.get(event.project_id, ()))
+            if viewers and event.seq > self._last_seq.get(event.project_id, 0):
+                self._last_seq[event.project_id] = event.seq
             for viewer in viewers:
                 was_open = not viewer.closed.is_set()
                 viewer.offer(event)

@@ -1,0 +1,162 @@
+"""Getting committed events to the viewers on every replica.
+
+Each process delivers its own commits to its own viewers at once (hub). Other replicas hear of
+them through Redis pub/sub when `LANEWAY_REDIS_URL` is set. The event log stays the source of
+truth: a relay reads, for each project this process has viewers of, any event newer than the
+last one it delivered. That covers a message Redis lost, a Redis outage, and a writer that
+committed and died before publishing, at the cost of one small query per watched project per
+interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Sequence
+from contextlib import suppress
+
+import orjson
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from laneway.db import Database
+from laneway.models import Event
+from laneway.realtime import wire
+from laneway.realtime.hub import Hub
+from laneway.realtime.wire import Published
+
+log = structlog.get_logger("laneway.live")
+OUTBOX_SIZE = 10_000
+
+
+class Fanout:
+    def __init__(
+        self,
+        hub: Hub,
+        database: Database,
+        redis_url: str | None,
+        relay_interval: float,
+        prefix: str = "laneway",
+    ) -> None:
+        self.channels = f"{prefix}:live:"
+        self.hub, self.database, self.relay_interval = hub, database, relay_interval
+        self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.redis = (
+            Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+            if redis_url
+            else None
+        )
+        self._outbox: asyncio.Queue[Published] = asyncio.Queue(OUTBOX_SIZE)
+        self._tasks: list[asyncio.Task[None]] = []
+        self.publish_failures = 0
+        self.redis_up = redis_url is None
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._relay(), name="live-relay"))
+        if self.redis is not None:
+            self._tasks.append(asyncio.create_task(self._publisher(self.redis), name="live-pub"))
+            self._tasks.append(asyncio.create_task(self._subscriber(self.redis), name="live-sub"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    def committed(self, events: Sequence[Published]) -> None:
+        """After a commit: local viewers now, other replicas through Redis, never blocking."""
+        self.hub.publish(events)
+        if self.redis is None:
+            return
+        for event in events:
+            try:
+                self._outbox.put_nowait(event)
+            except asyncio.QueueFull:  # Redis is slow or down: the relay will deliver it
+                self.publish_failures += 1
+
+    async def _publisher(self, redis: Redis) -> None:
+        while True:
+            event = await self._outbox.get()
+            message = orjson.dumps(
+                {
+                    "o": self.origin,
+                    "p": event.project_id,
+                    "s": event.seq,
+                    "t": event.type,
+                    "u": event.subject_id,
+                    "m": event.text,
+                }
+            )
+            try:
+                await redis.publish(f"{self.channels}{event.project_id}", message)
+            except (RedisError, OSError) as error:
+                self.publish_failures += 1
+                log.warning("live publish failed", error=str(error))
+
+    async def _subscriber(self, redis: Redis) -> None:
+        delay = 0.2
+        while True:
+            try:
+                async with redis.pubsub() as pubsub:
+                    await pubsub.psubscribe(f"{self.channels}*")
+                    self.redis_up, delay = True, 0.2
+                    log.info("live fan-out subscribed to redis")
+                    async for message in pubsub.listen():
+                        if message.get("type") == "pmessage":
+                            self._deliver(message["data"])
+            except (RedisError, OSError) as error:
+                if self.redis_up:
+                    log.warning(
+                        "live fan-out lost redis; viewers resume from the log", error=str(error)
+                    )
+                    self.hub.resume_all()
+                self.redis_up = False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _deliver(self, raw: bytes) -> None:
+        data = orjson.loads(raw)
+        if data["o"] == self.origin:
+            return  # our own commit: already delivered locally
+        self.hub.publish([Published(data["p"], data["s"], data["t"], data["u"], data["m"])])
+
+    async def _relay(self) -> None:
+        while True:
+            await asyncio.sleep(self.relay_interval)
+            for project_id, last in self.hub.watched().items():
+                try:
+                    await self._catch_up(project_id, last)
+                except Exception as error:  # a relay pass must never kill the relay
+                    log.warning("live relay failed", project_id=project_id, error=repr(error))
+
+    async def _catch_up(self, project_id: int, last: int) -> None:
+        async with self.database.transaction(write=False) as session:
+            events = list(
+                await session.scalars(
+                    select(Event)
+                    .where(Event.project_id == project_id, Event.seq > last)
+                    .order_by(Event.seq)
+                    .limit(500)
+                )
+            )
+        if events:
+            self.hub.publish(
+                wire.message(
+                    project_id=e.project_id,
+                    seq=e.seq,
+                    type=e.type,
+                    actor_id=e.actor_id,
+                    subject_id=e.subject_id,
+                    task_id=e.task_id,
+                    changes=e.changes,
+                    snapshot=e.snapshot,
+                    created_at=e.created_at,
+                )
+                for e in events
+            )

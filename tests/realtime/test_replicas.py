@@ -1,0 +1,187 @@
+"""Several real app processes on one PostgreSQL and one Redis: a write on one replica reaches
+viewers on the others, and a Redis outage loses nothing (viewers resume from the event log)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from laneway.realtime.client import follow
+from tests.conftest import truncate_postgres
+from tests.support import Api
+from tests.test_cli import _free_port
+
+pytestmark = pytest.mark.skipif(
+    "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
+    reason="replicas share PostgreSQL",
+)
+
+
+class RedisServer:
+    """Our own redis-server on a spare port, so it can be killed without touching the shared one."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = _free_port()
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed local command
+            [
+                shutil.which("redis-server") or "/usr/bin/redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def _start(database_url: str, redis_url: str, relay: float) -> tuple[subprocess.Popen[str], str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LANEWAY_DATABASE_URL": database_url,
+        "LANEWAY_REDIS_URL": redis_url,
+        "LANEWAY_LIVE_RELAY_INTERVAL_SECONDS": str(relay),
+        "LANEWAY_AUTH_ARGON2_TIME_COST": "1",
+        "LANEWAY_AUTH_ARGON2_MEMORY_KIB": "8",
+        "LANEWAY_AUTH_ARGON2_PARALLELISM": "1",
+        "LANEWAY_AUTH_LOGIN_PER_IP": "1000/minute",
+        "LANEWAY_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "laneway", "serve", "--no-migrate", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("replica did not start")
+
+
+@pytest.fixture
+def replicas(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[list[str]]:
+    database_url: str = request.getfixturevalue("postgres_url")
+    truncate_postgres(database_url)
+    relay = getattr(request, "param", 30.0)
+    started = [_start(database_url, redis_server.url, relay) for _ in range(2)]
+    try:
+        yield [base for _process, base in started]
+    finally:
+        for process, _base in started:
+            process.terminate()
+        for process, _base in started:
+            process.wait(timeout=15)
+
+
+@pytest.fixture
+async def apis(replicas: list[str]) -> AsyncIterator[list[Api]]:
+    clients = [httpx.AsyncClient(base_url=base, timeout=30) for base in replicas]
+    try:
+        yield [Api(client) for client in clients]
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+@pytest.mark.parametrize("replicas", [0.5], indirect=True)
+async def test_redis_down_for_ten_seconds_loses_nothing(
+    replicas: list[str], apis: list[Api], redis_server: RedisServer
+) -> None:
+    owner = await apis[0].user()
+    pid = (await apis[0].project(owner))["id"]
+    start = 2  # project.created, member.added
+    statuses: list[int] = []
+    seen: list[list[int]] = [[], []]
+    final = 0
+
+    async def write(number: int) -> None:
+        response = await apis[number % 2].request(
+            "POST", f"/projects/{pid}/tasks", owner, json={"title": f"w{number}"}
+        )
+        statuses.append(response.status_code)
+
+    async def watch(base: str, into: list[int]) -> None:
+        async for event in follow(base, pid, owner.token, after=start):
+            into.append(event["seq"])
+            if final and event["seq"] >= final:
+                return
+
+    viewers = [
+        asyncio.create_task(watch(base, into)) for base, into in zip(replicas, seen, strict=True)
+    ]
+    for _ in range(20):
+        await write(len(statuses))
+    redis_server.kill()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # ten seconds of writes with Redis gone
+        await write(len(statuses))
+        await asyncio.sleep(0.05)
+    redis_server.start()
+    for _ in range(20):
+        await write(len(statuses))
+    final = start + len(statuses)
+    async with asyncio.timeout(30):
+        while not all(into and into[-1] >= final for into in seen):  # noqa: ASYNC110 - polling two lists
+            await asyncio.sleep(0.1)
+    for viewer in viewers:
+        viewer.cancel()
+    assert set(statuses) == {201}  # no writer saw an error
+    for into in seen:
+        assert into == list(range(start + 1, final + 1))  # none missing, none twice
