@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import dataset, driver, procstat, report, servers, statements, workloads
+from bench import dataset, driver, fanout, procstat, report, servers, statements, workloads
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, help="seconds of warm-up (3; quick 1)")
     parser.add_argument("--clients", type=int, help="concurrent clients (32; quick 8)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
-    parser.add_argument("--workloads", default=",".join(workloads.WORKLOADS))
+    parser.add_argument("--workloads", default=",".join([*workloads.WORKLOADS, "fanout"]))
+    parser.add_argument("--viewers", type=int, help="live viewers for fanout (1000; quick 50)")
+    parser.add_argument("--rate", type=float, help="changes per second for fanout (50; quick 20)")
     parser.add_argument(
         "--admin-url",
         default=os.environ.get(
@@ -106,6 +108,9 @@ async def main() -> int:
     args.duration = args.duration or (3.0 if args.quick else 20.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0)
     args.clients = args.clients or (8 if args.quick else 32)
+    args.viewers = args.viewers or (50 if args.quick else 1000)
+    args.rate = args.rate or (20.0 if args.quick else 50.0)
+    live: dict[str, Any] | None = None
     names = [n.strip() for n in args.workloads.split(",") if n.strip()]
 
     started = time.perf_counter()
@@ -135,9 +140,27 @@ async def main() -> int:
         board_file.write_bytes(board.content)
         print(f"laneway on {server.base} (workers {server.workers})", flush=True)
         for name in names:
+            if name == "fanout":
+                continue
             rows[name] = await _load(name, server.base, data, people, args, server.workers)
             rows[name]["statements"] = counted.get(name, "")
             _print_row(name, rows[name])
+        if "fanout" in names:
+            live = await fanout.run(
+                server.base,
+                data,
+                dsn,
+                server.workers,
+                viewers=args.viewers,
+                rate=args.rate,
+                duration=args.duration,
+            )
+            print(
+                f"  fanout           {live['viewers']} viewers, {live['events']} events: "
+                f"p50 {live['p50_ms']} p95 {live['p95_ms']} p99 {live['p99_ms']} ms, "
+                f"missed {live['missed']}, duplicates {live['duplicates']}",
+                flush=True,
+            )
 
     connection = await asyncpg.connect(dsn)
     await connection.execute(
@@ -201,6 +224,7 @@ async def main() -> int:
             "python": sys.version.split()[0],
         },
         "workloads": rows,
+        "fanout": live,
         "ratios": report.ratios(rows),
     }
     out = args.out or (
@@ -217,6 +241,9 @@ async def main() -> int:
     print(report.markdown(result_doc))
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     errors = sum(sum(row["errors"].values()) for row in rows.values())
+    if live is not None:
+        errors += live["missed"] + live["duplicates"] + live["out_of_order_viewers"]
+        errors += sum(n for status, n in live["writes"].items() if status != 200)
     if errors:
         print(f"{errors} requests failed", file=sys.stderr)
     return 1 if errors else 0

@@ -49,6 +49,20 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {row.get('app_cpu_ms', 0):.2f} | {row.get('pg_cpu_ms', 0):.2f} "
             f"| {row.get('peak_rss_mb', 0):.0f} |"
         )
+    live = report.get("fanout")
+    if live:
+        lines += [
+            "",
+            f"Live fan-out: {live['viewers']} viewers of one project, {live['changes_per_s']:g} "
+            f"moves/s, {live['events']} events, {live['deliveries']:,} deliveries.",
+            "",
+            "| commit → receipt p50 ms | p95 ms | p99 ms | missed | duplicates "
+            "| worker RSS MB before → after (sum) | peak RSS MB/worker |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {live['p50_ms']} | {live['p95_ms']} | {live['p99_ms']} | {live['missed']} "
+            f"| {live['duplicates']} | {live['rss_mb_before']} → {live['rss_mb_after']} "
+            f"| {live['peak_rss_mb_per_worker']} |",
+        ]
     lines += ["", "| ratio | value |", "|---|---:|"]
     lines += [f"| {r['meaning']} | {r['ratio']:.2f} |" for r in report["ratios"]]
     return "\n".join(lines) + "\n"
