@@ -53,8 +53,9 @@ def markdown(report: dict[str, Any]) -> str:
     if live:
         lines += [
             "",
-            f"Live fan-out: {live['viewers']} viewers of one project, {live['changes_per_s']:g} "
-            f"moves/s, {live['events']} events, {live['deliveries']:,} deliveries.",
+            f"Live fan-out: {live['viewers']} viewers of one project, moves sent at "
+            f"{live['changes_per_s']:g}/s ({live['achieved_per_s']:g} events/s committed), "
+            f"{live['events']} events, {live['deliveries']:,} deliveries.",
             "",
             "| commit → receipt p50 ms | p95 ms | p99 ms | missed | duplicates "
             "| worker RSS MB before → after (sum) | peak RSS MB/worker |",
