@@ -154,6 +154,14 @@ async def test_removed_member_and_revoked_token_lose_the_stream(
         await _drain(revoked_stream)
     assert revoked.value.code == REVOKED
 
+    owners_stream = follow(live_server, pid, owner.token, after=after)
+    assert (await _next(owners_stream))["type"] == "task.created"
+    archived = await live_api.request("PATCH", f"/projects/{pid}", owner, json={"archived": True})
+    assert archived.status_code == 200
+    with pytest.raises(StreamEnded) as closed:
+        await _drain(owners_stream)
+    assert closed.value.code == REMOVED
+
 
 async def test_browser_ticket_and_origin(live_server: str, live_api: Api) -> None:
     owner = await live_api.user()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -185,3 +186,47 @@ async def test_redis_down_for_ten_seconds_loses_nothing(
     assert set(statuses) == {201}  # no writer saw an error
     for into in seen:
         assert into == list(range(start + 1, final + 1))  # none missing, none twice
+
+
+@pytest.mark.parametrize("replicas", [1.0], indirect=True)
+async def test_ten_thousand_events_to_viewers_hopping_between_replicas(
+    replicas: list[str], apis: list[Api]
+) -> None:
+    owner = await apis[0].user()
+    pid = (await apis[0].project(owner))["id"]
+    tasks = [(await apis[i % 2].task(owner, pid))["id"] for i in range(100)]
+    start = 2 + len(tasks)
+    rounds = 100  # each bulk archive or restore of 100 tasks appends 100 events: 10,000
+    final = start + rounds * len(tasks)
+
+    async def viewer(seed: int) -> list[int]:
+        rng = random.Random(seed)
+        seen: list[int] = []
+        last = start
+        while last < final:
+            # every reconnect lands on a random replica, as behind a load balancer
+            stream = follow(rng.choice(replicas), pid, owner.token, after=last)
+            try:
+                for _ in range(rng.randint(1, 1500)):
+                    event = await asyncio.wait_for(anext(stream), 20)
+                    seen.append(event["seq"])
+                    last = event["seq"]
+                    if last == final:
+                        break
+            finally:
+                await stream.aclose()
+        return seen
+
+    async def writer() -> None:
+        for i in range(rounds):
+            response = await apis[i % 2].request(
+                "POST",
+                f"/projects/{pid}/tasks/bulk",
+                owner,
+                json={"task_ids": tasks, "action": "archive" if i % 2 == 0 else "restore"},
+            )
+            assert response.status_code == 200, response.text
+
+    results = await asyncio.gather(writer(), *(viewer(seed) for seed in range(4)))
+    for seen in results[1:]:
+        assert seen == list(range(start + 1, final + 1))  # none missing, none twice, in order
