@@ -202,3 +202,26 @@ async def test_a_stalled_viewer_is_disconnected_to_resume(live_server: str, live
             await _drain_socket(stalled)
         assert dropped.value.rcvd is not None
         assert dropped.value.rcvd.code == RESUME
+
+
+async def _presence(socket: Any) -> dict[str, Any]:
+    async with asyncio.timeout(5):
+        while True:
+            message = orjson.loads(await socket.recv())
+            if message["type"] == "presence":
+                return message
+
+
+async def test_presence_shows_who_is_watching(live_server: str, live_api: Api) -> None:
+    owner, guest = await live_api.user(), await live_api.user()
+    pid = (await live_api.project(owner))["id"]
+    await live_api.add_member(pid, owner, guest, "viewer")
+    url = live_url(live_server, pid, None)
+    async with connect(url, additional_headers=owner.headers) as first:
+        assert (await _presence(first))["viewers"] == [owner.id]
+        async with connect(url, additional_headers=guest.headers) as second:
+            assert (await _presence(second))["viewers"] == sorted([owner.id, guest.id])
+            joined = await _presence(first)
+            assert (joined["changed"], joined["here"]) == (guest.id, True)
+        left = await _presence(first)
+        assert (left["changed"], left["here"], left["viewers"]) == (guest.id, False, [owner.id])

@@ -138,6 +138,9 @@ class _Stream:
     async def follow(self, subscription: Subscription) -> None:
         while True:
             event = await subscription.queue.get()
+            if event.seq == 0:  # presence: not part of the log
+                await self.websocket.send_text(event.text)
+                continue
             if event.seq <= self.last:
                 continue  # already sent from the log
             if event.seq > self.last + 1:  # a gap (a lost message): the log has it

@@ -54,7 +54,16 @@ class Fanout:
         self.publish_failures = 0
         self.redis_up = redis_url is None
 
+    def _presence(self, project_id: int, user_id: int, here: bool) -> None:
+        if self.redis is None:
+            return
+        with suppress(asyncio.QueueFull):  # presence is best effort
+            self._outbox.put_nowait(
+                Published(project_id, 0, "presence", user_id, "here" if here else "gone")
+            )
+
     def start(self) -> None:
+        self.hub.on_presence = self._presence
         self._tasks.append(asyncio.create_task(self._relay(), name="live-relay"))
         if self.redis is not None:
             self._tasks.append(asyncio.create_task(self._publisher(self.redis), name="live-pub"))
@@ -124,6 +133,9 @@ class Fanout:
         data = orjson.loads(raw)
         if data["o"] == self.origin:
             return  # our own commit: already delivered locally
+        if data["s"] == 0:
+            self.hub.remote_presence(data["o"], data["p"], data["u"], data["m"] == "here")
+            return
         self.hub.publish([Published(data["p"], data["s"], data["t"], data["u"], data["m"])])
 
     async def _relay(self) -> None:

@@ -7,12 +7,12 @@ its last event; nothing it missed is lost, since the event log has it.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 
 import structlog
 
-from laneway.realtime.wire import Published
+from laneway.realtime.wire import Published, control
 
 log = structlog.get_logger("laneway.live")
 
@@ -49,16 +49,35 @@ class Hub:
     def __init__(self, queue_size: int) -> None:
         self.queue_size = queue_size
         self._by_project: dict[int, set[Subscription]] = defaultdict(set)
+        # presence: who watches each project, here and (as last heard) on other replicas
+        self._local_people: dict[int, Counter[int]] = defaultdict(Counter)
+        self._remote_people: dict[str, dict[int, set[int]]] = defaultdict(dict)
+        self.on_presence: Callable[[int, int, bool], None] = lambda _p, _u, _here: None
         self._last_seq: dict[int, int] = {}  # the newest event delivered, per watched project
         self.dropped = 0  # viewers disconnected for being slow
 
     def subscribe(self, project_id: int, user_id: int, token_id: int, seen: int) -> Subscription:
         subscription = Subscription(project_id, user_id, token_id, self.queue_size)
+        people = self._local_people[project_id]
+        people[user_id] += 1
+        if people[user_id] == 1:  # tell the others before this viewer joins their number
+            self.presence_changed(project_id, user_id, here=True)
+            self.on_presence(project_id, user_id, True)
         self._by_project[project_id].add(subscription)
         self._last_seq[project_id] = max(self._last_seq.get(project_id, 0), seen)
+        subscription.offer(self._presence_list(project_id))
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
+        people = self._local_people.get(subscription.project_id)
+        if people is not None and people[subscription.user_id] > 0:
+            people[subscription.user_id] -= 1
+            if people[subscription.user_id] == 0:
+                del people[subscription.user_id]
+                self.presence_changed(subscription.project_id, subscription.user_id, here=False)
+                self.on_presence(subscription.project_id, subscription.user_id, False)
+            if not people:
+                del self._local_people[subscription.project_id]
         viewers = self._by_project.get(subscription.project_id)
         if viewers is not None:
             viewers.discard(subscription)
@@ -68,6 +87,34 @@ class Hub:
 
     def viewers(self, project_id: int) -> int:
         return len(self._by_project.get(project_id, ()))
+
+    def people(self, project_id: int) -> list[int]:
+        here = set(self._local_people.get(project_id, ()))
+        for projects in self._remote_people.values():
+            here |= projects.get(project_id, set())
+        return sorted(here)
+
+    def _presence_list(self, project_id: int) -> Published:
+        return Published(
+            project_id, 0, "presence", 0, control("presence", viewers=self.people(project_id))
+        )
+
+    def presence_changed(self, project_id: int, user_id: int, *, here: bool) -> None:
+        """A person started or stopped watching (here or on another replica): tell viewers."""
+        message = Published(
+            project_id,
+            0,
+            "presence",
+            user_id,
+            control("presence", viewers=self.people(project_id), changed=user_id, here=here),
+        )
+        for viewer in self._by_project.get(project_id, ()):
+            viewer.offer(message)
+
+    def remote_presence(self, origin: str, project_id: int, user_id: int, here: bool) -> None:
+        people = self._remote_people[origin].setdefault(project_id, set())
+        (people.add if here else people.discard)(user_id)
+        self.presence_changed(project_id, user_id, here=here)
 
     def watched(self) -> dict[int, int]:
         """Projects with viewers here, and the newest event delivered to them."""
