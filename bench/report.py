@@ -57,11 +57,12 @@ def markdown(report: dict[str, Any]) -> str:
             f"{live['changes_per_s']:g}/s ({live['achieved_per_s']:g} events/s committed), "
             f"{live['events']} events, {live['deliveries']:,} deliveries.",
             "",
-            "| commit → receipt p50 ms | p95 ms | p99 ms | missed | duplicates "
+            "| commit → receipt p50 ms | p95 ms | p99 ms | missed | duplicates | resumes "
             "| worker RSS MB before → after (sum) | peak RSS MB/worker |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
             f"| {live['p50_ms']} | {live['p95_ms']} | {live['p99_ms']} | {live['missed']} "
-            f"| {live['duplicates']} | {live['rss_mb_before']} → {live['rss_mb_after']} "
+            f"| {live['duplicates']} | {live['resumes']} "
+            f"| {live['rss_mb_before']} → {live['rss_mb_after']} "
             f"| {live['peak_rss_mb_per_worker']} |",
         ]
     lines += ["", "| ratio | value |", "|---|---:|"]
