@@ -16,6 +16,14 @@ from tests.support import Api
 from tests.test_cli import _free_port
 
 SMALL_QUEUE = 50
+SERVER_PIDS: dict[str, int] = {}  # base URL -> server process id, for memory checks
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 @pytest.fixture
@@ -51,9 +59,11 @@ def live_server(database_url: str, tmp_path: Path, request: pytest.FixtureReques
                 break
         except httpx.TransportError:
             time.sleep(0.1)
+    SERVER_PIDS[base] = process.pid
     try:
         yield base
     finally:
+        SERVER_PIDS.pop(base, None)
         process.terminate()
         process.communicate(timeout=15)
 
