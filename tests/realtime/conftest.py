@@ -26,21 +26,18 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-@pytest.fixture
-def live_server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    # @pytest.mark.small_live_queue gives the server a tiny per-viewer queue
-    queue = SMALL_QUEUE if request.node.get_closest_marker("small_live_queue") else 1000
+def start_server(database_url: str, **settings: str) -> tuple[subprocess.Popen[str], str]:
+    """`laneway serve` on a spare port with cheap hashing; returns once it is ready."""
     port = _free_port()
     env = {
         **os.environ,
         "LANEWAY_DATABASE_URL": database_url,
-        "LANEWAY_DATA_DIR": str(tmp_path),
         "LANEWAY_AUTH_ARGON2_TIME_COST": "1",
         "LANEWAY_AUTH_ARGON2_MEMORY_KIB": "8",
         "LANEWAY_AUTH_ARGON2_PARALLELISM": "1",
         "LANEWAY_AUTH_LOGIN_PER_IP": "1000/minute",
-        "LANEWAY_LIVE_QUEUE_SIZE": str(queue),
         "LANEWAY_LOG_LEVEL": "WARNING",
+        **settings,
     }
     process = subprocess.Popen(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "laneway", "serve", "--no-migrate", "--port", str(port)],
@@ -56,16 +53,31 @@ def live_server(database_url: str, tmp_path: Path, request: pytest.FixtureReques
             pytest.fail(f"server exited: {process.communicate()[1]}")
         try:
             if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                break
+                SERVER_PIDS[base] = process.pid
+                return process, base
         except httpx.TransportError:
             time.sleep(0.1)
-    SERVER_PIDS[base] = process.pid
+    process.kill()
+    pytest.fail("server did not become ready")
+
+
+def stop_server(process: subprocess.Popen[str], base: str) -> None:
+    SERVER_PIDS.pop(base, None)
+    process.terminate()
+    process.communicate(timeout=15)
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    # @pytest.mark.small_live_queue gives the server a tiny per-viewer queue
+    queue = SMALL_QUEUE if request.node.get_closest_marker("small_live_queue") else 1000
+    process, base = start_server(
+        database_url, LANEWAY_DATA_DIR=str(tmp_path), LANEWAY_LIVE_QUEUE_SIZE=str(queue)
+    )
     try:
         yield base
     finally:
-        SERVER_PIDS.pop(base, None)
-        process.terminate()
-        process.communicate(timeout=15)
+        stop_server(process, base)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import random
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 from laneway.realtime.client import follow
 from tests.conftest import truncate_postgres
+from tests.realtime.conftest import start_server, stop_server
 from tests.support import Api
 from tests.test_cli import _free_port
 
@@ -84,51 +84,24 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         server.kill()
 
 
-def _start(database_url: str, redis_url: str, relay: float) -> tuple[subprocess.Popen[str], str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LANEWAY_DATABASE_URL": database_url,
-        "LANEWAY_REDIS_URL": redis_url,
-        "LANEWAY_LIVE_RELAY_INTERVAL_SECONDS": str(relay),
-        "LANEWAY_AUTH_ARGON2_TIME_COST": "1",
-        "LANEWAY_AUTH_ARGON2_MEMORY_KIB": "8",
-        "LANEWAY_AUTH_ARGON2_PARALLELISM": "1",
-        "LANEWAY_AUTH_LOGIN_PER_IP": "1000/minute",
-        "LANEWAY_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "laneway", "serve", "--no-migrate", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("replica did not start")
-
-
 @pytest.fixture
 def replicas(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[list[str]]:
     database_url: str = request.getfixturevalue("postgres_url")
     truncate_postgres(database_url)
     relay = getattr(request, "param", 30.0)
-    started = [_start(database_url, redis_server.url, relay) for _ in range(2)]
+    started = [
+        start_server(
+            database_url,
+            LANEWAY_REDIS_URL=redis_server.url,
+            LANEWAY_LIVE_RELAY_INTERVAL_SECONDS=str(relay),
+        )
+        for _ in range(2)
+    ]
     try:
         yield [base for _process, base in started]
     finally:
-        for process, _base in started:
-            process.terminate()
-        for process, _base in started:
-            process.wait(timeout=15)
+        for process, base in started:
+            stop_server(process, base)
 
 
 @pytest.fixture

@@ -103,20 +103,7 @@ async def _log_after(state: AppState, project_id: int, after: int, upto: int | N
         if upto is not None:
             query = query.where(Event.seq <= upto)
         events = await session.scalars(query.order_by(Event.seq).limit(PAGE))
-        return [
-            wire.message(
-                project_id=e.project_id,
-                seq=e.seq,
-                type=e.type,
-                actor_id=e.actor_id,
-                subject_id=e.subject_id,
-                task_id=e.task_id,
-                changes=e.changes,
-                snapshot=e.snapshot,
-                created_at=e.created_at,
-            ).text
-            for e in events
-        ]
+        return [wire.from_event(e).text for e in events]
 
 
 class _Stream:

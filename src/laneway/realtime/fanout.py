@@ -158,17 +158,4 @@ class Fanout:
                 )
             )
         if events:
-            self.hub.publish(
-                wire.message(
-                    project_id=e.project_id,
-                    seq=e.seq,
-                    type=e.type,
-                    actor_id=e.actor_id,
-                    subject_id=e.subject_id,
-                    task_id=e.task_id,
-                    changes=e.changes,
-                    snapshot=e.snapshot,
-                    created_at=e.created_at,
-                )
-                for e in events
-            )
+            self.hub.publish(wire.from_event(e) for e in events)

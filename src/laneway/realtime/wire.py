@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from laneway.kit import jsonbytes
+from laneway.models import Event
 
 PENDING_KEY = "laneway.live"  # session.info: events committed with this transaction
 REVOKED_TOKENS_KEY = "laneway.revoked_tokens"  # session.info: token ids revoked by it
@@ -46,6 +47,20 @@ def message(
         }
     ).decode()
     return Published(project_id, seq, type, subject_id, text)
+
+
+def from_event(event: Event) -> Published:
+    return message(
+        project_id=event.project_id,
+        seq=event.seq,
+        type=event.type,
+        actor_id=event.actor_id,
+        subject_id=event.subject_id,
+        task_id=event.task_id,
+        changes=event.changes,
+        snapshot=event.snapshot,
+        created_at=event.created_at,
+    )
 
 
 def control(kind: str, **fields: Any) -> str:
