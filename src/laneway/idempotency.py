@@ -110,10 +110,13 @@ async def get_idempotency(
         ),
     ] = None,
 ) -> Idempotency:
-    digest = hashlib.sha256()
-    for part in (request.method.encode(), request.url.path.encode(), await request.body()):
-        digest.update(part + b"\x00")
-    return Idempotency(session, user.id, key, digest.hexdigest())
+    fingerprint = ""
+    if key is not None:  # only a keyed request needs its body's fingerprint
+        digest = hashlib.sha256()
+        for part in (request.method.encode(), request.url.path.encode(), await request.body()):
+            digest.update(part + b"\x00")
+        fingerprint = digest.hexdigest()
+    return Idempotency(session, user.id, key, fingerprint)
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

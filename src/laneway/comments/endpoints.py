@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from laneway.comments import service
+from laneway.comments.access import CommentWriter
 from laneway.comments.schemas import CommentIn, CommentOut, CommentPage
-from laneway.comments.service import CommentWriter
 from laneway.db import SessionDep
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep

@@ -8,19 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.models import ProjectCounter, Status, StatusCount, Task
 
 
-async def with_counts(session: AsyncSession, project_id: int) -> Sequence[tuple[Status, int]]:
-    query = (
-        select(Status, func.coalesce(StatusCount.count, 0))
-        .outerjoin(
-            StatusCount,
-            (StatusCount.status_id == Status.id) & (StatusCount.project_id == Status.project_id),
-        )
-        .where(Status.project_id == project_id)
-        .order_by(Status.position, Status.id)
-    )
-    return [(status, count) for status, count in await session.execute(query)]
-
-
 async def with_counts_and_seq(
     session: AsyncSession, project_id: int
 ) -> tuple[list[tuple[Status, int]], int]:

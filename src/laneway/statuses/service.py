@@ -59,7 +59,8 @@ async def set_up_project(session: AsyncSession, project_id: int) -> list[Status]
 async def list_statuses(
     session: AsyncSession, access: ProjectAccess
 ) -> Sequence[tuple[Status, int]]:
-    return await repository.with_counts(session, access.project.id)
+    statuses, _last_event = await repository.with_counts_and_seq(session, access.project.id)
+    return statuses
 
 
 def _check_name(statuses: Sequence[Status], name: str, status_id: int | None = None) -> None:

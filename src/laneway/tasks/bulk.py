@@ -13,7 +13,7 @@ from laneway.projects.access import ProjectAccess
 from laneway.tasks import repository
 from laneway.tasks.repository import RefQuery
 from laneway.tasks.schemas import BulkAction, BulkIn, snapshot
-from laneway.tasks.service import _check_refs
+from laneway.tasks.service import check_refs
 
 
 def _needs(field: str, action: BulkAction) -> UnprocessableContent:
@@ -56,7 +56,7 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
     if action is BulkAction.label:
         refs.labels(labels)
     found = await refs.run(session)
-    _check_refs(found, labels=labels, project_id=project.id)
+    check_refs(found, labels=labels, project_id=project.id)
 
     before = {t.id: snapshot(t, project.key) for t in tasks}
     now = utcnow()

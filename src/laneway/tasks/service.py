@@ -47,7 +47,7 @@ def _invalid(field: str, message: str) -> FieldError:
     return FieldError(loc=["body", field], msg=message, type="reference_invalid")
 
 
-def _check_refs(found: dict[str, Any], *, labels: Sequence[int] = (), project_id: int) -> None:
+def check_refs(found: dict[str, Any], *, labels: Sequence[int] = (), project_id: int) -> None:
     errors: list[FieldError] = []
     if "status_id" in found and found["status_id"] is None:
         errors.append(_invalid("status_id", "no such status in this project"))
@@ -85,7 +85,7 @@ async def create_task(session: AsyncSession, access: ProjectAccess, body: TaskCr
         refs.parent(body.parent_id, None)
     refs.placement(status)
     found = await refs.run(session)
-    _check_refs(found, labels=body.labels, project_id=project.id)
+    check_refs(found, labels=body.labels, project_id=project.id)
 
     now = utcnow()
     task = Task(
@@ -205,7 +205,7 @@ async def update_task(
         target = body.status_id if body.status_id is not None else task.status_id
         refs.placement(refs.status(target), moving_id=task.id)
     found = await refs.run(session)
-    _check_refs(found, labels=values.get("label_ids", ()), project_id=project.id)
+    check_refs(found, labels=values.get("label_ids", ()), project_id=project.id)
     if status_changes or restoring:
         values["status_id"] = found["status_id"]
         values["rank"] = _rank_between(found)
@@ -236,7 +236,7 @@ async def move_task(
     status = refs.status(body.status_id)
     refs.placement(status, moving_id=task.id, after_id=body.after_id, before_id=body.before_id)
     found = await refs.run(session)
-    _check_refs(found, project_id=project.id)
+    check_refs(found, project_id=project.id)
     values = {"status_id": found["status_id"], "rank": _rank_between(found)}
     moved = await _write(session, access, expected, values, "task.moved", reservation)
     await ranks.rebalance_if_long(session, access.project, moved)

@@ -1,0 +1,54 @@
+"""Authorization for /comments/{comment_id}: the comment and my role in its project in one
+query. Not a member: 404; a viewer: 403; an archived project: 409. Whose comment it is, the
+service decides (edit your own; delete yours, or any as an admin)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import select
+
+from laneway.auth.deps import CurrentUser
+from laneway.db import SessionDep
+from laneway.errors import Conflict, Forbidden, NotFound
+from laneway.models import Comment, Membership, Project, Role, User
+
+
+@dataclass(frozen=True, slots=True)
+class CommentAccess:
+    comment: Comment
+    role: Role
+    user: User
+
+
+def require_comment_access() -> Callable[[int, User, SessionDep], Awaitable[CommentAccess]]:
+    """The comment and my role in its project, in one query; non-members get 404."""
+
+    async def dependency(comment_id: int, user: CurrentUser, session: SessionDep) -> CommentAccess:
+        row = (
+            await session.execute(
+                select(Comment, Membership.role, Project.archived_at)
+                .join(Project, Project.id == Comment.project_id)
+                .join(
+                    Membership,
+                    (Membership.project_id == Comment.project_id) & (Membership.user_id == user.id),
+                )
+                .where(Comment.id == comment_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("No such comment.")
+        comment, role, archived_at = row
+        if not role.at_least(Role.member):
+            raise Forbidden("Viewers cannot change comments.")
+        if archived_at is not None:
+            raise Conflict("The project is archived; restore it first.")
+        return CommentAccess(comment=comment, role=role, user=user)
+
+    return dependency
+
+
+CommentWriter = Annotated[CommentAccess, Depends(require_comment_access())]
