@@ -12,12 +12,14 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email))
 
 
-async def token_with_user(session: AsyncSession, digest: str) -> tuple[ApiToken, User] | None:
+async def token_with_user(
+    session: AsyncSession, *, digest: str | None = None, token_id: int | None = None
+) -> tuple[ApiToken, User] | None:
+    """The token (by its hash, or by id for a live ticket) and its user, in one query."""
+    condition = ApiToken.token_hash == digest if digest is not None else ApiToken.id == token_id
     row = (
         await session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == digest)
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(condition)
         )
     ).first()
     return None if row is None else (row[0], row[1])

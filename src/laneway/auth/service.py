@@ -80,7 +80,15 @@ async def issue_token(
 
 
 async def authenticate(session: AsyncSession, secret: str) -> Authenticated:
-    found = await repository.token_with_user(session, tokens.digest(secret))
+    return _accept(await repository.token_with_user(session, digest=tokens.digest(secret)))
+
+
+async def authenticate_token_id(session: AsyncSession, token_id: int) -> Authenticated:
+    """For a live ticket: the token it was issued under must still be valid."""
+    return _accept(await repository.token_with_user(session, token_id=token_id))
+
+
+def _accept(found: tuple[ApiToken, User] | None) -> Authenticated:
     if found is None:
         raise Unauthorized("The token is invalid or has been revoked.")
     token, user = found

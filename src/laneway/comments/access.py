@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep
-from laneway.errors import Conflict, Forbidden, NotFound
+from laneway.errors import NotFound
 from laneway.models import Comment, Membership, Project, Role, User
+from laneway.projects.access import check_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +43,7 @@ def require_comment_access() -> Callable[[int, User, SessionDep], Awaitable[Comm
         if row is None:
             raise NotFound("No such comment.")
         comment, role, archived_at = row
-        if not role.at_least(Role.member):
-            raise Forbidden("Viewers cannot change comments.")
-        if archived_at is not None:
-            raise Conflict("The project is archived; restore it first.")
+        check_role(role, Role.member, writes=True, archived=archived_at)
         return CommentAccess(comment=comment, role=role, user=user)
 
     return dependency

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 import structlog
@@ -27,6 +28,14 @@ class ProjectAccess:
     user: User
 
 
+def check_role(role: Role, least: Role, *, writes: bool, archived: datetime | None) -> None:
+    """The rule every project-scoped route applies once its object and my role are loaded."""
+    if not role.at_least(least):
+        raise Forbidden(f"This needs the {least.value} role or higher in the project.")
+    if writes and archived is not None:
+        raise Conflict("The project is archived; restore it first.")
+
+
 def require_role(
     least: Role, *, writes: bool
 ) -> Callable[[int, User, SessionDep], Awaitable[ProjectAccess]]:
@@ -36,10 +45,7 @@ def require_role(
             raise NotFound("No such project.")
         project, role = found
         structlog.contextvars.bind_contextvars(project_id=project.id)
-        if not role.at_least(least):
-            raise Forbidden(f"This needs the {least.value} role or higher in the project.")
-        if writes and project.archived_at is not None:
-            raise Conflict("The project is archived; restore it first.")
+        check_role(role, least, writes=writes, archived=project.archived_at)
         return ProjectAccess(project=project, role=role, user=user)
 
     return dependency

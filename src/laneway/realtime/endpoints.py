@@ -24,8 +24,7 @@ from laneway.auth import service as auth_service
 from laneway.auth.deps import AuthDep
 from laneway.errors import LanewayError, NotFound, Unauthorized, responses
 from laneway.exception_handlers import error_response
-from laneway.models import ApiToken, Event, ProjectCounter, User
-from laneway.models.base import utcnow
+from laneway.models import Event, ProjectCounter
 from laneway.projects import repository as project_repository
 from laneway.projects.access import ProjectViewer
 from laneway.realtime import wire
@@ -78,15 +77,8 @@ async def _viewer(websocket: WebSocket, state: AppState, project_id: int) -> tup
             ticket = state.tickets.read(raw_ticket)
             if ticket is None or ticket.project_id != project_id:
                 raise Unauthorized("The ticket is invalid or has expired.")
-            alive = await session.scalar(
-                select(ApiToken.id)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.id == ticket.token_id, User.is_active.is_(True))
-                .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > utcnow()))
-            )
-            if alive is None:
-                raise Unauthorized("The token behind this ticket was revoked.")
-            user_id, token_id = ticket.user_id, ticket.token_id
+            auth = await auth_service.authenticate_token_id(session, ticket.token_id)
+            user_id, token_id = auth.user.id, auth.token.id
         else:
             raise Unauthorized("Send a bearer token or a ticket.")
         if await project_repository.project_with_role(session, project_id, user_id) is None:

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep
-from laneway.errors import Conflict, Forbidden, NotFound
+from laneway.errors import NotFound
 from laneway.models import Membership, Project, Role, Task, User
-from laneway.projects.access import ProjectAccess
+from laneway.projects.access import ProjectAccess, check_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +54,7 @@ def require_task_role(
             raise NotFound("No such task.")
         task, project, role = found
         structlog.contextvars.bind_contextvars(project_id=project.id, task_id=task.id)
-        if not role.at_least(least):
-            raise Forbidden(f"This needs the {least.value} role or higher in the project.")
-        if writes and project.archived_at is not None:
-            raise Conflict("The project is archived; restore it first.")
+        check_role(role, least, writes=writes, archived=project.archived_at)
         return TaskAccess(task=task, project=ProjectAccess(project=project, role=role, user=user))
 
     return dependency
