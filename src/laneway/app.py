@@ -23,6 +23,7 @@ from laneway.realtime.endpoints import router as live_router
 from laneway.state import AppState
 from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
+from laneway.web import routes as web_routes
 
 API_PREFIX = "/api/v1"
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     app.include_router(health.router)
+    web_routes.install(app)
     exception_handlers.install(app)
     app.add_exception_handler(idempotency.ReplayNeeded, idempotency.replay_handler)
 

@@ -75,6 +75,7 @@ async def get_board(
     board = {
         "project_id": project.id,
         "key": project.key,
+        "seq": seq,
         "columns": columns,
         "labels": [
             {"id": lb.id, "project_id": lb.project_id, "name": lb.name, "color": lb.color}

@@ -23,6 +23,9 @@ class Column(StatusOut):
 class BoardOut(ResponseModel):
     project_id: int
     key: str
+    seq: int = Field(
+        description="The project's last event in this board: follow the live stream from here."
+    )
     columns: list[Column]
     labels: list[LabelOut]
     users: list[BoardUser] = Field(description="Assignees and reporters of the tasks shown.")

@@ -1,0 +1,386 @@
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
+
+import { ApiError, etagOf, get, send } from "../api";
+import { message } from "../auth";
+import { useLazy } from "../lazy";
+import { Live, type LiveStatus } from "../live";
+import { navigate, onLink, useLocation } from "../route";
+import type { BoardOut, Label, LiveEvent, Member, Page, Project, Task, User } from "../types";
+import { Notice } from "../ui";
+import { Column, ROW } from "./Column";
+import { filterFromQuery, filterParams, filterToQuery, isFiltered } from "./filter";
+import { MoveMenu } from "./MoveMenu";
+import {
+  applyEvent,
+  type BoardState,
+  fromBoard,
+  knownVersion,
+  type Model,
+  neighbours,
+  reduce,
+  view,
+  withPage,
+} from "./state";
+import { Toolbar } from "./Toolbar";
+
+const FIRST_PAGE = 50;
+const NEXT_PAGE = 100;
+
+export interface BoardNotice {
+  tone: "error" | "warning" | "info";
+  text: string;
+  action?: { label: string; run(): void };
+}
+
+type DragModule = typeof import("./drag");
+
+export function Board({ projectId, me }: { projectId: number; me: User }) {
+  const { search } = useLocation();
+  const filter = useMemo(() => filterFromQuery(search), [search]);
+  const filterQuery = filterToQuery(filter);
+  const openTask = Number(new URLSearchParams(search).get("task")) || null;
+
+  const [model, dispatch] = useReducer(reduce, { board: null, pending: [] } as Model);
+  const current = useRef(model);
+  current.current = model;
+  const [project, setProject] = useState<Project | null>(null);
+  const [members, setMembers] = useState<Member[]>([]);
+  const [viewers, setViewers] = useState<number[]>([]);
+  const [liveStatus, setLiveStatus] = useState<LiveStatus>("connecting");
+  const [notice, setNotice] = useState<BoardNotice | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [lastEvent, setLastEvent] = useState<LiveEvent | null>(null);
+  const [flashing, setFlashing] = useState<Set<number>>(new Set());
+  const [menu, setMenu] = useState<{ task: Task; anchor: HTMLElement } | null>(null);
+  const recent = useRef<LiveEvent[]>([]); // what the stream brought while a load was in flight
+  const loadingPages = useRef(new Set<number>());
+  const ops = useRef(0);
+  const drag = useRef<Promise<DragModule> | null>(null);
+  const dragReady = useRef<DragModule | null>(null);
+
+  const Drawer = useLazy(() => import("../drawer/Drawer").then((m) => m.Drawer), openTask !== null);
+
+  const load = useCallback(async () => {
+    try {
+      const board = await get<BoardOut>(`/projects/${projectId}/board?limit=${FIRST_PAGE}`);
+      let state: BoardState = fromBoard(board, filter);
+      if (isFiltered(filter)) {
+        const params = filterParams(filter);
+        const pages = await Promise.all(
+          state.statuses.map((s) => get<Page<Task>>(listPath(projectId, s.id, params, FIRST_PAGE))),
+        );
+        state.statuses.forEach((s, i) => {
+          state = withPage(state, s.id, pages[i].items, pages[i].next_cursor, true);
+        });
+      }
+      for (const event of recent.current) state = applyEvent(state, event);
+      dispatch({ type: "loaded", board: state });
+      setFailure(null);
+    } catch (error) {
+      setFailure(message(error));
+    }
+  }, [projectId, filterQuery]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  useEffect(() => {
+    get<Project>(`/projects/${projectId}`)
+      .then((p) => {
+        setProject(p);
+        document.title = `${p.name} · Laneway`;
+      })
+      .catch(() => undefined);
+    get<Member[]>(`/projects/${projectId}/members`)
+      .then(setMembers)
+      .catch(() => undefined);
+  }, [projectId]);
+
+  const loaded = model.board !== null;
+  useEffect(() => {
+    if (!loaded) return;
+    const live = new Live(projectId, {
+      after: () => current.current.board?.seq ?? 0,
+      event: (event) => {
+        recent.current.push(event);
+        if (recent.current.length > 2000) recent.current.splice(0, 1000);
+        dispatch({ type: "event", event });
+        setLastEvent(event);
+        if (event.type.startsWith("member.")) {
+          get<Member[]>(`/projects/${projectId}/members`).then(setMembers, () => undefined);
+        }
+        if (event.task_id !== null && event.actor_id !== me.id && event.type.startsWith("task.")) {
+          const id = event.task_id;
+          setFlashing((s) => new Set(s).add(id));
+          setTimeout(() => setFlashing((s) => withoutId(s, id)), 1600);
+        }
+      },
+      presence: setViewers,
+      status: setLiveStatus,
+      reload: () => {
+        recent.current = [];
+        void load().then(() => live.start());
+      },
+      denied: (reason) => setFailure(reason || "You no longer have access to this project."),
+    });
+    live.start();
+    // prefetch the drag code once the board is up: it stays out of the first download
+    const idle = setTimeout(() => {
+      drag.current ??= import("./drag");
+      void drag.current.then((m) => (dragReady.current = m));
+    }, 300);
+    return () => {
+      clearTimeout(idle);
+      live.stop();
+    };
+  }, [loaded, projectId]);
+
+  // a rebalanced column that was only partly loaded is fetched again from the top
+  useEffect(() => {
+    for (const statusId of model.board?.stale ?? []) void loadPage(statusId, true);
+  }, [model.board?.stale]);
+
+  const loadPage = async (statusId: number, replace = false) => {
+    const board = current.current.board;
+    const cursor = board?.columns[statusId]?.cursor;
+    if (!board || (!replace && !cursor) || loadingPages.current.has(statusId)) return;
+    loadingPages.current.add(statusId);
+    try {
+      const params = filterParams(filter);
+      if (!replace && cursor) params.set("cursor", cursor);
+      const size = replace ? Math.max(FIRST_PAGE, board.columns[statusId]?.ids.length ?? 0) : NEXT_PAGE;
+      const page = await get<Page<Task>>(listPath(projectId, statusId, params, Math.min(200, size)));
+      dispatch({ type: "page", statusId, items: page.items, cursor: page.next_cursor, replace });
+    } catch (error) {
+      setNotice({ tone: "error", text: `Could not load more tasks: ${message(error)}` });
+    } finally {
+      loadingPages.current.delete(statusId);
+    }
+  };
+
+  const columns = useMemo(() => (model.board ? view(model.board, model.pending) : []), [model]);
+  const pendingIds = useMemo(() => new Set(model.pending.map((op) => op.taskId)), [model.pending]);
+  const labels = useMemo(() => byId(model.board?.labels ?? []), [model.board?.labels]);
+  const users = useMemo(() => {
+    const names: Record<number, string> = { ...(model.board?.users ?? {}) };
+    for (const m of members) names[m.user_id] = m.name;
+    return names;
+  }, [model.board?.users, members]);
+  const canWrite = project !== null && project.role !== "viewer" && project.archived_at === null;
+
+  /** Move a task to `index` among the column's shown tasks; the card moves at once. */
+  const move = async (taskId: number, statusId: number, index: number) => {
+    const board = current.current.board;
+    const task = board?.tasks[taskId];
+    const column = columns.find((c) => c.status.id === statusId);
+    if (!board || !task || !column) return;
+    const shown = column.tasks.map((t) => t.id);
+    const place = neighbours(shown, taskId, index);
+    const from = shown.indexOf(taskId);
+    if (from >= 0 && (index === from || index === from + 1)) return; // dropped where it was
+    const opId = ++ops.current;
+    const op = { kind: "move" as const, opId, taskId, statusId };
+    dispatch({ type: "op", op: { ...op, afterId: place.after_id, beforeId: place.before_id } });
+    try {
+      const sent = await send<Task>("POST", `/tasks/${taskId}/move`, {
+        body: { status_id: statusId, ...place },
+        ifMatch: etagOf(knownVersion(current.current, taskId)),
+      });
+      dispatch({ type: "confirmed", opId, version: sent.body.version });
+    } catch (error) {
+      dispatch({ type: "dropped", opId });
+      const again = { label: "Move it again", run: () => void move(taskId, statusId, index) };
+      if (error instanceof ApiError && error.status === 412) {
+        setNotice({
+          tone: "warning",
+          text: `${task.number} was changed by someone else while you moved it. The board shows their version; your move was not applied.`,
+          action: again,
+        });
+      } else {
+        setNotice({ tone: "error", text: `Could not move ${task.number}: ${message(error)}`, action: again });
+      }
+    }
+  };
+
+  const add = async (statusId: number, title: string): Promise<boolean> => {
+    try {
+      await send<Task>("POST", `/projects/${projectId}/tasks`, {
+        body: { title, status_id: statusId },
+        idempotent: true,
+      });
+      return true;
+    } catch (error) {
+      setNotice({ tone: "error", text: `Could not add the task: ${message(error)}` });
+      return false;
+    }
+  };
+
+  const open = (task: Task) => navigate(withTask(filterQuery, task.id));
+
+  const onPointerDown = (event: PointerEvent, task: Task) => {
+    if (!canWrite || event.button !== 0 || (event.target as HTMLElement).closest("button")) return;
+    drag.current ??= import("./drag");
+    void drag.current.then((m) => (dragReady.current = m));
+    const card = event.currentTarget as HTMLElement;
+    const { clientX: x, clientY: y } = event;
+    const onMove = (e: PointerEvent) => {
+      if (Math.hypot(e.clientX - x, e.clientY - y) < 6 || !dragReady.current) return;
+      stop();
+      dragReady.current.startDrag(card, e, { x, y }, {
+        rowHeight: ROW,
+        onDrop: (statusId, index) => void move(task.id, statusId, index),
+      });
+    };
+    const stop = () => {
+      removeEventListener("pointermove", onMove);
+      removeEventListener("pointerup", stop);
+      removeEventListener("pointercancel", stop);
+    };
+    addEventListener("pointermove", onMove);
+    addEventListener("pointerup", stop);
+    addEventListener("pointercancel", stop);
+  };
+
+  const onKeyDown = (event: KeyboardEvent, task: Task) => {
+    if (event.key === "Enter") {
+      open(task);
+      return;
+    }
+    if (!event.altKey || !canWrite) return;
+    const at = columns.findIndex((c) => c.status.id === task.status_id);
+    const index = at >= 0 ? columns[at].tasks.findIndex((t) => t.id === task.id) : -1;
+    const moves: Record<string, [number, number] | undefined> = {
+      ArrowLeft: at > 0 ? [columns[at - 1].status.id, 0] : undefined,
+      ArrowRight: at >= 0 && at < columns.length - 1 ? [columns[at + 1].status.id, 0] : undefined,
+      ArrowUp: index > 0 ? [task.status_id, index - 1] : undefined,
+      ArrowDown: index >= 0 ? [task.status_id, index + 2] : undefined,
+    };
+    const target = moves[event.key];
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    if (target) void move(task.id, target[0], target[1]);
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLElement>(`[data-task-id="${task.id}"]`)?.focus(),
+    );
+  };
+
+  if (failure && !model.board) {
+    return (
+      <main class="page">
+        <Notice tone="error">{failure}</Notice>
+        <a href="/" onClick={onLink}>
+          Back to projects
+        </a>
+      </main>
+    );
+  }
+  if (!model.board) return <main class="page muted">Loading the board…</main>;
+
+  return (
+    <main class="board-page">
+      <Toolbar
+        project={project}
+        board={model.board}
+        filter={filter}
+        members={members}
+        viewers={viewers}
+        users={users}
+        liveStatus={liveStatus}
+        me={me}
+      />
+      {failure && <Notice tone="error">{failure}</Notice>}
+      <div class="board" role="list" aria-busy={liveStatus !== "live"}>
+        {columns.map((column) => (
+          <Column
+            key={column.status.id}
+            column={column}
+            labels={labels}
+            users={users}
+            pendingIds={pendingIds}
+            flashing={flashing}
+            canWrite={canWrite}
+            filtered={isFiltered(filter)}
+            onMore={(id) => void loadPage(id)}
+            onAdd={add}
+            onOpen={open}
+            onPointerDown={onPointerDown}
+            onKeyDown={onKeyDown}
+            onMenu={(task, anchor) => setMenu({ task, anchor })}
+          />
+        ))}
+      </div>
+      {menu && (
+        <MoveMenu
+          task={menu.task}
+          anchor={menu.anchor}
+          statuses={model.board.statuses}
+          onMove={(statusId) => {
+            setMenu(null);
+            void move(menu.task.id, statusId, 0);
+          }}
+          onOpen={() => {
+            setMenu(null);
+            open(menu.task);
+          }}
+          onClose={() => setMenu(null)}
+        />
+      )}
+      {notice && (
+        <div class="toast">
+          <Notice tone={notice.tone} onClose={() => setNotice(null)}>
+            <span>{notice.text}</span>
+            {notice.action && (
+              <button
+                type="button"
+                class="link-button"
+                onClick={() => {
+                  setNotice(null);
+                  notice.action!.run();
+                }}
+              >
+                {notice.action.label}
+              </button>
+            )}
+          </Notice>
+        </div>
+      )}
+      {openTask !== null && Drawer && (
+        <Drawer
+          taskId={openTask}
+          board={model.board}
+          members={members}
+          me={me}
+          canWrite={canWrite}
+          lastEvent={lastEvent}
+          onClose={() => navigate(`/p/${projectId}${filterQuery}`)}
+          onOpen={(id: number) => navigate(withTask(filterQuery, id))}
+        />
+      )}
+    </main>
+  );
+}
+
+function listPath(projectId: number, statusId: number, params: URLSearchParams, limit: number): string {
+  const query = new URLSearchParams(params);
+  query.set("status", String(statusId));
+  query.set("sort", "rank");
+  query.set("limit", String(limit));
+  return `/projects/${projectId}/tasks?${query}`;
+}
+
+function withTask(filterQuery: string, taskId: number): string {
+  const params = new URLSearchParams(filterQuery);
+  params.set("task", String(taskId));
+  return `${location.pathname}?${params}`;
+}
+
+function byId(labels: Label[]): Record<number, Label> {
+  return Object.fromEntries(labels.map((l) => [l.id, l]));
+}
+
+function withoutId(set: Set<number>, id: number): Set<number> {
+  const next = new Set(set);
+  next.delete(id);
+  return next;
+}

@@ -1,0 +1,119 @@
+import { useEffect, useState } from "preact/hooks";
+
+import type { LiveStatus } from "../live";
+import { navigate, onLink } from "../route";
+import { type Member, PRIORITIES, type Project, type User } from "../types";
+import { Avatar } from "../ui";
+import { type Filter, filterToQuery, isFiltered } from "./filter";
+import type { BoardState } from "./state";
+
+export function Toolbar(props: {
+  project: Project | null;
+  board: BoardState;
+  filter: Filter;
+  members: Member[];
+  viewers: number[];
+  users: Record<number, string>;
+  liveStatus: LiveStatus;
+  me: User;
+}) {
+  const { board, filter } = props;
+  const [text, setText] = useState(filter.q ?? "");
+  useEffect(() => setText(filter.q ?? ""), [filter.q]);
+
+  const change = (patch: Partial<Filter>) => {
+    const next = { ...filter, ...patch };
+    navigate(`/p/${board.projectId}${filterToQuery(next)}`);
+  };
+  const others = props.viewers.filter((id) => id !== props.me.id);
+  const liveLabel = { live: "Live", connecting: "Connecting…", offline: "Reconnecting…" }[
+    props.liveStatus
+  ];
+
+  return (
+    <div class="toolbar">
+      <h1 class="board-title">
+        <span class="project-key">{board.key}</span>
+        {props.project?.name ?? ""}
+      </h1>
+      <form
+        class="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          change({ q: text.trim() || undefined });
+        }}
+      >
+        <input
+          type="search"
+          value={text}
+          placeholder="Search tasks"
+          aria-label="Search tasks"
+          onInput={(e) => setText(e.currentTarget.value)}
+        />
+        <select
+          aria-label="Assignee"
+          value={filter.assignee === undefined ? "" : String(filter.assignee)}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            change({ assignee: v === "" ? undefined : v === "none" ? "none" : Number(v) });
+          }}
+        >
+          <option value="">Anyone</option>
+          <option value="none">Unassigned</option>
+          {props.members.map((m) => (
+            <option key={m.user_id} value={m.user_id}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Label"
+          value={filter.labels?.[0] !== undefined ? String(filter.labels[0]) : ""}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            change({ labels: v ? [Number(v)] : undefined });
+          }}
+        >
+          <option value="">Any label</option>
+          {board.labels.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.name}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Priority"
+          value={filter.priority ?? ""}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            change({ priority: v ? (v as Filter["priority"]) : undefined });
+          }}
+        >
+          <option value="">Any priority</option>
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+        {isFiltered(filter) && (
+          <button type="button" class="link-button" onClick={() => navigate(`/p/${board.projectId}`)}>
+            Clear filters
+          </button>
+        )}
+      </form>
+      <div class="presence" aria-label="Also viewing">
+        {others.map((id) => (
+          <Avatar key={id} id={id} name={props.users[id] ?? `User ${id}`} size="sm" />
+        ))}
+      </div>
+      <span class={`live-status live-${props.liveStatus}`} role="status" data-status={props.liveStatus}>
+        {liveLabel}
+      </span>
+      <a class="link-button" href={`/p/${board.projectId}/settings`} onClick={onLink}>
+        Settings
+      </a>
+    </div>
+  );
+}

@@ -1,0 +1,389 @@
+// The task drawer, loaded on first open: fields, sub-tasks, comments and history.
+
+import { useEffect, useRef, useState } from "preact/hooks";
+
+import { ApiError, etagOf, get, send } from "../api";
+import { message } from "../auth";
+import type { BoardState } from "../board/state";
+import {
+  type Comment,
+  type LiveEvent,
+  type Member,
+  type Page,
+  PRIORITIES,
+  type Task,
+  type User,
+} from "../types";
+import { Avatar, Notice } from "../ui";
+import { describeEvent, type Draft, draftOf, type Edits, edits } from "./edits";
+
+export function Drawer(props: {
+  taskId: number;
+  board: BoardState;
+  members: Member[];
+  me: User;
+  canWrite: boolean;
+  lastEvent: LiveEvent | null;
+  onClose(): void;
+  onOpen(taskId: number): void;
+}) {
+  const { taskId, board } = props;
+  const [task, setTask] = useState<Task | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [comments, setComments] = useState<Comment[]>([]);
+  const [history, setHistory] = useState<LiveEvent[]>([]);
+  const [children, setChildren] = useState<Task[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [conflict, setConflict] = useState<{ mine: Edits; theirs: Task } | null>(null);
+  const [saving, setSaving] = useState(false);
+  const panel = useRef<HTMLElement>(null);
+
+  const names: Record<number, string> = { ...board.users };
+  for (const m of props.members) names[m.user_id] = m.name;
+  const dirty = task && draft ? Object.keys(edits(task, draft)).length > 0 : false;
+
+  const loadTask = async () => {
+    try {
+      const fresh = await get<Task>(`/tasks/${taskId}`);
+      setTask(fresh);
+      return fresh;
+    } catch (e) {
+      setError(message(e));
+      return null;
+    }
+  };
+  const loadComments = () =>
+    get<Page<Comment>>(`/tasks/${taskId}/comments?limit=100`).then((p) => setComments(p.items), () => undefined);
+  const loadHistory = () =>
+    get<{ items: LiveEvent[] }>(`/tasks/${taskId}/activity?limit=100`).then(
+      (p) => setHistory(p.items),
+      () => undefined,
+    );
+  const loadChildren = () =>
+    get<Page<Task>>(`/projects/${board.projectId}/tasks?parent=${taskId}&limit=100`).then(
+      (p) => setChildren(p.items),
+      () => undefined,
+    );
+
+  useEffect(() => {
+    setTask(null);
+    setDraft(null);
+    setConflict(null);
+    setError(null);
+    void loadTask().then((t) => t && setDraft(draftOf(t)));
+    void loadComments();
+    void loadHistory();
+    void loadChildren();
+    panel.current?.focus();
+  }, [taskId]);
+
+  // others' changes: a clean form follows them; a form with unsaved edits keeps them, and
+  // saving those edits then meets the server's version check
+  useEffect(() => {
+    const event = props.lastEvent;
+    if (!event) return;
+    if (event.task_id === taskId) {
+      if (event.type.startsWith("task.") && event.snapshot) {
+        const theirs = event.snapshot as unknown as Task;
+        if (event.type === "task.deleted") {
+          setError("This task was deleted.");
+          return;
+        }
+        setTask((mine) => {
+          if (mine && draft && Object.keys(edits(mine, draft)).length === 0) setDraft(draftOf(theirs));
+          return mine && mine.version >= theirs.version ? mine : theirs;
+        });
+      }
+      if (event.type.startsWith("comment.")) void loadComments();
+      void loadHistory();
+    } else if (event.snapshot && (event.snapshot as { parent_id?: number }).parent_id === taskId) {
+      void loadChildren();
+    }
+  }, [props.lastEvent]);
+
+  useEffect(() => {
+    const escape = (e: KeyboardEvent) => e.key === "Escape" && !dirty && props.onClose();
+    addEventListener("keydown", escape);
+    return () => removeEventListener("keydown", escape);
+  }, [dirty]);
+
+  const save = async (base: Task, changes: Edits) => {
+    setSaving(true);
+    setError(null);
+    try {
+      const sent = await send<Task>("PATCH", `/tasks/${taskId}`, { body: changes, ifMatch: etagOf(base.version) });
+      setTask(sent.body);
+      setDraft(draftOf(sent.body));
+      setConflict(null);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 412) {
+        const theirs = await loadTask();
+        if (theirs) {
+          setDraft(draftOf(theirs));
+          setConflict({ mine: changes, theirs });
+        }
+      } else {
+        setError(message(e));
+      }
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const comment = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const body = String(new FormData(form).get("body")).trim();
+    if (!body) return;
+    try {
+      await send("POST", `/tasks/${taskId}/comments`, { body: { body }, idempotent: true });
+      form.reset();
+      void loadComments();
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
+  const addChild = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const title = String(new FormData(form).get("title")).trim();
+    if (!title || !task) return;
+    try {
+      await send("POST", `/projects/${board.projectId}/tasks`, {
+        body: { title, parent_id: task.id, status_id: task.status_id },
+        idempotent: true,
+      });
+      form.reset();
+      void loadChildren();
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
+  const set = (patch: Partial<Draft>) => setDraft((d) => (d ? { ...d, ...patch } : d));
+  const readOnly = !props.canWrite;
+
+  return (
+    <div class="drawer-backdrop" onClick={(e) => e.target === e.currentTarget && !dirty && props.onClose()}>
+      <aside class="drawer" ref={panel} tabIndex={-1} role="dialog" aria-label="Task">
+        <header class="drawer-header">
+          <span class="task-number">{task?.number ?? "…"}</span>
+          {task?.archived_at && <span class="badge">Archived</span>}
+          <button type="button" class="icon-button" aria-label="Close" onClick={props.onClose}>
+            ×
+          </button>
+        </header>
+        {error && (
+          <Notice tone="error" onClose={() => setError(null)}>
+            {error}
+          </Notice>
+        )}
+        {conflict && draft && (
+          <Notice tone="warning">
+            <strong>Someone else changed this task while you were editing.</strong> The fields show
+            their version (v{conflict.theirs.version}); your changes are kept:
+            <ul class="conflict-list">
+              {Object.entries(conflict.mine).map(([field, value]) => (
+                <li key={field}>
+                  {field}: <code>{String(value ?? "—")}</code>
+                </li>
+              ))}
+            </ul>
+            <div class="button-row">
+              <button type="button" class="primary" disabled={saving} onClick={() => void save(conflict.theirs, conflict.mine)}>
+                Apply my changes
+              </button>
+              <button
+                type="button"
+                onClick={() => setConflict(null)}
+              >
+                Keep theirs
+              </button>
+            </div>
+          </Notice>
+        )}
+        {task && draft && (
+          <form
+            class="task-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const changes = edits(task, draft);
+              if (Object.keys(changes).length) void save(task, changes);
+            }}
+          >
+            <input
+              class="title-input"
+              aria-label="Title"
+              value={draft.title}
+              readOnly={readOnly}
+              maxLength={500}
+              onInput={(e) => set({ title: e.currentTarget.value })}
+            />
+            <div class="field-grid">
+              <label>
+                Status
+                <select
+                  value={String(draft.status_id)}
+                  disabled={readOnly}
+                  onChange={(e) => set({ status_id: Number(e.currentTarget.value) })}
+                >
+                  {board.statuses.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Assignee
+                <select
+                  value={draft.assignee_id === null ? "" : String(draft.assignee_id)}
+                  disabled={readOnly}
+                  onChange={(e) => {
+                    const v = e.currentTarget.value;
+                    set({ assignee_id: v ? Number(v) : null });
+                  }}
+                >
+                  <option value="">Unassigned</option>
+                  {props.members.map((m) => (
+                    <option key={m.user_id} value={m.user_id}>
+                      {m.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Priority
+                <select
+                  value={draft.priority}
+                  disabled={readOnly}
+                  onChange={(e) => set({ priority: e.currentTarget.value as Task["priority"] })}
+                >
+                  {PRIORITIES.map((p) => (
+                    <option key={p} value={p}>
+                      {p}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Due
+                <input
+                  type="date"
+                  value={draft.due_date ?? ""}
+                  readOnly={readOnly}
+                  onInput={(e) => set({ due_date: e.currentTarget.value || null })}
+                />
+              </label>
+            </div>
+            {board.labels.length > 0 && (
+              <fieldset class="label-picker">
+                <legend>Labels</legend>
+                {board.labels.map((l) => (
+                  <label key={l.id} class="label-chip" style={{ "--label": l.color }}>
+                    <input
+                      type="checkbox"
+                      checked={draft.labels.includes(l.id)}
+                      disabled={readOnly}
+                      onChange={(e) =>
+                        set({
+                          labels: e.currentTarget.checked
+                            ? [...draft.labels, l.id].sort((a, b) => a - b)
+                            : draft.labels.filter((x) => x !== l.id),
+                        })
+                      }
+                    />
+                    {l.name}
+                  </label>
+                ))}
+              </fieldset>
+            )}
+            <label>
+              Description
+              <textarea
+                rows={6}
+                value={draft.description}
+                readOnly={readOnly}
+                maxLength={100000}
+                onInput={(e) => set({ description: e.currentTarget.value })}
+              />
+            </label>
+            {props.canWrite && (
+              <div class="button-row">
+                <button type="submit" class="primary" disabled={!dirty || saving || conflict !== null}>
+                  {saving ? "Saving…" : "Save"}
+                </button>
+                <button type="button" disabled={!dirty} onClick={() => setDraft(draftOf(task))}>
+                  Discard
+                </button>
+                <button
+                  type="button"
+                  class="link-button"
+                  onClick={() => void save(task, { archived: task.archived_at === null })}
+                >
+                  {task.archived_at === null ? "Archive" : "Restore"}
+                </button>
+              </div>
+            )}
+          </form>
+        )}
+
+        <section class="drawer-section" aria-label="Sub-tasks">
+          <h3>Sub-tasks</h3>
+          <ul class="plain-list">
+            {children.map((child) => (
+              <li key={child.id}>
+                <button type="button" class="link-button" onClick={() => props.onOpen(child.id)}>
+                  {child.number}
+                </button>{" "}
+                {child.title}
+                <span class="muted"> · {board.statuses.find((s) => s.id === child.status_id)?.name}</span>
+              </li>
+            ))}
+          </ul>
+          {props.canWrite && task && (
+            <form class="inline-form" onSubmit={addChild}>
+              <input name="title" placeholder="Add a sub-task" aria-label="New sub-task" maxLength={500} />
+            </form>
+          )}
+        </section>
+
+        <section class="drawer-section" aria-label="Comments">
+          <h3>Comments</h3>
+          <ul class="comments">
+            {comments.map((c) => (
+              <li key={c.id} class="comment">
+                <Avatar id={c.author_id} name={names[c.author_id] ?? "?"} size="sm" />
+                <div>
+                  <div class="muted">
+                    {names[c.author_id] ?? `User ${c.author_id}`} · {new Date(c.created_at).toLocaleString()}
+                  </div>
+                  <p class="comment-body">{c.body}</p>
+                </div>
+              </li>
+            ))}
+          </ul>
+          {props.canWrite && (
+            <form class="comment-form" onSubmit={comment}>
+              <textarea name="body" rows={2} placeholder="Write a comment" aria-label="Comment" maxLength={20000} />
+              <button type="submit">Comment</button>
+            </form>
+          )}
+        </section>
+
+        <section class="drawer-section" aria-label="History">
+          <h3>History</h3>
+          <ol class="history">
+            {[...history].reverse().map((e) => (
+              <li key={e.seq}>
+                <span class="muted">{new Date(e.created_at).toLocaleString()}</span>{" "}
+                {describeEvent(e, names, board.statuses)}
+              </li>
+            ))}
+          </ol>
+        </section>
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+import "./styles.css";
+
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+
+import { ApiError, get, send, session, setToken, token } from "./api";
+import { Auth } from "./auth";
+import { Board } from "./board/Board";
+import { useLazy } from "./lazy";
+import { Projects } from "./projects";
+import { navigate, onLink, parse, useLocation } from "./route";
+import { applyTheme, storedTheme, type Theme } from "./theme";
+import type { User } from "./types";
+import { Avatar } from "./ui";
+
+applyTheme(storedTheme());
+
+function App() {
+  const { path } = useLocation();
+  const route = parse(path);
+  const [me, setMe] = useState<User | null | undefined>(token() ? undefined : null);
+  const Settings = useLazy(
+    () => import("./settings/Settings").then((m) => m.Settings),
+    route.page === "settings",
+  );
+
+  useEffect(() => {
+    session.expired = () => {
+      setToken(null);
+      setMe(null);
+    };
+    if (me === undefined) {
+      get<User>("/me")
+        .then(setMe)
+        .catch((error) => {
+          // a server that is down is not a signed-out user: keep the token and try again
+          if (error instanceof ApiError && error.status === 401) setMe(null);
+          else setTimeout(() => setMe(undefined), 2000);
+        });
+    }
+  }, [me]);
+
+  if (me === undefined) return <div class="splash">Laneway</div>;
+  if (me === null || route.page === "login" || route.page === "register") {
+    if (me !== null) {
+      navigate("/", { replace: true });
+      return null;
+    }
+    return (
+      <Auth
+        mode={route.page === "register" ? "register" : "login"}
+        onSignedIn={(user) => {
+          setMe(user);
+          if (route.page === "login" || route.page === "register") navigate("/", { replace: true });
+        }}
+      />
+    );
+  }
+  const signOut = async () => {
+    await send("POST", "/auth/logout").catch(() => undefined);
+    setToken(null);
+    setMe(null);
+    navigate("/login");
+  };
+  return (
+    <div class="app">
+      <header class="topbar">
+        <a class="brand" href="/" onClick={onLink}>
+          Laneway
+        </a>
+        <div id="topbar-slot" class="topbar-slot" />
+        <ThemeSwitch />
+        <Avatar id={me.id} name={me.name} size="sm" />
+        <button type="button" class="link-button" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      {route.page === "projects" && <Projects />}
+      {route.page === "board" && <Board key={route.projectId} projectId={route.projectId} me={me} />}
+      {route.page === "settings" && Settings && <Settings projectId={route.projectId} me={me} />}
+      {route.page === "missing" && (
+        <main class="page">
+          <h1>Not found</h1>
+          <a href="/" onClick={onLink}>
+            Back to projects
+          </a>
+        </main>
+      )}
+    </div>
+  );
+}
+
+function ThemeSwitch() {
+  const [theme, setTheme] = useState<Theme>(storedTheme());
+  const next: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
+  return (
+    <button
+      type="button"
+      class="link-button"
+      aria-label="Colour theme"
+      title="Colour theme: system, light or dark"
+      onClick={() => {
+        applyTheme(next[theme]);
+        setTheme(next[theme]);
+      }}
+    >
+      {theme === "system" ? "◐ Auto" : theme === "light" ? "☀ Light" : "☾ Dark"}
+    </button>
+  );
+}
+
+render(<App />, document.getElementById("app")!);

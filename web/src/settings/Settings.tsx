@@ -1,0 +1,254 @@
+// Project settings, loaded on first visit: members and roles, workflow statuses.
+
+import { useEffect, useState } from "preact/hooks";
+
+import { get, send } from "../api";
+import { message } from "../auth";
+import { onLink } from "../route";
+import type { Member, Project, Status, User } from "../types";
+import { Avatar, Notice } from "../ui";
+
+const ROLES: Member["role"][] = ["owner", "admin", "member", "viewer"];
+const CATEGORIES = ["unstarted", "started", "review", "blocked", "done"];
+
+export function Settings({ projectId, me }: { projectId: number; me: User }) {
+  const [project, setProject] = useState<Project | null>(null);
+  const [members, setMembers] = useState<Member[]>([]);
+  const [statuses, setStatuses] = useState<Status[]>([]);
+  const [error, setError] = useState<string | null>(null);
+
+  const reload = async () => {
+    try {
+      const [p, m, s] = await Promise.all([
+        get<Project>(`/projects/${projectId}`),
+        get<Member[]>(`/projects/${projectId}/members`),
+        get<Status[]>(`/projects/${projectId}/statuses`),
+      ]);
+      setProject(p);
+      setMembers(m);
+      setStatuses(s);
+      document.title = `Settings · ${p.name} · Laneway`;
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+  useEffect(() => void reload(), [projectId]);
+
+  const act = async (work: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(message(e));
+    }
+    await reload();
+  };
+  const manage = project !== null && (project.role === "owner" || project.role === "admin");
+
+  return (
+    <main class="page settings">
+      <a href={`/p/${projectId}`} onClick={onLink}>
+        ← Back to the board
+      </a>
+      <h1>{project ? `${project.name} settings` : "Settings"}</h1>
+      {error && (
+        <Notice tone="error" onClose={() => setError(null)}>
+          {error}
+        </Notice>
+      )}
+
+      <section class="card settings-section" aria-label="Members">
+        <h2>Members</h2>
+        <table class="table">
+          <tbody>
+            {members.map((m) => (
+              <tr key={m.user_id}>
+                <td>
+                  <Avatar id={m.user_id} name={m.name} size="sm" /> {m.name}
+                </td>
+                <td class="muted">{m.email}</td>
+                <td>
+                  <select
+                    aria-label={`Role of ${m.name}`}
+                    value={m.role}
+                    disabled={!manage}
+                    onChange={(e) =>
+                      void act(() =>
+                        send("PATCH", `/projects/${projectId}/members/${m.user_id}`, {
+                          body: { role: e.currentTarget.value },
+                        }),
+                      )
+                    }
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td>
+                  {(manage || m.user_id === me.id) && (
+                    <button
+                      type="button"
+                      class="link-button"
+                      onClick={() => void act(() => send("DELETE", `/projects/${projectId}/members/${m.user_id}`))}
+                    >
+                      {m.user_id === me.id ? "Leave" : "Remove"}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {manage && (
+          <form
+            class="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const form = e.currentTarget as HTMLFormElement;
+              const data = new FormData(form);
+              void act(async () => {
+                await send("POST", `/projects/${projectId}/members`, {
+                  body: { email: String(data.get("email")).trim(), role: String(data.get("role")) },
+                  idempotent: true,
+                });
+                form.reset();
+              });
+            }}
+          >
+            <input name="email" type="email" required placeholder="teammate@example.com" aria-label="Email to invite" />
+            <select name="role" aria-label="Role">
+              {ROLES.filter((r) => r !== "owner" || project?.role === "owner").map((r) => (
+                <option key={r} value={r} selected={r === "member"}>
+                  {r}
+                </option>
+              ))}
+            </select>
+            <button type="submit" class="primary">
+              Add member
+            </button>
+          </form>
+        )}
+      </section>
+
+      <section class="card settings-section" aria-label="Statuses">
+        <h2>Statuses</h2>
+        <table class="table">
+          <tbody>
+            {statuses.map((s, i) => (
+              <StatusRow
+                key={s.id}
+                status={s}
+                others={statuses.filter((o) => o.id !== s.id)}
+                first={i === 0}
+                last={i === statuses.length - 1}
+                manage={manage}
+                act={act}
+              />
+            ))}
+          </tbody>
+        </table>
+        {manage && (
+          <form
+            class="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const form = e.currentTarget as HTMLFormElement;
+              const data = new FormData(form);
+              void act(async () => {
+                await send("POST", `/projects/${projectId}/statuses`, {
+                  body: { name: String(data.get("name")).trim(), category: String(data.get("category")) },
+                  idempotent: true,
+                });
+                form.reset();
+              });
+            }}
+          >
+            <input name="name" required maxLength={50} placeholder="New status" aria-label="New status name" />
+            <select name="category" aria-label="Category">
+              {CATEGORIES.map((c) => (
+                <option key={c} value={c} selected={c === "started"}>
+                  {c}
+                </option>
+              ))}
+            </select>
+            <button type="submit" class="primary">
+              Add status
+            </button>
+          </form>
+        )}
+      </section>
+    </main>
+  );
+}
+
+function StatusRow(props: {
+  status: Status;
+  others: Status[];
+  first: boolean;
+  last: boolean;
+  manage: boolean;
+  act(work: () => Promise<unknown>): Promise<void>;
+}) {
+  const { status, act } = props;
+  const path = `/projects/${status.project_id}/statuses/${status.id}`;
+  const patch = (body: Record<string, unknown>) => act(() => send("PATCH", path, { body }));
+  return (
+    <tr>
+      <td>
+        <input
+          aria-label={`Name of ${status.name}`}
+          value={status.name}
+          disabled={!props.manage}
+          maxLength={50}
+          onChange={(e) => void patch({ name: e.currentTarget.value.trim() })}
+        />
+      </td>
+      <td class="muted">
+        {status.category} · {status.count} tasks
+      </td>
+      <td>
+        <input
+          type="number"
+          min={1}
+          class="wip-input"
+          aria-label={`WIP limit of ${status.name}`}
+          placeholder="WIP"
+          value={status.wip_limit ?? ""}
+          disabled={!props.manage}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            void patch(v ? { wip_limit: Number(v) } : { clear_wip_limit: true });
+          }}
+        />
+      </td>
+      <td class="button-row">
+        {props.manage && (
+          <>
+            <button type="button" class="icon-button" aria-label={`Move ${status.name} left`} disabled={props.first} onClick={() => void patch({ position: status.position - 1 })}>
+              ↑
+            </button>
+            <button type="button" class="icon-button" aria-label={`Move ${status.name} right`} disabled={props.last} onClick={() => void patch({ position: status.position + 1 })}>
+              ↓
+            </button>
+            <button
+              type="button"
+              class="link-button"
+              onClick={() => {
+                const target = props.others[0];
+                if (status.count > 0 && !target) return;
+                const query = status.count > 0 ? `?move_to=${target.id}` : "";
+                const note = status.count > 0 ? ` Its ${status.count} tasks move to ${target.name}.` : "";
+                if (confirm(`Delete ${status.name}?${note}`)) void act(() => send("DELETE", `${path}${query}`));
+              }}
+            >
+              Delete
+            </button>
+          </>
+        )}
+      </td>
+    </tr>
+  );
+}
