@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help run test lint typecheck unit bench bench-quick format clean
+.PHONY: help run test lint typecheck web chromium unit bench bench-quick format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed ## Install and run Laneway on the embedded default (SQLite, demo data)
 	$(BIN)/laneway serve --demo
 
-test: lint typecheck unit bench-quick ## Install what tests need and run every check (CI runs this)
+test: lint typecheck web chromium unit bench-quick ## Install what tests need and run every check (CI runs this)
 
 lint: $(VENV)/.installed ## ruff format check and lint (incl. security rules)
 	$(BIN)/ruff format --check src tests bench
@@ -26,6 +26,19 @@ lint: $(VENV)/.installed ## ruff format check and lint (incl. security rules)
 
 typecheck: $(VENV)/.installed ## mypy --strict on src/
 	$(BIN)/mypy
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: web/node_modules/.installed ## Type-check and build the web board into the package; vitest
+	cd web && npm run --silent build && npm test --silent
+
+# The browser tests drive Debian's Chromium; Playwright's own browser download does not work here.
+chromium: ## Install Debian's Chromium for the browser tests, if it is missing
+	@test -x /usr/bin/chromium || { \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; }
 
 unit: $(VENV)/.installed ## pytest on SQLite and PostgreSQL, with coverage, on every core
 	$(BIN)/pytest -n auto --cov --cov-report=term
@@ -41,4 +54,4 @@ format: $(VENV)/.installed ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff check --fix src tests bench
 
 clean: ## Remove the virtualenv and caches (keeps laneway-data/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache .coverage

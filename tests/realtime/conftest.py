@@ -26,9 +26,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_server(database_url: str, **settings: str) -> tuple[subprocess.Popen[str], str]:
-    """`laneway serve` on a spare port with cheap hashing; returns once it is ready."""
-    port = _free_port()
+def start_server(
+    database_url: str, port: int | None = None, **settings: str
+) -> tuple[subprocess.Popen[str], str]:
+    """`laneway serve` on a spare port (or `port`) with cheap hashing; returns once it is ready."""
+    port = port or _free_port()
     env = {
         **os.environ,
         "LANEWAY_DATABASE_URL": database_url,

@@ -55,8 +55,15 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const recent = useRef<LiveEvent[]>([]); // what the stream brought while a load was in flight
   const loadingPages = useRef(new Set<number>());
   const ops = useRef(0);
-  const drag = useRef<Promise<DragModule> | null>(null);
+  const drag = useRef<Promise<unknown> | null>(null);
   const dragReady = useRef<DragModule | null>(null);
+  // fetch the drag code once; a failed fetch (server restarting) is tried again on next use
+  const loadDrag = () => {
+    drag.current ??= import("./drag").then(
+      (m) => (dragReady.current = m),
+      () => (drag.current = null),
+    );
+  };
 
   const Drawer = useLazy(() => import("../drawer/Drawer").then((m) => m.Drawer), openTask !== null);
 
@@ -126,10 +133,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
     });
     live.start();
     // prefetch the drag code once the board is up: it stays out of the first download
-    const idle = setTimeout(() => {
-      drag.current ??= import("./drag");
-      void drag.current.then((m) => (dragReady.current = m));
-    }, 300);
+    const idle = setTimeout(loadDrag, 300);
     return () => {
       clearTimeout(idle);
       live.stop();
@@ -220,8 +224,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
 
   const onPointerDown = (event: PointerEvent, task: Task) => {
     if (!canWrite || event.button !== 0 || (event.target as HTMLElement).closest("button")) return;
-    drag.current ??= import("./drag");
-    void drag.current.then((m) => (dragReady.current = m));
+    loadDrag();
     const card = event.currentTarget as HTMLElement;
     const { clientX: x, clientY: y } = event;
     const onMove = (e: PointerEvent) => {
@@ -290,7 +293,11 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
         me={me}
       />
       {failure && <Notice tone="error">{failure}</Notice>}
-      <div class="board" role="list" aria-busy={liveStatus !== "live"}>
+      <div
+        class="board"
+        aria-busy={filterToQuery(model.board.filter) !== filterQuery}
+        data-filter={filterToQuery(model.board.filter)}
+      >
         {columns.map((column) => (
           <Column
             key={column.status.id}

@@ -36,6 +36,7 @@ export function Drawer(props: {
   const [error, setError] = useState<string | null>(null);
   const [conflict, setConflict] = useState<{ mine: Edits; theirs: Task } | null>(null);
   const [saving, setSaving] = useState(false);
+  const [stale, setStale] = useState(false);
   const panel = useRef<HTMLElement>(null);
 
   const names: Record<number, string> = { ...board.users };
@@ -70,6 +71,7 @@ export function Drawer(props: {
     setDraft(null);
     setConflict(null);
     setError(null);
+    setStale(false);
     void loadTask().then((t) => t && setDraft(draftOf(t)));
     void loadComments();
     void loadHistory();
@@ -89,10 +91,16 @@ export function Drawer(props: {
           setError("This task was deleted.");
           return;
         }
-        setTask((mine) => {
-          if (mine && draft && Object.keys(edits(mine, draft)).length === 0) setDraft(draftOf(theirs));
-          return mine && mine.version >= theirs.version ? mine : theirs;
-        });
+        const mine = task;
+        if (!mine || mine.version >= theirs.version) {
+          // already have it (our own save answered first)
+        } else if (dirty) {
+          // keep the version the edits started from: saving them meets the version check
+          setStale(true);
+        } else {
+          setTask(theirs);
+          setDraft(draftOf(theirs));
+        }
       }
       if (event.type.startsWith("comment.")) void loadComments();
       void loadHistory();
@@ -115,10 +123,12 @@ export function Drawer(props: {
       setTask(sent.body);
       setDraft(draftOf(sent.body));
       setConflict(null);
+      setStale(false);
     } catch (e) {
       if (e instanceof ApiError && e.status === 412) {
         const theirs = await loadTask();
         if (theirs) {
+          setStale(false);
           setDraft(draftOf(theirs));
           setConflict({ mine: changes, theirs });
         }
@@ -178,6 +188,9 @@ export function Drawer(props: {
           <Notice tone="error" onClose={() => setError(null)}>
             {error}
           </Notice>
+        )}
+        {stale && !conflict && (
+          <Notice tone="info">Someone else changed this task while you were editing it.</Notice>
         )}
         {conflict && draft && (
           <Notice tone="warning">
@@ -366,7 +379,7 @@ export function Drawer(props: {
           </ul>
           {props.canWrite && (
             <form class="comment-form" onSubmit={comment}>
-              <textarea name="body" rows={2} placeholder="Write a comment" aria-label="Comment" maxLength={20000} />
+              <textarea name="body" rows={2} placeholder="Write a comment" aria-label="New comment" maxLength={20000} />
               <button type="submit">Comment</button>
             </form>
           )}

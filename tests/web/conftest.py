@@ -1,0 +1,182 @@
+"""The web board in Debian's Chromium (driven by Playwright), against real `laneway serve`.
+
+No browser is downloaded: Playwright drives /usr/bin/chromium, which `make test` installs.
+The board is the embedded default's (SQLite), as users first meet it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.realtime.conftest import start_server, stop_server
+
+CHROMIUM = os.environ.get("LANEWAY_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps calling out to Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHEAP_HASHING = {
+    "LANEWAY_AUTH_ARGON2_TIME_COST": "1",
+    "LANEWAY_AUTH_ARGON2_MEMORY_KIB": "8",
+    "LANEWAY_AUTH_ARGON2_PARALLELISM": "1",
+}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Http:
+    """The API over plain HTTP, for setting the scene and checking what the browser did."""
+
+    base: str
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(base_url=f"{self.base}/api/v1", timeout=30)
+
+    def call(self, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
+        headers = kw.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self.client.request(method, path, headers=headers, **kw)
+        assert response.status_code < 400, response.text
+        return response.json() if response.content else None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def user(self, name: str) -> dict[str, Any]:
+        email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:6]}@example.com"
+        user = self.call(
+            "POST", "/auth/register", json={"email": email, "password": "pw-12345678", "name": name}
+        )
+        login = self.call("POST", "/auth/login", json={"email": email, "password": "pw-12345678"})
+        return {**user, "token": login["token"]}
+
+
+@dataclass
+class Server:
+    url: str  # the database
+    data_dir: Path
+    base: str = ""
+    process: subprocess.Popen[str] | None = None
+    clients: list[Http] = field(default_factory=list)
+
+    def start(self, port: int | None = None) -> None:
+        self.process, self.base = start_server(self.url, port, LANEWAY_DATA_DIR=str(self.data_dir))
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_server(self.process, self.base)
+            self.process = None
+        for client in self.clients:
+            client.close()
+        self.clients.clear()
+
+    def restart(self) -> None:
+        port = int(self.base.rsplit(":", 1)[1])
+        self.stop()
+        self.start(port)
+
+    @property
+    def http(self) -> Http:
+        client = Http(self.base)
+        self.clients.append(client)
+        return client
+
+
+def _sqlite_copy(template: Path, directory: Path) -> str:
+    path = directory / "laneway.db"
+    shutil.copyfile(template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def server(sqlite_template: Path, tmp_path: Path) -> Iterator[Server]:
+    running = Server(_sqlite_copy(sqlite_template, tmp_path), tmp_path)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_server(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A server holding `laneway demo`'s 2,000-task board."""
+    directory = tmp_path_factory.mktemp("demo")
+    running = Server(_sqlite_copy(sqlite_template, directory), directory)
+    env = {**os.environ, **CHEAP_HASHING, "LANEWAY_DATABASE_URL": running.url}
+    env["LANEWAY_DATA_DIR"] = str(directory)
+    subprocess.run(
+        [sys.executable, "-m", "laneway", "demo"], env=env, check=True, capture_output=True
+    )
+    running.start()
+    yield running
+    running.stop()
+
+
+class PageErrors:
+    """Uncaught exceptions in the page: any one fails the test."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, page: Page) -> Page:
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+
+@pytest.fixture
+def page_errors() -> Iterator[PageErrors]:
+    errors = PageErrors()
+    yield errors
+    assert errors.errors == [], errors.errors
+
+
+@pytest.fixture
+def open_context(browser: Browser, page_errors: PageErrors) -> Iterator[Any]:
+    """new(token=None, color_scheme="light") -> a page in a fresh browser profile."""
+    contexts: list[BrowserContext] = []
+
+    def new(token: str | None = None, color_scheme: str = "light") -> Page:
+        context = browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme)  # type: ignore[arg-type]
+        context.set_default_timeout(10_000)
+        if token:
+            context.add_init_script(f"localStorage.setItem('laneway.token', {token!r})")
+        contexts.append(context)
+        return page_errors.watch(context.new_page())
+
+    yield new
+    for context in contexts:
+        context.close()

@@ -1,0 +1,133 @@
+"""The demo's 2,000-task board: rendering stays bounded, filters live in the URL, screenshots."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from laneway.web.routes import DIST
+from tests.web.conftest import SCREENSHOTS, Server
+from tests.web.test_board import card, column
+
+DEMO = {"email": "demo@laneway.local", "password": "laneway-demo"}
+INITIAL_JS_BUDGET = 30 * 1024  # gzipped bytes
+
+
+@pytest.fixture(scope="module")
+def demo_token(demo_server: Server) -> str:
+    token: str = demo_server.http.call("POST", "/auth/login", json=DEMO)["token"]
+    return token
+
+
+def open_board(open_context: Any, server: Server, token: str, query: str = "", **kw: Any) -> Page:
+    page: Page = open_context(token, **kw)
+    page.goto(f"{server.base}/p/1{query}")
+    expect(page.locator(".live-status")).to_have_attribute("data-status", "live")
+    return page
+
+
+def test_screenshots_of_the_board_light_and_dark(
+    demo_server: Server, demo_token: str, open_context: Any
+) -> None:
+    """Pictures for the README (docs/screenshots/), taken from the demo board."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        page = open_board(open_context, demo_server, demo_token, color_scheme=scheme)
+        page.mouse.move(0, 0)
+        page.screenshot(path=SCREENSHOTS / f"board-{scheme}.png")
+        card(page, "DEMO-2").click()
+        expect(page.get_by_role("dialog", name="Task").locator(".history li")).not_to_have_count(0)
+        page.screenshot(path=SCREENSHOTS / f"task-{scheme}.png")
+    for name in ("board-light", "board-dark", "task-light", "task-dark"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+def test_a_long_column_renders_only_what_is_visible_and_pages_on_scroll(
+    demo_server: Server, demo_token: str, open_context: Any
+) -> None:
+    page = open_board(open_context, demo_server, demo_token)
+    todo = column(page, "Todo")
+    expect(todo.locator(".column-count")).to_have_text("400")
+    rendered = todo.locator(".task-card").count()
+    assert 0 < rendered <= 20  # a 900 px window shows ~8 cards of a 50-card first page
+
+    pages: list[str] = []
+    page.on("request", lambda r: "/tasks?" in r.url and pages.append(r.url))
+    body = todo.locator(".column-body")
+    for _ in range(40):  # scroll to the end, page by page, until all 400 are loaded
+        body.evaluate("b => { b.scrollTop = b.scrollHeight }")
+        page.wait_for_timeout(60)
+        if todo.get_attribute("data-count") == "400":
+            break
+    expect(todo).to_have_attribute("data-count", "400")
+    assert todo.locator(".task-card").count() <= 20
+    assert len(pages) >= 4  # 50 first, then pages of 100 from the column's cursor
+    assert all("cursor=" in url and "sort=rank" in url for url in pages)
+    numbers = todo.locator(".task-card").evaluate_all("cs => cs.map(c => c.dataset.number)")
+    assert len(set(numbers)) == len(numbers)
+
+
+def test_filters_are_applied_by_the_server_and_kept_in_the_url(
+    demo_server: Server, demo_token: str, open_context: Any
+) -> None:
+    page = open_board(open_context, demo_server, demo_token)
+    page.get_by_label("Priority").select_option("urgent")
+    expect(page).to_have_url(re.compile(r"/p/1\?priority=urgent$"))
+    expect(page.locator(".board")).to_have_attribute("data-filter", "?priority=urgent")
+    expect(page.locator(".task-card .priority")).not_to_have_count(0)
+    priorities = page.locator(".task-card .priority").all_inner_texts()
+    assert {p.lower() for p in priorities} == {"urgent"}
+
+    page.get_by_label("Search tasks").fill("webhook")
+    page.get_by_label("Search tasks").press("Enter")
+    expect(page).to_have_url(re.compile(r"priority=urgent&q=webhook$"))
+    page.reload()
+    expect(page.locator(".board")).to_have_attribute("data-filter", "?priority=urgent&q=webhook")
+    expect(page.get_by_label("Priority")).to_have_value("urgent")
+    expect(page.get_by_label("Search tasks")).to_have_value("webhook")
+    titles = page.locator(".task-card .task-title").all_inner_texts()
+    assert titles
+    assert all("webhook" in t.lower() for t in titles)
+
+    # a task changed elsewhere joins the filtered board only if it matches
+    http = demo_server.http
+    task = http.call("POST", "/projects/1/tasks", demo_token, json={"title": "Webhook backoff"})
+    http.call(
+        "PATCH",
+        f"/tasks/{task['id']}",
+        demo_token,
+        json={"priority": "urgent"},
+        headers={"If-Match": '"v1"'},
+    )
+    expect(card(page, task["number"])).to_be_visible()
+    page.get_by_role("button", name="Clear filters").click()
+    expect(page).to_have_url(re.compile(r"/p/1$"))
+
+
+def test_a_status_added_in_settings_appears_on_the_open_board(
+    demo_server: Server, demo_token: str, open_context: Any
+) -> None:
+    board = open_board(open_context, demo_server, demo_token)
+    settings = open_context(demo_token)
+    settings.goto(f"{demo_server.base}/p/1/settings")
+    settings.get_by_label("New status name").fill("Blocked by vendor")
+    settings.get_by_role("button", name="Add status").click()
+    expect(settings.get_by_label("Name of Blocked by vendor")).to_be_visible()
+    expect(column(board, "Blocked by vendor")).to_be_visible()
+    expect(column(board, "Blocked by vendor").locator(".column-count")).to_have_text("0")
+
+
+def test_initial_javascript_fits_the_budget_and_the_rest_is_lazy() -> None:
+    page = (DIST / "index.html").read_text()
+    entry = re.findall(r'<script type="module" crossorigin src="/(assets/[^"]+\.js)"', page)
+    assert len(entry) == 1
+    initial = (DIST / entry[0]).read_bytes()
+    assert len(gzip.compress(initial, 9)) <= INITIAL_JS_BUDGET
+    lazy = {Path(p).name.split("-")[0] for p in (DIST / "assets").glob("*.js")} - {"index"}
+    assert {"drag", "Drawer", "Settings"} <= lazy
+    assert "modulepreload" not in page  # nothing lazy is fetched up front
