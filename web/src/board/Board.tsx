@@ -107,6 +107,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const loaded = model.board !== null;
   useEffect(() => {
     if (!loaded) return;
+    performance.mark("laneway:board-interactive"); // read by bench/web.py
     const live = new Live(projectId, {
       after: () => current.current.board?.seq ?? 0,
       event: (event) => {
@@ -124,7 +125,10 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
         }
       },
       presence: setViewers,
-      status: setLiveStatus,
+      status: (status) => {
+        if (status === "live") performance.mark("laneway:live");
+        setLiveStatus(status);
+      },
       reload: () => {
         recent.current = [];
         void load().then(() => live.start());

@@ -66,7 +66,7 @@ export function matches(task: Task, filter: Filter): boolean {
   if (filter.labels?.some((l) => !task.labels.includes(l))) return false;
   if (filter.priority && task.priority !== filter.priority) return false;
   if (filter.q?.trim()) {
-    const text = words(`${task.number} ${task.title} ${task.description}`);
+    const text = words(`${task.title} ${task.description}`);
     if (!words(filter.q).every((w) => text.some((t) => t.startsWith(w)))) return false;
   }
   return true;

@@ -9,6 +9,16 @@ export interface Column {
   ids: number[];
   /** Where the next page starts; null once the whole column is loaded. */
   cursor: string | null;
+  /** The (rank, id) the cursor continues after: the last task of the last page fetched. It
+   * stays put when that task moves away, so nothing between it and the next page is lost. */
+  edge: Edge | null;
+}
+
+export type Edge = Pick<Task, "rank" | "id">;
+
+function edgeOf(items: Task[], cursor: string | null): Edge | null {
+  const last = items[items.length - 1];
+  return cursor && last ? { rank: last.rank, id: last.id } : null;
 }
 
 export interface BoardState {
@@ -31,7 +41,11 @@ export function fromBoard(board: BoardOut, filter: Filter = {}): BoardState {
   const columns: Record<number, Column> = {};
   for (const column of board.columns) {
     for (const task of column.tasks) tasks[task.id] = task;
-    columns[column.id] = { ids: column.tasks.map((t) => t.id), cursor: column.next_cursor };
+    columns[column.id] = {
+      ids: column.tasks.map((t) => t.id),
+      cursor: column.next_cursor,
+      edge: edgeOf(column.tasks, column.next_cursor),
+    };
   }
   const users: Record<number, string> = {};
   for (const user of board.users) users[user.id] = user.name;
@@ -68,6 +82,7 @@ export function withPage(
   const column = {
     ids: ids.filter((id) => tasks[id].status_id === statusId && isLive(tasks[id])),
     cursor,
+    edge: edgeOf(items, cursor),
   };
   column.ids.sort((a, b) => compareRank(tasks[a], tasks[b]));
   return {
@@ -83,13 +98,21 @@ export function isLive(task: Task): boolean {
 }
 
 /** Ranks are byte-ordered ASCII keys, the same order JavaScript compares strings in. */
-export function compareRank(a: Task, b: Task): number {
+export function compareRank(a: Edge, b: Edge): number {
   if (a.rank !== b.rank) return a.rank < b.rank ? -1 : 1;
   return a.id - b.id;
 }
 
 function sortStatuses(statuses: Status[]): Status[] {
   return [...statuses].sort((a, b) => a.position - b.position || a.id - b.id);
+}
+
+/** Put `status` at its position among the others and number them all from 0, as the server
+ * does: a status created or moved to a position shifts the ones from there on along. */
+function placeStatus(statuses: Status[], status: Status): Status[] {
+  const order = sortStatuses(statuses.filter((s) => s.id !== status.id));
+  order.splice(Math.min(status.position, order.length), 0, status);
+  return order.map((s, position) => (s.position === position ? s : { ...s, position }));
 }
 
 /** Fold one event in. Events at or below `seq` were folded in already and change nothing. */
@@ -141,8 +164,7 @@ function applyTaskEvent(state: BoardState, event: LiveEvent): BoardState {
 
 /** Put a task into a column if it falls within the loaded prefix. */
 function place(column: Column, task: Task, tasks: Record<number, Task>): Column {
-  const last = column.ids.length ? tasks[column.ids[column.ids.length - 1]] : undefined;
-  const within = column.cursor === null || (last !== undefined && compareRank(task, last) < 0);
+  const within = column.cursor === null || (column.edge !== null && compareRank(task, column.edge) <= 0);
   if (!within) return column; // a later page brings it: cursors are keyset on (rank, id)
   const ids = [...column.ids];
   let at = ids.findIndex((id) => compareRank(task, tasks[id]) < 0);
@@ -157,17 +179,16 @@ function applyStatusEvent(state: BoardState, event: LiveEvent): BoardState {
     const status = { ...(event.snapshot as unknown as Status), count: 0 };
     return {
       ...state,
-      statuses: sortStatuses([...state.statuses.filter((s) => s.id !== id), status]),
-      columns: { ...state.columns, [id]: { ids: [], cursor: null } },
+      statuses: placeStatus(state.statuses, status),
+      columns: { ...state.columns, [id]: { ids: [], cursor: null, edge: null } },
     };
   }
   if (event.type === "status.updated") {
     const snapshot = event.snapshot as unknown as Status;
     // positions of the others shift too; the snapshot carries only this one's
-    const statuses = state.statuses.map((s) =>
-      s.id === id ? { ...snapshot, count: s.count } : s,
-    );
-    return { ...state, statuses: sortStatuses(statuses) };
+    const current = state.statuses.find((s) => s.id === id);
+    if (!current) return state;
+    return { ...state, statuses: placeStatus(state.statuses, { ...snapshot, count: current.count }) };
   }
   if (event.type === "status.deleted") {
     const columns = { ...state.columns };
@@ -179,7 +200,8 @@ function applyStatusEvent(state: BoardState, event: LiveEvent): BoardState {
     const tasks = { ...state.tasks };
     for (const [taskId, rank] of Object.entries(ranks)) {
       const task = tasks[Number(taskId)];
-      if (task) tasks[task.id] = { ...task, rank };
+      // the server gives every re-keyed task a new version, too
+      if (task) tasks[task.id] = { ...task, rank, version: task.version + 1 };
     }
     const column = state.columns[id];
     const stale = column?.cursor ? [...new Set([...state.stale, id])] : state.stale;

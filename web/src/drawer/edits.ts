@@ -25,12 +25,13 @@ export function draftOf(task: Task): Draft {
 export function edits(task: Task, draft: Draft): Edits {
   const changed: Edits = {};
   const base = draftOf(task);
-  for (const key of Object.keys(draft) as (keyof Draft)[]) {
-    if (JSON.stringify(draft[key]) !== JSON.stringify(base[key])) {
-      (changed as Record<string, unknown>)[key] = draft[key];
+  // the title is sent trimmed, so it is compared trimmed
+  const mine: Draft = { ...draft, title: draft.title.trim() };
+  for (const key of Object.keys(mine) as (keyof Draft)[]) {
+    if (JSON.stringify(mine[key]) !== JSON.stringify(base[key])) {
+      (changed as Record<string, unknown>)[key] = mine[key];
     }
   }
-  if (changed.title !== undefined) changed.title = changed.title.trim();
   return changed;
 }
 
