@@ -83,7 +83,7 @@ def bundle() -> list[dict[str, Any]]:
 
 def _seed(env: dict[str, str], tasks: int) -> None:
     for command in (["migrate", "upgrade"], ["demo", "--tasks", str(tasks)]):
-        subprocess.run(  # noqa: S603 - our own CLI
+        subprocess.run(
             [sys.executable, "-m", "laneway", *command],
             env={**os.environ, **env},
             check=True,
@@ -124,7 +124,7 @@ def main() -> int:
         print(f"{CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
         return 2
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+        ["git", "rev-parse", "--short", "HEAD"],
         cwd=ROOT,
         capture_output=True,
         text=True,
