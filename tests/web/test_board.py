@@ -203,3 +203,62 @@ def test_the_board_catches_up_after_the_server_restarts(server: Server, open_con
     expect(page.locator(".live-status")).to_have_attribute("data-status", "live")
     assert page.evaluate("window.sameDocument") is True  # resumed, not reloaded
     assert len(board_loads) == 1
+
+
+def test_a_stale_move_is_undone_with_a_message_and_can_be_applied_again(
+    server: Server, open_context: Any
+) -> None:
+    http = server.http
+    ada, bob = http.user("Ada Lovelace"), http.user("Bob Babbage")
+    project = board_of(http, ada)
+    pid, key = project["id"], project["key"]
+    http.call("POST", f"/projects/{pid}/members", ada["token"], json={"email": bob["email"]})
+    task = http.call("POST", f"/projects/{pid}/tasks", ada["token"], json={"title": "Contested"})
+
+    page: Page = open_context(ada["token"])
+    # Ada's live stream stops delivering, so her board keeps showing the old version
+    held: list[bool] = [False]
+
+    def relay(socket: Any) -> None:
+        server_side = socket.connect_to_server()
+        server_side.on_message(lambda message: None if held[0] else socket.send(message))
+
+    page.route_web_socket("**/live*", relay)
+    page.goto(f"{server.base}/p/{pid}")
+    expect(page.locator(".live-status")).to_have_attribute("data-status", "live")
+    expect(card(page, f"{key}-1")).to_be_visible()
+    held[0] = True
+    http.call(
+        "POST",
+        f"/tasks/{task['id']}/move",
+        bob["token"],
+        json={"status_id": project["statuses"]["Done"]},
+        headers={"If-Match": '"v1"'},
+    )
+
+    drag(page, card(page, f"{key}-1"), column(page, "In Progress").locator(".column-body"))
+    toast = page.locator(".toast")
+    expect(toast).to_contain_text(f"{key}-1 was changed by someone else while you moved it")
+    expect(column(page, "Todo").locator(f'[data-number="{key}-1"]')).to_be_visible()
+    assert (
+        http.call("GET", f"/tasks/{task['id']}", ada["token"])["status_id"]
+        == (project["statuses"]["Done"])
+    )
+
+    toast.get_by_role("button", name="Move it again").click()
+    expect(column(page, "In Progress").locator(f'[data-number="{key}-1"]')).to_be_visible()
+    for _ in range(100):  # the card moved at once; the server's answer follows
+        moved = http.call("GET", f"/tasks/{task['id']}", ada["token"])
+        if moved["version"] == 3:
+            break
+        page.wait_for_timeout(50)
+    assert (moved["status_id"], moved["version"]) == (project["statuses"]["In Progress"], 3)
+    expect(toast).to_have_count(0)
+
+    # the stream flows again: the next event shows a gap, the board refills it from the log
+    held[0] = False
+    http.call("POST", f"/projects/{pid}/tasks", bob["token"], json={"title": "Next"})
+    expect(column(page, "Todo")).to_contain_text("Next")
+    expect(column(page, "In Progress").locator(".column-count")).to_have_text("1")
+    expect(column(page, "Done").locator(".column-count")).to_have_text("0")
+    expect(column(page, "Todo").locator(".column-count")).to_have_text("1")

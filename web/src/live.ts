@@ -28,6 +28,9 @@ export class Live {
   private stopped = false;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The last event passed on; the stream from the server has no gaps, so one means a
+   * message was lost on the way: reconnect from here and the log fills it in. */
+  private last = 0;
 
   constructor(
     private readonly projectId: number,
@@ -63,7 +66,8 @@ export class Live {
     }
     if (this.stopped) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const query = new URLSearchParams({ ticket, after: String(this.handlers.after()) });
+    this.last = this.handlers.after();
+    const query = new URLSearchParams({ ticket, after: String(this.last) });
     const socket = new WebSocket(
       `${scheme}://${location.host}/api/v1/projects/${this.projectId}/live?${query}`,
     );
@@ -75,7 +79,16 @@ export class Live {
     socket.onmessage = (message) => {
       const data = JSON.parse(message.data as string) as LiveEvent & { viewers?: number[] };
       if (data.type === "presence") this.handlers.presence(data.viewers ?? []);
-      else if (data.type !== "reload" && typeof data.seq === "number") this.handlers.event(data);
+      if (data.type === "presence" || data.type === "reload" || typeof data.seq !== "number") return;
+      if (data.seq <= this.last) return;
+      if (data.seq > this.last + 1) {
+        this.socket = null;
+        socket.close(1000, "gap in the stream");
+        void this.connect();
+        return;
+      }
+      this.last = data.seq;
+      this.handlers.event(data);
     };
     socket.onclose = (close) => {
       if (this.socket !== socket || this.stopped) return;

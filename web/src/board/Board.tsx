@@ -168,6 +168,8 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   };
 
   const columns = useMemo(() => (model.board ? view(model.board, model.pending) : []), [model]);
+  const shownColumns = useRef(columns); // a retried move reads the board as it is by then
+  shownColumns.current = columns;
   const pendingIds = useMemo(() => new Set(model.pending.map((op) => op.taskId)), [model.pending]);
   const labels = useMemo(() => byId(model.board?.labels ?? []), [model.board?.labels]);
   const users = useMemo(() => {
@@ -178,10 +180,10 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const canWrite = project !== null && project.role !== "viewer" && project.archived_at === null;
 
   /** Move a task to `index` among the column's shown tasks; the card moves at once. */
-  const move = async (taskId: number, statusId: number, index: number) => {
+  const move = async (taskId: number, statusId: number, index: number, base?: number) => {
     const board = current.current.board;
     const task = board?.tasks[taskId];
-    const column = columns.find((c) => c.status.id === statusId);
+    const column = shownColumns.current.find((c) => c.status.id === statusId);
     if (!board || !task || !column) return;
     const shown = column.tasks.map((t) => t.id);
     const place = neighbours(shown, taskId, index);
@@ -193,12 +195,20 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
     try {
       const sent = await send<Task>("POST", `/tasks/${taskId}/move`, {
         body: { status_id: statusId, ...place },
-        ifMatch: etagOf(knownVersion(current.current, taskId)),
+        ifMatch: etagOf(base ?? knownVersion(current.current, taskId)),
       });
       dispatch({ type: "confirmed", opId, version: sent.body.version });
     } catch (error) {
       dispatch({ type: "dropped", opId });
-      const again = { label: "Move it again", run: () => void move(taskId, statusId, index) };
+      // moving it again is a decision taken after seeing theirs: on top of the latest version
+      const again = {
+        label: "Move it again",
+        run: () =>
+          void get<Task>(`/tasks/${taskId}`).then(
+            (fresh) => move(taskId, statusId, index, fresh.version),
+            (e) => setNotice({ tone: "error", text: `Could not move ${task.number}: ${message(e)}` }),
+          ),
+      };
       if (error instanceof ApiError && error.status === 412) {
         setNotice({
           tone: "warning",
