@@ -32,7 +32,9 @@ from bench import servers
 from laneway.web.routes import DIST
 
 ROOT = Path(__file__).resolve().parent.parent
+# Debian's Chromium (no browser download works here); the browser tests launch it the same way.
 CHROMIUM = os.environ.get("LANEWAY_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps calling out to Google's hosts.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

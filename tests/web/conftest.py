@@ -18,21 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
+from bench.web import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.realtime.conftest import start_server, stop_server
 
-CHROMIUM = os.environ.get("LANEWAY_CHROMIUM", "/usr/bin/chromium")
-# Without the background-networking flags Chromium keeps calling out to Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1440, "height": 900}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHEAP_HASHING = {

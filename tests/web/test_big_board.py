@@ -131,3 +131,20 @@ def test_initial_javascript_fits_the_budget_and_the_rest_is_lazy() -> None:
     lazy = {Path(p).name.split("-")[0] for p in (DIST / "assets").glob("*.js")} - {"index"}
     assert {"drag", "Drawer", "Settings"} <= lazy
     assert "modulepreload" not in page  # nothing lazy is fetched up front
+
+
+def test_the_theme_switch_overrides_the_system_choice_and_is_remembered(
+    demo_server: Server, demo_token: str, open_context: Any
+) -> None:
+    page = open_board(open_context, demo_server, demo_token, color_scheme="light")
+    background = "() => getComputedStyle(document.body).backgroundColor"
+    assert page.evaluate(background) == "rgb(244, 245, 248)"
+    switch = page.get_by_role("button", name="Colour theme")
+    switch.click()
+    expect(switch).to_have_text("☀ Light")
+    switch.click()
+    expect(switch).to_have_text("☾ Dark")
+    assert page.evaluate(background) == "rgb(18, 20, 28)"
+    page.reload()
+    expect(page.get_by_role("button", name="Colour theme")).to_have_text("☾ Dark")
+    assert page.evaluate(background) == "rgb(18, 20, 28)"

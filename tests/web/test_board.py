@@ -36,6 +36,16 @@ def board_of(http: Http, owner: dict[str, Any], name: str = "Web site") -> dict[
     return {**project, "statuses": {s["name"]: s["id"] for s in statuses}}
 
 
+def shared_board(http: Http) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Ada's project with Bob as a member: (ada, bob, project)."""
+    ada, bob = http.user("Ada Lovelace"), http.user("Bob Babbage")
+    project = board_of(http, ada)
+    http.call(
+        "POST", f"/projects/{project['id']}/members", ada["token"], json={"email": bob["email"]}
+    )
+    return ada, bob, project
+
+
 def test_register_create_a_project_add_move_edit_and_comment(
     server: Server, open_context: Any
 ) -> None:
@@ -101,10 +111,8 @@ def test_register_create_a_project_add_move_edit_and_comment(
 
 def test_two_viewers_see_each_others_moves_and_presence(server: Server, open_context: Any) -> None:
     http = server.http
-    ada, bob = http.user("Ada Lovelace"), http.user("Bob Babbage")
-    project = board_of(http, ada)
+    ada, bob, project = shared_board(http)
     pid = project["id"]
-    http.call("POST", f"/projects/{pid}/members", ada["token"], json={"email": bob["email"]})
     for title in ("One", "Two"):
         http.call("POST", f"/projects/{pid}/tasks", ada["token"], json={"title": title})
     key = project["key"]
@@ -143,10 +151,8 @@ def test_a_stale_edit_shows_the_conflict_and_overwrites_nothing(
     server: Server, open_context: Any
 ) -> None:
     http = server.http
-    ada, bob = http.user("Ada Lovelace"), http.user("Bob Babbage")
-    project = board_of(http, ada)
+    ada, bob, project = shared_board(http)
     pid = project["id"]
-    http.call("POST", f"/projects/{pid}/members", ada["token"], json={"email": bob["email"]})
     task = http.call("POST", f"/projects/{pid}/tasks", ada["token"], json={"title": "Original"})
 
     page = open_context(ada["token"])
@@ -209,10 +215,8 @@ def test_a_stale_move_is_undone_with_a_message_and_can_be_applied_again(
     server: Server, open_context: Any
 ) -> None:
     http = server.http
-    ada, bob = http.user("Ada Lovelace"), http.user("Bob Babbage")
-    project = board_of(http, ada)
+    ada, bob, project = shared_board(http)
     pid, key = project["id"], project["key"]
-    http.call("POST", f"/projects/{pid}/members", ada["token"], json={"email": bob["email"]})
     task = http.call("POST", f"/projects/{pid}/tasks", ada["token"], json={"title": "Contested"})
 
     page: Page = open_context(ada["token"])

@@ -13,6 +13,7 @@ import { MoveMenu } from "./MoveMenu";
 import {
   applyEvent,
   type BoardState,
+  type EditFields,
   fromBoard,
   knownVersion,
   type Model,
@@ -374,6 +375,15 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
           me={me}
           canWrite={canWrite}
           lastEvent={lastEvent}
+          optimistic={{
+            begin: (taskId: number, fields: EditFields) => {
+              const opId = ++ops.current;
+              dispatch({ type: "op", op: { kind: "edit", opId, taskId, fields } });
+              return opId;
+            },
+            done: (opId: number, version?: number) =>
+              dispatch(version === undefined ? { type: "dropped", opId } : { type: "confirmed", opId, version }),
+          }}
           onClose={() => navigate(`/p/${projectId}${filterQuery}`)}
           onOpen={(id: number) => navigate(withTask(filterQuery, id))}
         />

@@ -1,29 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { makeTask } from "../testing";
 import type { Task } from "../types";
 import { type Filter, filterFromQuery, filterParams, filterToQuery, isFiltered, matches } from "./filter";
 
 function task(fields: Partial<Task> = {}): Task {
-  return {
-    id: 1,
-    project_id: 1,
-    number: "LW-12",
-    title: "Fix the login page",
-    description: "",
-    status_id: 1,
-    assignee_id: null,
-    reporter_id: 1,
-    priority: "none",
-    labels: [],
-    due_date: null,
-    estimate: null,
-    parent_id: null,
-    rank: "m",
-    archived_at: null,
-    version: 1,
-    created_at: "2026-01-01T00:00:00Z",
-    updated_at: "2026-01-01T00:00:00Z",
-    ...fields,
-  };
+  return makeTask({ id: 1, number: "LW-12", title: "Fix the login page", ...fields });
 }
 
 describe("filterFromQuery", () => {

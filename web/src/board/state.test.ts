@@ -18,32 +18,14 @@ import {
   view,
   withPage,
 } from "./state";
+import { makeTask } from "../testing";
 
 // ---- factories ---------------------------------------------------------------------------
 
 const T0 = "2026-01-01T00:00:00Z";
 
 function task(fields: Partial<Task> & { id: number }): Task {
-  return {
-    project_id: 1,
-    number: `LW-${fields.id}`,
-    title: `Task ${fields.id}`,
-    description: "",
-    status_id: 1,
-    assignee_id: null,
-    reporter_id: 1,
-    priority: "none",
-    labels: [],
-    due_date: null,
-    estimate: null,
-    parent_id: null,
-    rank: "m",
-    archived_at: null,
-    version: 1,
-    created_at: T0,
-    updated_at: T0,
-    ...fields,
-  };
+  return makeTask(fields);
 }
 
 function status(id: number, fields: Partial<Status> = {}): Status {

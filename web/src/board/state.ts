@@ -233,9 +233,14 @@ export interface PendingEdit {
   kind: "edit";
   opId: number;
   taskId: number;
-  fields: Partial<Pick<Task, "title" | "assignee_id" | "priority" | "labels" | "due_date">>;
+  fields: EditFields;
   confirmed?: number;
 }
+
+/** What an edit shows on its card before the server answers; status changes wait for it. */
+export type EditFields = Partial<
+  Pick<Task, "title" | "description" | "assignee_id" | "priority" | "labels" | "due_date">
+>;
 
 export type Pending = PendingMove | PendingEdit;
 

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 
 import { ApiError, etagOf, get, send } from "../api";
 import { message } from "../auth";
-import type { BoardState } from "../board/state";
+import type { BoardState, EditFields } from "../board/state";
 import {
   type Comment,
   type LiveEvent,
@@ -24,6 +24,7 @@ export function Drawer(props: {
   me: User;
   canWrite: boolean;
   lastEvent: LiveEvent | null;
+  optimistic: { begin(taskId: number, fields: EditFields): number; done(opId: number, version?: number): void };
   onClose(): void;
   onOpen(taskId: number): void;
 }) {
@@ -118,13 +119,17 @@ export function Drawer(props: {
   const save = async (base: Task, changes: Edits) => {
     setSaving(true);
     setError(null);
+    const { status_id: _s, archived: _a, ...shown } = changes;
+    const opId = props.optimistic.begin(taskId, shown); // the card shows the edit at once
     try {
       const sent = await send<Task>("PATCH", `/tasks/${taskId}`, { body: changes, ifMatch: etagOf(base.version) });
+      props.optimistic.done(opId, sent.body.version);
       setTask(sent.body);
       setDraft(draftOf(sent.body));
       setConflict(null);
       setStale(false);
     } catch (e) {
+      props.optimistic.done(opId); // undone on the card
       if (e instanceof ApiError && e.status === 412) {
         const theirs = await loadTask();
         if (theirs) {

@@ -1,29 +1,22 @@
 import { describe, expect, it } from "vitest";
+import { makeTask } from "../testing";
 import type { LiveEvent, Status, Task } from "../types";
 import { type Draft, describeEvent, draftOf, edits } from "./edits";
 
 function task(fields: Partial<Task> = {}): Task {
-  return {
+  return makeTask({
     id: 12,
-    project_id: 1,
-    number: "LW-12",
     title: "Fix the login page",
     description: "It is blank.",
-    status_id: 1,
     assignee_id: 7,
-    reporter_id: 1,
     priority: "high",
     labels: [2, 5],
     due_date: "2026-03-01",
     estimate: 3,
-    parent_id: null,
-    rank: "m",
-    archived_at: null,
     version: 4,
-    created_at: "2026-01-01T00:00:00Z",
     updated_at: "2026-01-02T00:00:00Z",
     ...fields,
-  };
+  });
 }
 
 function status(id: number, name: string): Status {
