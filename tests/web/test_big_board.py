@@ -109,7 +109,7 @@ def test_filters_are_applied_by_the_server_and_kept_in_the_url(
     expect(page).to_have_url(re.compile(r"/p/1$"))
 
 
-def test_a_status_added_in_settings_appears_on_the_open_board(
+def test_a_status_and_a_label_added_in_settings_appear_on_the_open_board(
     demo_server: Server, demo_token: str, open_context: Any
 ) -> None:
     board = open_board(open_context, demo_server, demo_token)
@@ -120,6 +120,11 @@ def test_a_status_added_in_settings_appears_on_the_open_board(
     expect(settings.get_by_label("Name of Blocked by vendor")).to_be_visible()
     expect(column(board, "Blocked by vendor")).to_be_visible()
     expect(column(board, "Blocked by vendor").locator(".column-count")).to_have_text("0")
+
+    settings.get_by_label("New label name").fill("vendor")
+    settings.get_by_role("button", name="Add label").click()
+    expect(settings.get_by_label("Labels").locator(".label-chip", has_text="vendor")).to_be_visible()
+    expect(board.get_by_label("Label").locator("option", has_text="vendor")).to_have_count(1)
 
 
 def test_initial_javascript_fits_the_budget_and_the_rest_is_lazy() -> None:

@@ -56,6 +56,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const recent = useRef<LiveEvent[]>([]); // what the stream brought while a load was in flight
   const loadingPages = useRef(new Set<number>());
   const ops = useRef(0);
+  const retry = useRef<ReturnType<typeof setTimeout>>();
   const drag = useRef<Promise<unknown> | null>(null);
   const dragReady = useRef<DragModule | null>(null);
   // fetch the drag code once; a failed fetch (server restarting) is tried again on next use
@@ -86,11 +87,16 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
       setFailure(null);
     } catch (error) {
       setFailure(message(error));
+      // a server that is down or restarting is tried again; a 4xx is an answer
+      if (error instanceof ApiError && (error.status === 0 || error.status >= 500)) {
+        retry.current = setTimeout(() => void load(), 2000);
+      }
     }
   }, [projectId, filterQuery]);
 
   useEffect(() => {
     void load();
+    return () => clearTimeout(retry.current);
   }, [load]);
 
   useEffect(() => {

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { get, send } from "../api";
 import { message } from "../auth";
 import { onLink } from "../route";
-import type { Member, Project, Status, User } from "../types";
+import type { Label, Member, Project, Status, User } from "../types";
 import { Avatar, Notice } from "../ui";
 
 const ROLES: Member["role"][] = ["owner", "admin", "member", "viewer"];
@@ -15,18 +15,21 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
   const [project, setProject] = useState<Project | null>(null);
   const [members, setMembers] = useState<Member[]>([]);
   const [statuses, setStatuses] = useState<Status[]>([]);
+  const [labels, setLabels] = useState<Label[]>([]);
   const [error, setError] = useState<string | null>(null);
 
   const reload = async () => {
     try {
-      const [p, m, s] = await Promise.all([
+      const [p, m, s, l] = await Promise.all([
         get<Project>(`/projects/${projectId}`),
         get<Member[]>(`/projects/${projectId}/members`),
         get<Status[]>(`/projects/${projectId}/statuses`),
+        get<Label[]>(`/projects/${projectId}/labels`),
       ]);
       setProject(p);
       setMembers(m);
       setStatuses(s);
+      setLabels(l);
       document.title = `Settings · ${p.name} · Laneway`;
     } catch (e) {
       setError(message(e));
@@ -176,6 +179,41 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
             </select>
             <button type="submit" class="primary">
               Add status
+            </button>
+          </form>
+        )}
+      </section>
+
+      <section class="card settings-section" aria-label="Labels">
+        <h2>Labels</h2>
+        <p class="label-list">
+          {labels.length === 0 && <span class="muted">No labels yet.</span>}
+          {labels.map((l) => (
+            <span key={l.id} class="label-chip" style={{ "--label": l.color }}>
+              {l.name}
+            </span>
+          ))}
+        </p>
+        {project !== null && project.role !== "viewer" && (
+          <form
+            class="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const form = e.currentTarget as HTMLFormElement;
+              const data = new FormData(form);
+              void act(async () => {
+                await send("POST", `/projects/${projectId}/labels`, {
+                  body: { name: String(data.get("name")).trim(), color: String(data.get("color")) },
+                  idempotent: true,
+                });
+                form.reset();
+              });
+            }}
+          >
+            <input name="name" required maxLength={60} placeholder="New label" aria-label="New label name" />
+            <input name="color" type="color" defaultValue="#4f6bed" aria-label="Label colour" />
+            <button type="submit" class="primary">
+              Add label
             </button>
           </form>
         )}
