@@ -123,7 +123,9 @@ def test_a_status_and_a_label_added_in_settings_appear_on_the_open_board(
 
     settings.get_by_label("New label name").fill("vendor")
     settings.get_by_role("button", name="Add label").click()
-    expect(settings.get_by_label("Labels").locator(".label-chip", has_text="vendor")).to_be_visible()
+    expect(
+        settings.get_by_label("Labels").locator(".label-chip", has_text="vendor")
+    ).to_be_visible()
     expect(board.get_by_label("Label").locator("option", has_text="vendor")).to_have_count(1)
 
 
