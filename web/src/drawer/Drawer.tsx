@@ -14,7 +14,7 @@ import {
   type Task,
   type User,
 } from "../types";
-import { Avatar, Notice } from "../ui";
+import { Avatar, Notice, When } from "../ui";
 import { describeEvent, type Draft, draftOf, type Edits, edits } from "./edits";
 
 export function Drawer(props: {
@@ -375,7 +375,7 @@ export function Drawer(props: {
                 <Avatar id={c.author_id} name={names[c.author_id] ?? "?"} size="sm" />
                 <div>
                   <div class="muted">
-                    {names[c.author_id] ?? `User ${c.author_id}`} · {new Date(c.created_at).toLocaleString()}
+                    {names[c.author_id] ?? `User ${c.author_id}`} · <When iso={c.created_at} />
                   </div>
                   <p class="comment-body">{c.body}</p>
                 </div>
@@ -395,7 +395,9 @@ export function Drawer(props: {
           <ol class="history">
             {[...history].reverse().map((e) => (
               <li key={e.seq}>
-                <span class="muted">{new Date(e.created_at).toLocaleString()}</span>{" "}
+                <span class="muted">
+                  <When iso={e.created_at} />
+                </span>{" "}
                 {describeEvent(e, names, board.statuses)}
               </li>
             ))}
