@@ -46,6 +46,16 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
     }
     await reload();
   };
+  /** A form that adds one thing to the project: POST its fields, then clear it. */
+  const create = (collection: string, body: (data: FormData) => Record<string, string>) => (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    void act(async () => {
+      await send("POST", `/projects/${projectId}/${collection}`, { body: body(data), idempotent: true });
+      form.reset();
+    });
+  };
   const manage = project !== null && (project.role === "owner" || project.role === "admin");
 
   return (
@@ -108,18 +118,10 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
         {manage && (
           <form
             class="inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const form = e.currentTarget as HTMLFormElement;
-              const data = new FormData(form);
-              void act(async () => {
-                await send("POST", `/projects/${projectId}/members`, {
-                  body: { email: String(data.get("email")).trim(), role: String(data.get("role")) },
-                  idempotent: true,
-                });
-                form.reset();
-              });
-            }}
+            onSubmit={create("members", (data) => ({
+              email: String(data.get("email")).trim(),
+              role: String(data.get("role")),
+            }))}
           >
             <input name="email" type="email" required placeholder="teammate@example.com" aria-label="Email to invite" />
             <select name="role" aria-label="Role">
@@ -156,18 +158,10 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
         {manage && (
           <form
             class="inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const form = e.currentTarget as HTMLFormElement;
-              const data = new FormData(form);
-              void act(async () => {
-                await send("POST", `/projects/${projectId}/statuses`, {
-                  body: { name: String(data.get("name")).trim(), category: String(data.get("category")) },
-                  idempotent: true,
-                });
-                form.reset();
-              });
-            }}
+            onSubmit={create("statuses", (data) => ({
+              name: String(data.get("name")).trim(),
+              category: String(data.get("category")),
+            }))}
           >
             <input name="name" required maxLength={50} placeholder="New status" aria-label="New status name" />
             <select name="category" aria-label="Category">
@@ -197,18 +191,10 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
         {project !== null && project.role !== "viewer" && (
           <form
             class="inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const form = e.currentTarget as HTMLFormElement;
-              const data = new FormData(form);
-              void act(async () => {
-                await send("POST", `/projects/${projectId}/labels`, {
-                  body: { name: String(data.get("name")).trim(), color: String(data.get("color")) },
-                  idempotent: true,
-                });
-                form.reset();
-              });
-            }}
+            onSubmit={create("labels", (data) => ({
+              name: String(data.get("name")).trim(),
+              color: String(data.get("color")),
+            }))}
           >
             <input name="name" required maxLength={60} placeholder="New label" aria-label="New label name" />
             <input name="color" type="color" defaultValue="#4f6bed" aria-label="Label colour" />
