@@ -70,6 +70,7 @@ class World:
             "task_id": self.a.task_id,
             "number": f"{self.a.key}-{self.a.task_number}",
             "status_id": self.a.spare_status_id,
+            "label_id": self.a.label_id,
             "comment_id": self.a.comments.get(caller, self.a.comments["owner"]),
         }
 
@@ -108,6 +109,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", f"{P}/statuses/{{status_id}}"): Route("admin", 204),
     ("GET", f"{P}/labels"): Route("viewer", 200),
     ("POST", f"{P}/labels"): Route("member", 201, lambda w: {"name": "urgent"}),
+    ("PATCH", f"{P}/labels/{{label_id}}"): Route("member", 200, lambda w: {"name": "defect"}),
+    ("DELETE", f"{P}/labels/{{label_id}}"): Route("admin", 204),
     ("GET", f"{P}/board"): Route("viewer", 200),
     ("GET", f"{P}/activity"): Route("viewer", 200),
     ("POST", f"{P}/live/ticket"): Route("viewer", 200),
@@ -284,6 +287,8 @@ def _mixed(w: World) -> list[tuple[str, str, Any]]:
             f"/projects/{a.project_id}/statuses/{a.status_id}?move_to={b.status_id}",
             None,
         ),
+        ("PATCH", f"/projects/{a.project_id}/labels/{b.label_id}", {"name": "x"}),
+        ("DELETE", f"/projects/{a.project_id}/labels/{b.label_id}", None),
         ("PATCH", f"/projects/{a.project_id}/members/{w.b_only.id}", {"role": "viewer"}),
         ("DELETE", f"/projects/{a.project_id}/members/{w.b_only.id}", None),
         ("GET", f"/projects/{a.project_id}/tasks/by-number/{b.key}-{b.task_number}", None),

@@ -108,3 +108,81 @@ async def test_labels(api: Api) -> None:
         ),
         422,
     )
+
+
+async def test_rename_and_recolour_a_label(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    bug = await api.label(owner, pid, "bug")
+    await api.label(owner, pid, "ux")
+    task = await api.task(owner, pid, title="Crash", labels=[bug["id"]])
+    path = f"/projects/{pid}/labels/{bug['id']}"
+
+    renamed = await api.request("PATCH", path, owner, json={"name": "defect", "color": "#00AA00"})
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["name"], renamed.json()["color"]) == ("defect", "#00aa00")
+    assert_problem(await api.request("PATCH", path, owner, json={"name": "ux"}), 409)
+    assert_problem(await api.request("PATCH", path, owner, json={"color": "green"}), 422)
+    assert_problem(
+        await api.request("PATCH", f"/projects/{pid}/labels/999999", owner, json={}), 404
+    )
+    names = [
+        lb["name"] for lb in (await api.request("GET", f"/projects/{pid}/labels", owner)).json()
+    ]
+    assert names == ["defect", "ux"]
+    kept = await api.request("GET", f"/tasks/{task['id']}", owner)
+    assert (kept.json()["labels"], kept.json()["version"]) == ([bug["id"]], task["version"])
+
+    events = (await api.request("GET", f"/projects/{pid}/activity", owner)).json()["items"]
+    assert events[-1]["type"] == "label.updated"
+    assert events[-1]["changes"] == {"name": ["bug", "defect"], "color": [bug["color"], "#00aa00"]}
+
+
+async def test_deleting_a_label_takes_it_off_every_task_with_one_event_each(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    bug, ux = await api.label(owner, pid, "bug"), await api.label(owner, pid, "ux")
+    both = await api.task(owner, pid, title="Both", labels=[bug["id"], ux["id"]])
+    only = await api.task(owner, pid, title="Only bug", labels=[bug["id"]])
+    other = await api.task(owner, pid, title="Only ux", labels=[ux["id"]])
+    archived = await api.task(owner, pid, title="Archived bug", labels=[bug["id"]])
+    await api.request(
+        "PATCH",
+        f"/tasks/{archived['id']}",
+        owner,
+        json={"archived": True},
+        headers={"If-Match": "*"},
+    )
+    before = (await api.request("GET", f"/projects/{pid}/activity", owner)).json()["items"][-1]
+
+    deleted = await api.request("DELETE", f"/projects/{pid}/labels/{bug['id']}", owner)
+    assert deleted.status_code == 204, deleted.text
+
+    tasks = {}
+    for archived_too in ("false", "true"):
+        listed = await api.request(
+            "GET", f"/projects/{pid}/tasks", owner, params={"archived": archived_too}
+        )
+        tasks.update({t["title"]: t for t in listed.json()["items"]})
+    assert tasks["Both"]["labels"] == [ux["id"]]
+    assert tasks["Only bug"]["labels"] == []
+    assert tasks["Only ux"]["labels"] == [ux["id"]]
+    assert tasks["Archived bug"]["labels"] == []
+    assert tasks["Both"]["version"] == both["version"] + 1
+    assert tasks["Only ux"]["version"] == other["version"]
+    events = (
+        await api.request(
+            "GET", f"/projects/{pid}/activity", owner, params={"after": before["seq"]}
+        )
+    ).json()["items"]
+    assert [e["seq"] for e in events] == list(range(before["seq"] + 1, before["seq"] + 5))
+    assert [e["type"] for e in events] == ["task.updated"] * 3 + ["label.deleted"]
+    assert {e["task_id"] for e in events[:3]} == {both["id"], only["id"], archived["id"]}
+    assert events[0]["changes"] == {"labels": [[bug["id"], ux["id"]], [ux["id"]]]}
+    labels = (await api.request("GET", f"/projects/{pid}/labels", owner)).json()
+    assert [lb["name"] for lb in labels] == ["ux"]
+    assert_problem(await api.request("DELETE", f"/projects/{pid}/labels/{bug['id']}", owner), 404)
+    filtered = await api.request(
+        "GET", f"/projects/{pid}/tasks", owner, params={"label": bug["id"]}
+    )
+    assert filtered.json()["items"] == []

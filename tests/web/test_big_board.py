@@ -128,6 +128,15 @@ def test_a_status_and_a_label_added_in_settings_appear_on_the_open_board(
     ).to_be_visible()
     expect(board.get_by_label("Label").locator("option", has_text="vendor")).to_have_count(1)
 
+    settings.get_by_label("Name of label vendor").fill("supplier")
+    settings.get_by_label("Name of label vendor").press("Enter")
+    expect(board.get_by_label("Label").locator("option", has_text="supplier")).to_have_count(1)
+    settings.on("dialog", lambda dialog: dialog.accept())
+    row = settings.get_by_label("Labels").locator("tr", has_text="supplier")
+    row.get_by_role("button", name="Delete").click()
+    expect(settings.get_by_label("Labels").locator("tr", has_text="supplier")).to_have_count(0)
+    expect(board.get_by_label("Label").locator("option", has_text="supplier")).to_have_count(0)
+
 
 def test_initial_javascript_fits_the_budget_and_the_rest_is_lazy() -> None:
     page = (DIST / "index.html").read_text()

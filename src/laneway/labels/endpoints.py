@@ -6,8 +6,8 @@ from laneway.db import SessionDep
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
 from laneway.labels import service
-from laneway.labels.schemas import LabelCreateIn, LabelOut
-from laneway.projects.access import ProjectMember, ProjectViewer
+from laneway.labels.schemas import LabelCreateIn, LabelOut, LabelUpdateIn
+from laneway.projects.access import ProjectAdmin, ProjectMember, ProjectViewer
 
 router = APIRouter(tags=["labels"])
 
@@ -37,3 +37,29 @@ async def create_label(
         return replay
     label = await service.create_label(session, access, body)
     return await idempotency.respond(201, LabelOut.model_validate(label))
+
+
+@router.patch(
+    "/projects/{project_id}/labels/{label_id}",
+    response_model=LabelOut,
+    operation_id="update_label",
+    responses=responses(400, 401, 403, 404, 409, 413, 422),
+)
+async def update_label(
+    label_id: int, body: LabelUpdateIn, access: ProjectMember, session: SessionDep
+) -> LabelOut:
+    """Rename or recolour a label; tasks keep it."""
+    label = await service.update_label(session, access, label_id, body)
+    return LabelOut.model_validate(label)
+
+
+@router.delete(
+    "/projects/{project_id}/labels/{label_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="delete_label",
+    responses=responses(401, 403, 404, 422),
+)
+async def delete_label(label_id: int, access: ProjectAdmin, session: SessionDep) -> Response:
+    """Delete a label; every task that has it loses it (one `task.updated` event each)."""
+    await service.delete_label(session, access, label_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -14,6 +14,11 @@ class LabelCreateIn(RequestModel):
     color: Color | None = None
 
 
+class LabelUpdateIn(RequestModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
+    color: Color | None = None
+
+
 class LabelOut(ResponseModel):
     id: int
     project_id: int

@@ -101,7 +101,7 @@ def _text_filter(dialect: str, words: Sequence[str]) -> tuple[ColumnElement[bool
     return Task.id.in_(select(hits.c.rowid)), relevance
 
 
-def _label_filter(dialect: str, label_ids: Sequence[int]) -> ColumnElement[bool]:
+def label_filter(dialect: str, label_ids: Sequence[int]) -> ColumnElement[bool]:
     if dialect == "postgresql":
         return type_coerce(Task.label_ids, ARRAY(BigInteger())).contains(sorted(set(label_ids)))
     conditions = []
@@ -160,7 +160,7 @@ def build(
     if query.reporter:
         conditions.append(Task.reporter_id.in_(query.reporter))
     if query.label:
-        conditions.append(_label_filter(dialect, query.label))
+        conditions.append(label_filter(dialect, query.label))
     if query.priority:
         conditions.append(Task.priority.in_([p.level for p in query.priority]))
     if query.parent is not None:

@@ -1190,3 +1190,19 @@ describe("the loaded prefix of a paged column", () => {
     expect(done.columns[1]).toEqual({ ids: [1, 2, 3], cursor: null, edge: null });
   });
 });
+
+describe("label events", () => {
+  it("renames, recolours and removes a label from the board's list", () => {
+    const labels: Label[] = [
+      { id: 1, project_id: 1, name: "bug", color: "#ff0000" },
+      { id: 2, project_id: 1, name: "ux", color: "#00ff00" },
+    ];
+    const start = fromBoard(board([column(1, [])], 1, labels));
+    const snapshot = { id: 1, project_id: 1, name: "defect", color: "#0000ff" };
+    const renamed = applyEvent(start, event(2, "label.updated", snapshot, { name: ["bug", "defect"] }));
+    expect(renamed.labels).toEqual([snapshot, labels[1]]);
+    const deleted = applyEvent(renamed, event(3, "label.deleted", null, {}, 1));
+    expect(deleted.labels.map((l) => l.id)).toEqual([2]);
+    expect(deleted.seq).toBe(3);
+  });
+});

@@ -125,6 +125,14 @@ export function applyEvent(state: BoardState, event: LiveEvent): BoardState {
   if (event.type === "label.created" && event.snapshot) {
     return { ...next, labels: [...next.labels, event.snapshot as unknown as Label] };
   }
+  if (event.type === "label.updated" && event.snapshot) {
+    const label = event.snapshot as unknown as Label;
+    return { ...next, labels: next.labels.map((l) => (l.id === label.id ? label : l)) };
+  }
+  if (event.type === "label.deleted") {
+    // the tasks that had it came first, each in its own task.updated event
+    return { ...next, labels: next.labels.filter((l) => l.id !== event.subject_id) };
+  }
   return next;
 }
 

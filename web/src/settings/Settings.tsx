@@ -56,6 +56,7 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
       form.reset();
     });
   };
+  const canEdit = project !== null && project.role !== "viewer";
   const manage = project !== null && (project.role === "owner" || project.role === "admin");
 
   return (
@@ -180,15 +181,19 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
 
       <section class="card settings-section" aria-label="Labels">
         <h2>Labels</h2>
-        <p class="label-list">
-          {labels.length === 0 && <span class="muted">No labels yet.</span>}
-          {labels.map((l) => (
-            <span key={l.id} class="label-chip" style={{ "--label": l.color }}>
-              {l.name}
-            </span>
-          ))}
-        </p>
-        {project !== null && project.role !== "viewer" && (
+        <table class="table">
+          <tbody>
+            {labels.length === 0 && (
+              <tr>
+                <td class="muted">No labels yet.</td>
+              </tr>
+            )}
+            {labels.map((l) => (
+              <LabelRow key={l.id} label={l} canEdit={canEdit} manage={manage} act={act} />
+            ))}
+          </tbody>
+        </table>
+        {canEdit && (
           <form
             class="inline-form"
             onSubmit={create("labels", (data) => ({
@@ -271,6 +276,59 @@ function StatusRow(props: {
               Delete
             </button>
           </>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function LabelRow(props: {
+  label: Label;
+  canEdit: boolean;
+  manage: boolean;
+  act(work: () => Promise<unknown>): Promise<void>;
+}) {
+  const { label, act } = props;
+  const path = `/projects/${label.project_id}/labels/${label.id}`;
+  const patch = (body: Record<string, unknown>) => act(() => send("PATCH", path, { body }));
+  return (
+    <tr>
+      <td>
+        <span class="label-chip" style={{ "--label": label.color }}>
+          {label.name}
+        </span>
+      </td>
+      <td>
+        <input
+          aria-label={`Name of label ${label.name}`}
+          value={label.name}
+          disabled={!props.canEdit}
+          maxLength={60}
+          onChange={(e) => void patch({ name: e.currentTarget.value.trim() })}
+        />
+      </td>
+      <td>
+        <input
+          type="color"
+          aria-label={`Colour of label ${label.name}`}
+          value={label.color}
+          disabled={!props.canEdit}
+          onChange={(e) => void patch({ color: e.currentTarget.value })}
+        />
+      </td>
+      <td>
+        {props.manage && (
+          <button
+            type="button"
+            class="link-button"
+            onClick={() => {
+              if (confirm(`Delete the label ${label.name}? Tasks that have it lose it.`)) {
+                void act(() => send("DELETE", path));
+              }
+            }}
+          >
+            Delete
+          </button>
         )}
       </td>
     </tr>
