@@ -108,6 +108,20 @@ def test_filters_are_applied_by_the_server_and_kept_in_the_url(
     page.get_by_role("button", name="Clear filters").click()
     expect(page).to_have_url(re.compile(r"/p/1$"))
 
+    # labels add up: tasks with every chosen label
+    labels = {lb["name"]: lb["id"] for lb in http.call("GET", "/projects/1/labels", demo_token)}
+    page.get_by_label("Label", exact=True).select_option(label="bug")
+    page.get_by_label("Label", exact=True).select_option(label="ui")
+    expect(page).to_have_url(re.compile(rf"\?label={labels['bug']}&label={labels['ui']}$"))
+    expect(page.locator(".board")).to_have_attribute(
+        "data-filter", f"?label={labels['bug']}&label={labels['ui']}"
+    )
+    chips = page.locator(".task-card .card-labels")
+    expect(chips.first).to_be_visible()
+    assert all({"bug", "ui"} <= set(t.split()) for t in chips.all_inner_texts())
+    page.get_by_role("button", name="Stop filtering by bug").click()
+    expect(page).to_have_url(re.compile(rf"\?label={labels['ui']}$"))
+
 
 def test_a_status_and_a_label_added_in_settings_appear_on_the_open_board(
     demo_server: Server, demo_token: str, open_context: Any
@@ -126,16 +140,22 @@ def test_a_status_and_a_label_added_in_settings_appear_on_the_open_board(
     expect(
         settings.get_by_label("Labels").locator(".label-chip", has_text="vendor")
     ).to_be_visible()
-    expect(board.get_by_label("Label").locator("option", has_text="vendor")).to_have_count(1)
+    expect(
+        board.get_by_label("Label", exact=True).locator("option", has_text="vendor")
+    ).to_have_count(1)
 
     settings.get_by_label("Name of label vendor").fill("supplier")
     settings.get_by_label("Name of label vendor").press("Enter")
-    expect(board.get_by_label("Label").locator("option", has_text="supplier")).to_have_count(1)
+    expect(
+        board.get_by_label("Label", exact=True).locator("option", has_text="supplier")
+    ).to_have_count(1)
     settings.on("dialog", lambda dialog: dialog.accept())
     row = settings.get_by_label("Labels").locator("tr", has_text="supplier")
     row.get_by_role("button", name="Delete").click()
     expect(settings.get_by_label("Labels").locator("tr", has_text="supplier")).to_have_count(0)
-    expect(board.get_by_label("Label").locator("option", has_text="supplier")).to_have_count(0)
+    expect(
+        board.get_by_label("Label", exact=True).locator("option", has_text="supplier")
+    ).to_have_count(0)
 
 
 def test_initial_javascript_fits_the_budget_and_the_rest_is_lazy() -> None:

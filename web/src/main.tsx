@@ -5,8 +5,10 @@ import { useEffect, useState } from "preact/hooks";
 
 import { ApiError, get, send, session, setToken, token } from "./api";
 import { Auth } from "./auth";
-import { Board } from "./board/Board";
+import { Board, boardPath } from "./board/Board";
+import { filterFromQuery, isFiltered } from "./board/filter";
 import { useLazy } from "./lazy";
+import { prefetch } from "./prefetch";
 import { Projects } from "./projects";
 import { navigate, onLink, parse, useLocation } from "./route";
 import { applyTheme, storedTheme, type Theme } from "./theme";
@@ -14,6 +16,12 @@ import type { User } from "./types";
 import { Avatar } from "./ui";
 
 applyTheme(storedTheme());
+
+// A signed-in board asks for its data now, while /me is on its way, not after.
+const first = parse(location.pathname);
+if (token() && first.page === "board" && !isFiltered(filterFromQuery(location.search))) {
+  prefetch(boardPath(first.projectId));
+}
 
 function App() {
   const { path } = useLocation();

@@ -4,6 +4,7 @@ import { ApiError, etagOf, get, send } from "../api";
 import { message } from "../auth";
 import { useLazy } from "../lazy";
 import { Live, type LiveStatus } from "../live";
+import { getOnce } from "../prefetch";
 import { navigate, onLink, useLocation } from "../route";
 import type { BoardOut, Label, LiveEvent, Member, Page, Project, Task, User } from "../types";
 import { Notice } from "../ui";
@@ -24,7 +25,7 @@ import {
 } from "./state";
 import { Toolbar } from "./Toolbar";
 
-const FIRST_PAGE = 50;
+export const FIRST_PAGE = 50;
 const NEXT_PAGE = 100;
 
 export interface BoardNotice {
@@ -71,7 +72,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
 
   const load = useCallback(async () => {
     try {
-      const board = await get<BoardOut>(`/projects/${projectId}/board?limit=${FIRST_PAGE}`);
+      const board = await getOnce<BoardOut>(boardPath(projectId));
       let state: BoardState = fromBoard(board, filter);
       if (isFiltered(filter)) {
         const params = filterParams(filter);
@@ -396,6 +397,10 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
       )}
     </main>
   );
+}
+
+export function boardPath(projectId: number): string {
+  return `/projects/${projectId}/board?limit=${FIRST_PAGE}`;
 }
 
 function listPath(projectId: number, statusId: number, params: URLSearchParams, limit: number): string {

@@ -18,6 +18,7 @@ export function Toolbar(props: {
   me: User;
 }) {
   const { board, filter } = props;
+  const chosen = filter.labels ?? []; // tasks must have every one of them
   const [text, setText] = useState(filter.q ?? "");
   useEffect(() => setText(filter.q ?? ""), [filter.q]);
 
@@ -69,19 +70,37 @@ export function Toolbar(props: {
         </select>
         <select
           aria-label="Label"
-          value={filter.labels?.[0] !== undefined ? String(filter.labels[0]) : ""}
+          value=""
           onChange={(e) => {
-            const v = e.currentTarget.value;
-            change({ labels: v ? [Number(v)] : undefined });
+            const id = Number(e.currentTarget.value);
+            if (id) change({ labels: [...chosen, id] });
           }}
         >
-          <option value="">Any label</option>
-          {board.labels.map((l) => (
-            <option key={l.id} value={l.id}>
-              {l.name}
-            </option>
-          ))}
+          <option value="">{chosen.length ? "And label…" : "Any label"}</option>
+          {board.labels
+            .filter((l) => !chosen.includes(l.id))
+            .map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.name}
+              </option>
+            ))}
         </select>
+        {chosen.map((id) => {
+          const label = board.labels.find((l) => l.id === id);
+          const name = label?.name ?? `label ${id}`;
+          return (
+            <button
+              key={id}
+              type="button"
+              class="label-chip filter-chip"
+              style={{ "--label": label?.color ?? "#888" }}
+              aria-label={`Stop filtering by ${name}`}
+              onClick={() => change({ labels: chosen.filter((x) => x !== id) })}
+            >
+              {name} ×
+            </button>
+          );
+        })}
         <select
           aria-label="Priority"
           value={filter.priority ?? ""}
