@@ -266,3 +266,40 @@ def test_a_stale_move_is_undone_with_a_message_and_can_be_applied_again(
     expect(column(page, "In Progress").locator(".column-count")).to_have_text("1")
     expect(column(page, "Done").locator(".column-count")).to_have_text("0")
     expect(column(page, "Todo").locator(".column-count")).to_have_text("1")
+
+
+def test_delete_a_task_then_rename_and_archive_the_project(
+    server: Server, open_context: Any
+) -> None:
+    http = server.http
+    ada = http.user("Ada Lovelace")
+    project = board_of(http, ada)
+    pid, key = project["id"], project["key"]
+    for title in ("Keep", "Drop"):
+        http.call("POST", f"/projects/{pid}/tasks", ada["token"], json={"title": title})
+    page: Page = open_context(ada["token"])
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{server.base}/p/{pid}")
+    todo = column(page, "Todo")
+    expect(todo.locator(".column-count")).to_have_text("2")
+
+    card(page, f"{key}-2").click()
+    page.get_by_role("dialog", name="Task").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("dialog", name="Task")).to_have_count(0)
+    expect(card(page, f"{key}-2")).to_have_count(0)
+    expect(todo.locator(".column-count")).to_have_text("1")
+    tasks = http.call("GET", f"/projects/{pid}/tasks", ada["token"])["items"]
+    assert [t["title"] for t in tasks] == ["Keep"]
+
+    page.get_by_role("link", name="Settings").click()
+    settings = page.get_by_role("region", name="Project")
+    settings.get_by_label("Name").fill("Analytical Engine")
+    settings.get_by_label("Name").press("Enter")
+    expect(page.get_by_role("heading", name="Analytical Engine settings")).to_be_visible()
+    settings.get_by_role("button", name="Archive project").click()
+    expect(settings.get_by_role("button", name="Restore project")).to_be_visible()
+    assert http.call("GET", f"/projects/{pid}", ada["token"])["archived_at"] is not None
+
+    page.get_by_role("link", name="← Back to the board").click()
+    expect(page.get_by_text("This project is archived")).to_be_visible()
+    expect(page.get_by_role("button", name="Add a task to Todo")).to_have_count(0)

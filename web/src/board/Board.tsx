@@ -315,6 +315,9 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
         me={me}
       />
       {failure && <Notice tone="error">{failure}</Notice>}
+      {project?.archived_at && (
+        <Notice tone="info">This project is archived: its board is read-only until an owner restores it.</Notice>
+      )}
       <div
         class="board"
         aria-busy={filterToQuery(model.board.filter) !== filterQuery}

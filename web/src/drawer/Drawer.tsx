@@ -145,6 +145,22 @@ export function Drawer(props: {
     }
   };
 
+  const remove = async (base: Task) => {
+    const note = children.length ? " Delete or move its sub-tasks first." : "";
+    if (!confirm(`Delete ${base.number} for good? Its comments go too.${note}`)) return;
+    try {
+      await send("DELETE", `/tasks/${taskId}`, { ifMatch: etagOf(base.version) });
+      props.onClose();
+    } catch (e) {
+      setError(
+        e instanceof ApiError && e.status === 412
+          ? "Someone else changed this task; it was not deleted. Look at their change first."
+          : message(e),
+      );
+      if (e instanceof ApiError && e.status === 412) void loadTask().then((t) => t && setDraft(draftOf(t)));
+    }
+  };
+
   const comment = async (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
@@ -341,6 +357,9 @@ export function Drawer(props: {
                   onClick={() => void save(task, { archived: task.archived_at === null })}
                 >
                   {task.archived_at === null ? "Archive" : "Restore"}
+                </button>
+                <button type="button" class="link-button danger" onClick={() => void remove(task)}>
+                  Delete
                 </button>
               </div>
             )}

@@ -56,6 +56,8 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
       form.reset();
     });
   };
+  const patchProject = (body: Record<string, unknown>) =>
+    act(() => send("PATCH", `/projects/${projectId}`, { body }));
   const canEdit = project !== null && project.role !== "viewer";
   const manage = project !== null && (project.role === "owner" || project.role === "admin");
 
@@ -69,6 +71,50 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
         <Notice tone="error" onClose={() => setError(null)}>
           {error}
         </Notice>
+      )}
+
+      {project && (
+        <section class="card settings-section project-settings" aria-label="Project">
+          <h2>Project</h2>
+          <label>
+            Name
+            <input
+              value={project.name}
+              disabled={!manage}
+              maxLength={200}
+              onChange={(e) => void patchProject({ name: e.currentTarget.value.trim() })}
+            />
+          </label>
+          <label>
+            Description
+            <textarea
+              rows={2}
+              value={project.description}
+              disabled={!manage}
+              maxLength={20000}
+              onChange={(e) => void patchProject({ description: e.currentTarget.value })}
+            />
+          </label>
+          {project.role === "owner" && (
+            <p class="button-row">
+              {project.archived_at === null ? (
+                <button
+                  type="button"
+                  onClick={() =>
+                    confirm(`Archive ${project.name}? Its board becomes read-only until restored.`) &&
+                    void patchProject({ archived: true })
+                  }
+                >
+                  Archive project
+                </button>
+              ) : (
+                <button type="button" onClick={() => void patchProject({ archived: false })}>
+                  Restore project
+                </button>
+              )}
+            </p>
+          )}
+        </section>
       )}
 
       <section class="card settings-section" aria-label="Members">
