@@ -17,6 +17,8 @@ import {
 import { Avatar, Notice, When } from "../ui";
 import { describeEvent, type Draft, draftOf, type Edits, edits } from "./edits";
 
+const HISTORY = 100;
+
 export function Drawer(props: {
   taskId: number;
   board: BoardState;
@@ -56,11 +58,24 @@ export function Drawer(props: {
   };
   const loadComments = () =>
     get<Page<Comment>>(`/tasks/${taskId}/comments?limit=100`).then((p) => setComments(p.items), () => undefined);
-  const loadHistory = () =>
-    get<{ items: LiveEvent[] }>(`/tasks/${taskId}/activity?limit=100`).then(
-      (p) => setHistory(p.items),
-      () => undefined,
-    );
+  // the log pages forward from the oldest; the drawer shows the newest HISTORY events
+  const loadHistory = async () => {
+    let after = 0;
+    let events: LiveEvent[] = [];
+    try {
+      for (let page = 0; page < 20; page++) {
+        const got = await get<{ items: LiveEvent[]; next_after: number | null }>(
+          `/tasks/${taskId}/activity?limit=200&after=${after}`,
+        );
+        events = [...events, ...got.items].slice(-HISTORY);
+        if (got.next_after === null) break;
+        after = got.next_after;
+      }
+      setHistory(events);
+    } catch {
+      // the history is secondary: the fields and comments stay usable
+    }
+  };
   const loadChildren = () =>
     get<Page<Task>>(`/projects/${board.projectId}/tasks?parent=${taskId}&limit=100`).then(
       (p) => setChildren(p.items),
