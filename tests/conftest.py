@@ -11,8 +11,10 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -33,6 +35,8 @@ from laneway.config import (
 )
 from laneway.models import Base
 from laneway.state import AppState
+from tests.realtime.conftest import start_server, stop_server
+from tests.replicas import RedisServer
 from tests.support import Api, StatementCounter
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -69,6 +73,13 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
+def in_own_thread(coroutine: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run on a thread of its own: it works even where this thread runs a loop (the
+    browser tests' Playwright does)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     name = f"laneway_test_{uuid.uuid4().hex[:10]}"
@@ -81,17 +92,17 @@ def postgres_url() -> Iterator[str]:
         finally:
             await engine.dispose()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    in_own_thread(admin(f'CREATE DATABASE "{name}"'))
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(_migrate(url))
+    in_own_thread(_migrate(url))
     yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    in_own_thread(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "laneway.db"
-    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    in_own_thread(_migrate(f"sqlite+aiosqlite:///{path}"))
     return path
 
 
@@ -118,7 +129,7 @@ def truncate_postgres(url: str) -> None:
         finally:
             await engine.dispose()
 
-    asyncio.run(truncate())
+    in_own_thread(truncate())
 
 
 @pytest.fixture
@@ -155,3 +166,33 @@ def api(client: httpx.AsyncClient) -> Api:
 def statements(state: AppState) -> Iterator[StatementCounter]:
     with StatementCounter(state.database.engine) as counter:
         yield counter
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def replicas(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[list[str]]:
+    database_url: str = request.getfixturevalue("postgres_url")
+    truncate_postgres(database_url)
+    relay = getattr(request, "param", 30.0)
+    started = [
+        start_server(
+            database_url,
+            LANEWAY_REDIS_URL=redis_server.url,
+            LANEWAY_LIVE_RELAY_INTERVAL_SECONDS=str(relay),
+        )
+        for _ in range(2)
+    ]
+    try:
+        yield [base for _process, base in started]
+    finally:
+        for process, base in started:
+            stop_server(process, base)

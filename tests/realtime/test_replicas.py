@@ -6,102 +6,20 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import shutil
-import socket
-import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from laneway.realtime.client import follow
-from tests.conftest import truncate_postgres
-from tests.realtime.conftest import start_server, stop_server
+from tests.replicas import RedisServer
 from tests.support import Api
-from tests.test_cli import _free_port
 
 pytestmark = pytest.mark.skipif(
     "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
     reason="replicas share PostgreSQL",
 )
-
-
-class RedisServer:
-    """Our own redis-server on a spare port, so it can be killed without touching the shared one."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = _free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed local command
-            [
-                shutil.which("redis-server") or "/usr/bin/redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
-
-
-@pytest.fixture
-def replicas(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[list[str]]:
-    database_url: str = request.getfixturevalue("postgres_url")
-    truncate_postgres(database_url)
-    relay = getattr(request, "param", 30.0)
-    started = [
-        start_server(
-            database_url,
-            LANEWAY_REDIS_URL=redis_server.url,
-            LANEWAY_LIVE_RELAY_INTERVAL_SECONDS=str(relay),
-        )
-        for _ in range(2)
-    ]
-    try:
-        yield [base for _process, base in started]
-    finally:
-        for process, base in started:
-            stop_server(process, base)
 
 
 @pytest.fixture

@@ -32,7 +32,9 @@ CHEAP_HASHING = {
 }
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is up it holds an asyncio loop in
+# this thread, and the suite's asyncio tests that follow on the same worker need it gone.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
