@@ -61,6 +61,13 @@ async def reserve(
     )
 
 
+def diff(
+    before: dict[str, Any], after: dict[str, Any], ignore: Sequence[str] = ()
+) -> dict[str, list[Any]]:
+    """An event's `changes`: each field that differs, as [before, after]."""
+    return {k: [before[k], after[k]] for k in after if before[k] != after[k] and k not in ignore}
+
+
 async def append(
     session: AsyncSession, reservation: Reservation, actor_id: int | None, drafts: Sequence[Draft]
 ) -> None:

@@ -82,7 +82,7 @@ async def update_label(
     except IntegrityError:
         raise Conflict(f"A label named {body.name!r} already exists.") from None
     after = _snapshot(label)
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    changes = recorder.diff(before, after)
     await recorder.append(
         session,
         reservation,

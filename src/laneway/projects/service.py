@@ -111,7 +111,7 @@ async def update_project(
     project.updated_at = utcnow()
     await session.flush()
     after = project_snapshot(project)
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    changes = recorder.diff(before, after)
     changes.pop("updated_at", None)
     await recorder.append(
         session,

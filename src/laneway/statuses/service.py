@@ -137,7 +137,7 @@ async def update_status(
         _reorder(statuses, status, body.position)
     await session.flush()
     after = snapshot(status)
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    changes = recorder.diff(before, after)
     if body.position is not None:
         changes["order"] = [None, [s.id for s in sorted(statuses, key=lambda s: s.position)]]
     await recorder.append(

@@ -152,11 +152,7 @@ async def _write(
     if updated is None:  # someone committed a change between our read and this write
         raise PreconditionFailed("The task changed; reload it and apply your change again.")
     after = snapshot(updated, access.project.project.key)
-    changes = {
-        k: [before[k], after[k]]
-        for k in after
-        if before[k] != after[k] and k not in ("version", "updated_at")
-    }
+    changes = recorder.diff(before, after, ignore=("version", "updated_at"))
     await recorder.append(
         session,
         reservation,
