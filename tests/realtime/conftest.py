@@ -16,6 +16,11 @@ from tests.support import Api
 from tests.test_cli import _free_port
 
 SMALL_QUEUE = 50
+CHEAP_HASHING = {  # tests need no production-cost password hashing
+    "LANEWAY_AUTH_ARGON2_TIME_COST": "1",
+    "LANEWAY_AUTH_ARGON2_MEMORY_KIB": "8",
+    "LANEWAY_AUTH_ARGON2_PARALLELISM": "1",
+}
 SERVER_PIDS: dict[str, int] = {}  # base URL -> server process id, for memory checks
 
 
@@ -34,9 +39,7 @@ def start_server(
     env = {
         **os.environ,
         "LANEWAY_DATABASE_URL": database_url,
-        "LANEWAY_AUTH_ARGON2_TIME_COST": "1",
-        "LANEWAY_AUTH_ARGON2_MEMORY_KIB": "8",
-        "LANEWAY_AUTH_ARGON2_PARALLELISM": "1",
+        **CHEAP_HASHING,
         "LANEWAY_AUTH_LOGIN_PER_IP": "1000/minute",
         "LANEWAY_LOG_LEVEL": "WARNING",
         **settings,

@@ -21,15 +21,10 @@ import pytest
 from bench.web import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.realtime.conftest import start_server, stop_server
+from tests.realtime.conftest import CHEAP_HASHING, start_server, stop_server
 
 VIEWPORT = {"width": 1440, "height": 900}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-CHEAP_HASHING = {
-    "LANEWAY_AUTH_ARGON2_TIME_COST": "1",
-    "LANEWAY_AUTH_ARGON2_MEMORY_KIB": "8",
-    "LANEWAY_AUTH_ARGON2_PARALLELISM": "1",
-}
 
 
 # Per module, not per session: while Playwright's sync API is up it holds an asyncio loop in

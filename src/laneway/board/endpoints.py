@@ -14,6 +14,7 @@ from laneway.labels import service as label_service
 from laneway.projects.access import ProjectViewer
 from laneway.state import StateDep
 from laneway.statuses import repository as status_repository
+from laneway.statuses import service as status_service
 from laneway.tasks.schemas import task_json
 from laneway.tasks.search import TaskQuery
 
@@ -61,12 +62,7 @@ async def get_board(
             )
         columns.append(
             {
-                "id": status.id,
-                "project_id": status.project_id,
-                "name": status.name,
-                "category": status.category.value,
-                "position": status.position,
-                "wip_limit": status.wip_limit,
+                **status_service.snapshot(status),
                 "count": count,
                 "tasks": tasks,
                 "next_cursor": next_cursor,

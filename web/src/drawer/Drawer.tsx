@@ -58,23 +58,31 @@ export function Drawer(props: {
   };
   const loadComments = () =>
     get<Page<Comment>>(`/tasks/${taskId}/comments?limit=100`).then((p) => setComments(p.items), () => undefined);
-  // the log pages forward from the oldest; the drawer shows the newest HISTORY events
-  const loadHistory = async () => {
-    let after = 0;
-    let events: LiveEvent[] = [];
+  // The log pages forward from the oldest; the drawer keeps the newest HISTORY events. After
+  // the first load, a change fetches only what came after the last event shown.
+  const historyEnd = useRef(0);
+  const loadHistory = async (fresh = false) => {
+    let after = fresh ? 0 : historyEnd.current;
+    const events: LiveEvent[] = [];
     try {
       for (let page = 0; page < 20; page++) {
         const got = await get<{ items: LiveEvent[]; next_after: number | null }>(
           `/tasks/${taskId}/activity?limit=200&after=${after}`,
         );
-        events = [...events, ...got.items].slice(-HISTORY);
+        events.push(...got.items);
+        if (events.length > HISTORY) events.splice(0, events.length - HISTORY);
         if (got.next_after === null) break;
         after = got.next_after;
       }
-      setHistory(events);
     } catch {
-      // the history is secondary: the fields and comments stay usable
+      return; // the history is secondary: the fields and comments stay usable
     }
+    if (events.length) historyEnd.current = events[events.length - 1].seq;
+    setHistory((shown) => {
+      if (fresh) return events;
+      const last = shown.length ? shown[shown.length - 1].seq : 0; // two loads may overlap
+      return [...shown, ...events.filter((e) => e.seq > last)].slice(-HISTORY);
+    });
   };
   const loadChildren = () =>
     get<Page<Task>>(`/projects/${board.projectId}/tasks?parent=${taskId}&limit=100`).then(
@@ -90,7 +98,7 @@ export function Drawer(props: {
     setStale(false);
     void loadTask().then((t) => t && setDraft(draftOf(t)));
     void loadComments();
-    void loadHistory();
+    void loadHistory(true);
     void loadChildren();
     panel.current?.focus();
   }, [taskId]);

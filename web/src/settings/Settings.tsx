@@ -302,10 +302,10 @@ function StatusRow(props: {
       <td class="button-row">
         {props.manage && (
           <>
-            <button type="button" class="icon-button" aria-label={`Move ${status.name} left`} disabled={props.first} onClick={() => void patch({ position: status.position - 1 })}>
+            <button type="button" class="icon-button" aria-label={`Move ${status.name} earlier`} disabled={props.first} onClick={() => void patch({ position: status.position - 1 })}>
               ↑
             </button>
-            <button type="button" class="icon-button" aria-label={`Move ${status.name} right`} disabled={props.last} onClick={() => void patch({ position: status.position + 1 })}>
+            <button type="button" class="icon-button" aria-label={`Move ${status.name} later`} disabled={props.last} onClick={() => void patch({ position: status.position + 1 })}>
               ↓
             </button>
             <button
