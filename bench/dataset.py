@@ -77,13 +77,13 @@ async def seed(url: str, size: Size, seed_value: int = 4) -> Dataset:
         await migrations.upgrade(state.database.engine)
         async with state.database.transaction() as session:
             users, tokens = [], []
+            password_hash = await state.passwords.hash("bench-password")
             for i in range(size.users):
-                user = await auth_service.register(
+                user = await auth_service.add_user(
                     session,
-                    state.passwords,
                     email=f"bench{i}@example.com",
-                    password="bench-password",
                     name=f"Bench User {i}",
+                    password_hash=password_hash,
                 )
                 _, secret = await auth_service.issue_token(
                     session, user, kind=TokenKind.personal, name="bench", expires_at=None

@@ -52,6 +52,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         argon2_parallelism=1,
         login_per_account="1000/minute",
         login_per_ip="1000/minute",
+        register_per_ip="1000/minute",
     )
     values: dict[str, object] = {
         "env": Environment.test,

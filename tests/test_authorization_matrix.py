@@ -89,6 +89,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/auth/register"): Route(PUBLIC, 201),
     ("POST", "/api/v1/auth/login"): Route(PUBLIC, 200),
     ("POST", "/api/v1/auth/logout"): Route(ANY_USER, 204),
+    ("POST", "/api/v1/auth/logout-everywhere"): Route(ANY_USER, 204),
+    ("POST", "/api/v1/me/password"): Route(
+        ANY_USER, 204, lambda w: {"current_password": PASSWORD, "new_password": "a new password"}
+    ),
+    ("POST", "/api/v1/invitations"): Route(ANY_USER, 201, lambda w: {"email": "new@example.com"}),
     ("GET", "/api/v1/me"): Route(ANY_USER, 200),
     ("GET", "/api/v1/me/tokens"): Route(ANY_USER, 200),
     ("POST", "/api/v1/me/tokens"): Route(ANY_USER, 201, lambda w: {"name": "cli"}),
@@ -185,10 +190,11 @@ async def _world(state: AppState) -> World:
     async with state.database.session() as session, session.begin():
         accounts: dict[str, Any] = {}
         users: dict[str, User] = {}
+        password_hash = await state.passwords.hash(PASSWORD)
         for name in (*ROLE_ORDER, "outsider", "target", "b_only"):
             n = next(_serial)
-            account = await auth_service.register(
-                session, state.passwords, email=f"m{n}@example.com", password=PASSWORD, name=name
+            account = await auth_service.add_user(
+                session, email=f"m{n}@example.com", name=name, password_hash=password_hash
             )
             _, secret = await auth_service.issue_token(
                 session, account, kind=TokenKind.session, name="login", expires_at=None

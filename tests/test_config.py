@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from laneway.config import DEFAULT_SECRET_KEY, Settings
+from laneway.config import PUBLISHED_SECRET_KEY, Settings
 
 
 def test_embedded_default_is_an_sqlite_file_in_the_data_dir(
@@ -29,13 +29,20 @@ def test_grouped_settings_read_their_own_prefix(monkeypatch: pytest.MonkeyPatch)
     assert settings.http.max_body_bytes == 4096
 
 
-def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("env", ["development", "production"])
+def test_a_published_or_short_secret_is_refused_everywhere(
+    monkeypatch: pytest.MonkeyPatch, env: str
+) -> None:
+    monkeypatch.setenv("LANEWAY_ENV", env)
+    for refused in (PUBLISHED_SECRET_KEY, "short"):
+        monkeypatch.setenv("LANEWAY_SECRET_KEY", refused)
+        with pytest.raises(ValidationError, match="LANEWAY_SECRET_KEY"):
+            Settings()
+    monkeypatch.setenv("LANEWAY_SECRET_KEY", "x" * 40)
+    assert Settings().secret_key == "x" * 40
+
+
+def test_without_a_secret_the_server_makes_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANEWAY_ENV", "production")
     monkeypatch.delenv("LANEWAY_SECRET_KEY", raising=False)
-    with pytest.raises(ValidationError, match="LANEWAY_SECRET_KEY"):
-        Settings()
-    monkeypatch.setenv("LANEWAY_SECRET_KEY", "short")
-    with pytest.raises(ValidationError, match="LANEWAY_SECRET_KEY"):
-        Settings()
-    monkeypatch.setenv("LANEWAY_SECRET_KEY", "x" * 40)
-    assert Settings().secret_key != DEFAULT_SECRET_KEY
+    assert Settings().secret_key is None  # instance_keys makes and stores one on first start

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import getpass
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from sqlalchemy.exc import DBAPIError
 
 from laneway import __version__, migrations
+from laneway.auth import service as auth_service
 from laneway.config import Settings
 from laneway.demo import DemoInfo
+from laneway.errors import LanewayError
 from laneway.state import AppState
 
 app = typer.Typer(
@@ -24,6 +28,7 @@ migrate_app = typer.Typer(help="Apply or inspect database migrations.", no_args_
 app.add_typer(migrate_app, name="migrate")
 console = Console(stderr=True)
 T = TypeVar("T")
+WS_MAX_SIZE = 64 * 1024
 
 
 def _version(value: bool) -> None:
@@ -42,6 +47,8 @@ def main(
 
 
 def _with_state(work: Callable[[AppState], Awaitable[T]]) -> T:
+    """Run `work`; a refusal or an unreachable database is one line on stderr and exit 1."""
+
     async def run() -> T:
         state = AppState.build(Settings())
         try:
@@ -49,7 +56,21 @@ def _with_state(work: Callable[[AppState], Awaitable[T]]) -> T:
         finally:
             await state.close()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except LanewayError as error:
+        console.print(f"[red]error:[/red] {error.detail or error.title}")
+    except (OSError, DBAPIError) as error:
+        first_line = str(getattr(error, "orig", None) or error).splitlines()[0]
+        console.print(f"[red]error:[/red] the database is not reachable: {first_line}")
+    raise typer.Exit(1)
+
+
+def _password(given: str | None) -> str:
+    secret = given or getpass.getpass("Password: ")
+    if len(secret) < 8:
+        raise typer.BadParameter("the password needs at least 8 characters")
+    return secret
 
 
 async def _upgrade(state: AppState) -> tuple[str | None, str | None]:
@@ -99,20 +120,74 @@ def create_user(
     ] = None,
 ) -> None:
     """Create an account (for servers with registration closed)."""
-    from laneway.auth import service as auth_service
-
-    secret = password or getpass.getpass("Password: ")
-    if len(secret) < 8:
-        raise typer.BadParameter("the password needs at least 8 characters")
+    secret = _password(password)
 
     async def work(state: AppState) -> int:
-        async with state.database.session() as session, session.begin():
-            user = await auth_service.register(
-                session, state.passwords, email=email, password=secret, name=name
-            )
-            return user.id
+        user = await auth_service.register(
+            state.database, state.passwords, email=email, password=secret, name=name
+        )
+        return user.id
 
     console.print(f"created user {email} (id {_with_state(work)})")
+
+
+@app.command("reset-password")
+def reset_password(
+    email: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[
+        str | None, typer.Option(help="Read from a prompt when not given.", show_default=False)
+    ] = None,
+) -> None:
+    """Set a new password for an account; its sessions end."""
+    secret = _password(password)
+
+    async def work(state: AppState) -> None:
+        await auth_service.reset_password(
+            state.database, state.passwords, email=email, password=secret
+        )
+
+    _with_state(work)
+    console.print(f"password of {email} reset; its sessions have ended")
+
+
+def _set_active(email: str, *, active: bool) -> None:
+    async def work(state: AppState) -> None:
+        async with state.database.transaction() as session:
+            await auth_service.set_active(session, email=email, active=active)
+
+    _with_state(work)
+
+
+@app.command("deactivate-user")
+def deactivate_user(email: Annotated[str, typer.Option(prompt=True)]) -> None:
+    """Stop an account from signing in; its sessions, tokens and live streams end."""
+    _set_active(email, active=False)
+    console.print(f"{email} deactivated; its sessions and tokens have ended")
+
+
+@app.command("activate-user")
+def activate_user(email: Annotated[str, typer.Option(prompt=True)]) -> None:
+    """Let a deactivated account sign in again."""
+    _set_active(email, active=True)
+    console.print(f"{email} can sign in again")
+
+
+@app.command()
+def invite(
+    email: Annotated[str, typer.Option(prompt=True)],
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days the code stays valid.")] = 7,
+) -> None:
+    """Print a one-use invitation code for EMAIL (LANEWAY_REGISTRATION=invite)."""
+
+    async def work(state: AppState) -> str:
+        async with state.database.transaction() as session:
+            return await auth_service.invite(
+                session, email=email, invited_by=None, valid_for=timedelta(days=days)
+            )
+
+    code = _with_state(work)
+    console.print(f"invitation for {email} (valid {days} days):")
+    typer.echo(code)
 
 
 def _seed_with_progress(state: AppState, tasks: int) -> Awaitable[DemoInfo]:
@@ -184,4 +259,6 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        # live viewers only listen: a client frame over this is refused before it is buffered
+        ws_max_size=WS_MAX_SIZE,
     )

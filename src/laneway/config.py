@@ -13,13 +13,20 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET_KEY = "laneway-development-secret-change-me"  # noqa: S105 - refused in production
+# Early versions signed with this published value when no key was set; it is refused everywhere.
+PUBLISHED_SECRET_KEY = "laneway-development-secret-change-me"  # noqa: S105 - the refused value
 
 
 def _config(prefix: str) -> SettingsConfigDict:
     return SettingsConfigDict(
         env_prefix=prefix, env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
+
+
+class Registration(StrEnum):
+    open = "open"  # anyone who reaches the server may sign up
+    invite = "invite"  # only with an invitation code (POST /invitations, `laneway invite`)
+    closed = "closed"  # accounts are made with `laneway create-user`
 
 
 class Environment(StrEnum):
@@ -52,14 +59,18 @@ class RedisSettings(BaseSettings):
 class AuthSettings(BaseSettings):
     model_config = _config("LANEWAY_AUTH_")
 
-    allow_registration: bool = True
     session_ttl_hours: int = Field(default=24 * 30, ge=1)
     # argon2id cost; tests lower these, production keeps the library's recommended values
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    # Failed logins counted per (account, address) and per address; a correct password never
+    # counts, so an attacker elsewhere cannot lock the owner out.
     login_per_account: str = "10/minute"
     login_per_ip: str = "30/minute"
+    register_per_ip: str = "10/hour"
+    personal_token_days: int = Field(default=90, ge=1, le=3650)
+    invitation_days: int = Field(default=7, ge=1, le=365)
 
 
 class HttpSettings(BaseSettings):
@@ -76,8 +87,12 @@ class LiveSettings(BaseSettings):
 
     queue_size: int = Field(default=1000, ge=1)
     max_backlog: int = Field(default=10_000, ge=1)
-    ticket_ttl_seconds: int = Field(default=60, ge=5)
+    ticket_ttl_seconds: int = Field(default=60, ge=5, le=3600)
+    # Live sockets one account may hold open on one server process
+    max_sockets_per_user: int = Field(default=20, ge=1)
     relay_interval_seconds: float = Field(default=1.0, gt=0)
+    # How often each process re-checks the tokens of its open sockets (revoked, expired)
+    credential_check_seconds: float = Field(default=1.0, gt=0)
     # Origins allowed to open live sockets besides the server's own (comma separated)
     allowed_origins: str = ""
 
@@ -93,7 +108,9 @@ class Settings(BaseSettings):
     model_config = _config("LANEWAY_")
 
     env: Environment = Environment.development
-    secret_key: str = DEFAULT_SECRET_KEY
+    # Unset: a random key made on first start and kept in the database for every replica
+    secret_key: str | None = None
+    registration: Registration = Registration.open
     data_dir: Path = Path("laneway-data")
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -104,14 +121,13 @@ class Settings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.env is Environment.production and (
-            self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
-        ):
+    def _refuse_known_or_short_secret(self) -> Settings:
+        key = self.secret_key
+        if key is not None and (key == PUBLISHED_SECRET_KEY or len(key) < 32):
             raise ValueError(
-                "LANEWAY_SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (for example: python -c 'import secrets; "
-                "print(secrets.token_urlsafe(48))')"
+                "LANEWAY_SECRET_KEY must be a random value of at least 32 characters (for "
+                "example: python -c 'import secrets; print(secrets.token_urlsafe(48))'), or "
+                "unset: the server then makes its own key on first start"
             )
         return self
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, Request
@@ -21,8 +21,21 @@ from sqlalchemy.ext.asyncio import (
 
 from laneway.config import Settings
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITE_OPTION = "laneway_write"
+_WRITES_MARK = "laneway_writes"
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+
+
+def writes(endpoint: EndpointT) -> EndpointT:
+    """Declares that a route changes data: its request's transaction is a write transaction
+    (on SQLite it queues for the write lock before its first statement). Every other route
+    reads only."""
+    setattr(endpoint, _WRITES_MARK, True)
+    return endpoint
+
+
+def declares_writes(endpoint: object) -> bool:
+    return bool(getattr(endpoint, _WRITES_MARK, False))
 
 
 def _json_dumps(value: Any) -> str:
@@ -127,7 +140,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     never sees a success for a change that failed to commit.
     """
     database: Database = request.app.state.laneway.database
-    async with database.transaction(write=request.method not in SAFE_METHODS) as session:
+    route = request.scope.get("route")
+    write = route is not None and declares_writes(getattr(route, "endpoint", None))
+    async with database.transaction(write=write) as session:
         yield session
 
 

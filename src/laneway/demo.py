@@ -72,8 +72,8 @@ async def _user(session: AsyncSession, passwords: Passwords, email: str, name: s
     existing = await auth_repository.user_by_email(session, email)
     if existing is not None:
         return existing
-    return await auth_service.register(
-        session, passwords, email=email, password=DEMO_PASSWORD, name=name
+    return await auth_service.add_user(
+        session, email=email, name=name, password_hash=await passwords.hash(DEMO_PASSWORD)
     )
 
 

@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from laneway.auth.passwords import Passwords
-from laneway.auth.ratelimit import LoginLimiter
+from laneway.auth.ratelimit import AuthLimits, SharedLimiter
 from laneway.config import Settings
 from laneway.db import Database
+from laneway.instance_keys import InstanceKeys
 from laneway.kit.cursor import CursorCodec
 from laneway.realtime.fanout import Fanout
+from laneway.realtime.guard import CredentialGuard
 from laneway.realtime.hub import Hub
-from laneway.realtime.tickets import Tickets
 from laneway.realtime.wire import PENDING_KEY, REVOKED_TOKENS_KEY
 
 
@@ -23,24 +24,28 @@ class AppState:
     settings: Settings
     database: Database
     passwords: Passwords
-    login_limiter: LoginLimiter
+    auth_limits: AuthLimits
+    keys: InstanceKeys
     cursors: CursorCodec
     hub: Hub
-    tickets: Tickets
     fanout: Fanout
+    guard: CredentialGuard
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
         database = Database(settings)
         hub = Hub(settings.live.queue_size)
+        keys = InstanceKeys(settings.secret_key)
+        limiter = SharedLimiter(settings.redis.url, settings.redis.prefix)
         return cls(
             settings=settings,
             database=database,
             passwords=Passwords(settings.auth),
-            login_limiter=LoginLimiter(settings.auth),
-            cursors=CursorCodec(settings.secret_key),
+            auth_limits=AuthLimits(settings.auth, limiter),
+            keys=keys,
+            cursors=CursorCodec(lambda: keys.derive("cursor")),
             hub=hub,
-            tickets=Tickets(settings.secret_key, settings.live.ticket_ttl_seconds),
+            guard=CredentialGuard(hub, database, settings.live.credential_check_seconds),
             fanout=Fanout(
                 hub,
                 database,
@@ -62,7 +67,15 @@ class AppState:
         if revoked:
             self.hub.revoke_tokens(revoked)
 
+    async def start(self) -> None:
+        """What a serving process runs besides requests (the CLI's one-off commands skip it)."""
+        await self.keys.load(self.database)
+        self.fanout.start()
+        self.guard.start()
+
     async def close(self) -> None:
+        self.keys.close()
+        await self.guard.stop()
         await self.fanout.stop()
         await self.database.dispose()
 

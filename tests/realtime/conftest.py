@@ -32,7 +32,7 @@ def rss_mb(pid: int) -> float:
 
 
 def start_server(
-    database_url: str, port: int | None = None, **settings: str
+    database_url: str, port: int | None = None, *, workers: int = 1, **settings: str
 ) -> tuple[subprocess.Popen[str], str]:
     """`laneway serve` on a spare port (or `port`) with cheap hashing; returns once it is ready."""
     port = port or _free_port()
@@ -41,11 +41,15 @@ def start_server(
         "LANEWAY_DATABASE_URL": database_url,
         **CHEAP_HASHING,
         "LANEWAY_AUTH_LOGIN_PER_IP": "1000/minute",
+        "LANEWAY_AUTH_REGISTER_PER_IP": "1000/minute",
         "LANEWAY_LOG_LEVEL": "WARNING",
         **settings,
     }
     process = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "laneway", "serve", "--no-migrate", "--port", str(port)],
+        [
+            *(sys.executable, "-m", "laneway", "serve", "--no-migrate", "--port", str(port)),
+            *("--workers", str(workers)),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

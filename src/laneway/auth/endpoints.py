@@ -5,9 +5,20 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response, status
 
 from laneway.auth import service
-from laneway.auth.deps import AuthDep, CurrentUser
-from laneway.auth.schemas import LoginIn, RegisterIn, TokenCreateIn, TokenIssued, TokenOut, UserOut
-from laneway.db import SessionDep
+from laneway.auth.deps import AuthDep, CurrentUser, SessionAuth
+from laneway.auth.schemas import (
+    InvitationIn,
+    InvitationOut,
+    LoginIn,
+    PasswordChangeIn,
+    RegisterIn,
+    TokenCreateIn,
+    TokenIssued,
+    TokenOut,
+    UserOut,
+)
+from laneway.config import Registration
+from laneway.db import SessionDep, writes
 from laneway.errors import Forbidden, responses
 from laneway.models import ApiToken, TokenKind
 from laneway.models.base import utcnow
@@ -20,18 +31,34 @@ def _issued(token: ApiToken, secret: str) -> TokenIssued:
     return TokenIssued(**TokenOut.model_validate(token).model_dump(), token=secret)
 
 
+def _address(request: Request) -> str:
+    # uvicorn has already replaced it with X-Forwarded-For's when the peer is a trusted proxy
+    return request.client.host if request.client else "unknown"
+
+
 @router.post(
     "/auth/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
     operation_id="register",
-    responses=responses(400, 403, 409, 413, 422),
+    responses=responses(400, 403, 409, 413, 422, 429),
 )
-async def register(body: RegisterIn, session: SessionDep, state: StateDep) -> UserOut:
-    if not state.settings.auth.allow_registration:
+async def register(body: RegisterIn, request: Request, state: StateDep) -> UserOut:
+    """Open, invite-only (`invitation` required) or closed, as the server's
+    LANEWAY_REGISTRATION says. An email that already has an account gets 409."""
+    mode = state.settings.registration
+    if mode is Registration.closed:
         raise Forbidden("Registration is closed on this server; ask an administrator.")
+    if mode is Registration.invite and body.invitation is None:
+        raise Forbidden("Registration is by invitation on this server; send `invitation`.")
+    await state.auth_limits.registration(_address(request))
     user = await service.register(
-        session, state.passwords, email=body.email, password=body.password, name=body.name
+        state.database,
+        state.passwords,
+        email=body.email,
+        password=body.password,
+        name=body.name,
+        invitation=body.invitation if mode is Registration.invite else None,
     )
     return UserOut.model_validate(user)
 
@@ -42,17 +69,15 @@ async def register(body: RegisterIn, session: SessionDep, state: StateDep) -> Us
     operation_id="login",
     responses=responses(400, 401, 413, 422, 429),
 )
-async def login(
-    body: LoginIn,
-    request: Request,
-    session: SessionDep,
-    state: StateDep,
-) -> TokenIssued:
-    client_ip = request.client.host if request.client else "unknown"
-    await state.login_limiter.hit(service.normalize_email(body.email), client_ip)
-    ttl = timedelta(hours=state.settings.auth.session_ttl_hours)
+async def login(body: LoginIn, request: Request, state: StateDep) -> TokenIssued:
     token, secret = await service.login(
-        session, state.passwords, email=body.email, password=body.password, session_ttl=ttl
+        state.database,
+        state.passwords,
+        state.auth_limits,
+        email=body.email,
+        password=body.password,
+        address=_address(request),
+        session_ttl=timedelta(hours=state.settings.auth.session_ttl_hours),
     )
     return _issued(token, secret)
 
@@ -61,16 +86,48 @@ async def login(
     "/auth/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="logout",
-    responses=responses(401),
+    responses=responses(401, 403),
 )
+@writes
 async def logout(auth: AuthDep, session: SessionDep) -> Response:
     await service.revoke_token(session, auth.user, auth.token.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/logout-everywhere",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="logout_everywhere",
+    responses=responses(401, 403),
+)
+@writes
+async def logout_everywhere(auth: SessionAuth, session: SessionDep) -> Response:
+    """End every session of this account, this one included (personal tokens stay)."""
+    await service.logout_everywhere(session, auth.user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", response_model=UserOut, operation_id="get_me", responses=responses(401))
 async def me(user: CurrentUser) -> UserOut:
     return UserOut.model_validate(user)
+
+
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="change_password",
+    responses=responses(400, 401, 403, 413, 422),
+)
+async def change_password(body: PasswordChangeIn, auth: SessionAuth, state: StateDep) -> Response:
+    """Change the password; every other session of the account ends."""
+    await service.change_password(
+        state.database,
+        state.passwords,
+        auth,
+        current=body.current_password,
+        new=body.new_password,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(
@@ -88,12 +145,21 @@ async def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenOut]:
     status_code=status.HTTP_201_CREATED,
     response_model=TokenIssued,
     operation_id="create_token",
-    responses=responses(400, 401, 413, 422),
+    responses=responses(400, 401, 403, 413, 422),
 )
-async def create_token(body: TokenCreateIn, user: CurrentUser, session: SessionDep) -> TokenIssued:
-    expires_at = utcnow() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
+@writes
+async def create_token(
+    body: TokenCreateIn, auth: SessionAuth, session: SessionDep, state: StateDep
+) -> TokenIssued:
+    """A personal API token (only a signed-in session may make one; a token cannot)."""
+    days = body.expires_in_days or state.settings.auth.personal_token_days
     token, secret = await service.issue_token(
-        session, user, kind=TokenKind.personal, name=body.name, expires_at=expires_at
+        session,
+        auth.user,
+        kind=TokenKind.personal,
+        name=body.name,
+        expires_at=utcnow() + timedelta(days=days),
+        scope=body.scope,
     )
     return _issued(token, secret)
 
@@ -102,8 +168,28 @@ async def create_token(body: TokenCreateIn, user: CurrentUser, session: SessionD
     "/me/tokens/{token_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="revoke_token",
-    responses=responses(401, 404, 422),
+    responses=responses(401, 403, 404, 422),
 )
+@writes
 async def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Response:
     await service.revoke_token(session, user, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/invitations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvitationOut,
+    operation_id="create_invitation",
+    responses=responses(400, 401, 403, 413, 422),
+)
+@writes
+async def create_invitation(
+    body: InvitationIn, auth: SessionAuth, session: SessionDep, state: StateDep
+) -> InvitationOut:
+    """A one-use code that lets this email sign up while registration is invite-only."""
+    days = state.settings.auth.invitation_days
+    code = await service.invite(
+        session, email=body.email, invited_by=auth.user.id, valid_for=timedelta(days=days)
+    )
+    return InvitationOut(email=body.email, code=code, expires_in_days=days)

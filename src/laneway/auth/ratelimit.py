@@ -1,29 +1,103 @@
-"""Login throttling per account and per client address (in-process moving window)."""
+"""Attempt limits for signing in and signing up, shared by every worker and replica through
+Redis when LANEWAY_REDIS_URL is set, and kept in this process's memory otherwise (or while
+Redis is out of reach: limits then hold per process, and nothing fails).
+
+Only failed logins count, per (account, address) and per address: the owner, signing in from
+their own address with the right password, is never locked out by someone guessing elsewhere.
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable, Callable
 
-from limits import parse
-from limits.aio.storage import MemoryStorage
+import structlog
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from laneway.config import AuthSettings
 from laneway.errors import TooManyRequests
 
+log = structlog.get_logger("laneway.auth")
 
-class LoginLimiter:
-    def __init__(self, settings: AuthSettings) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+class SharedLimiter:
+    def __init__(self, redis_url: str | None, prefix: str) -> None:
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._shared = (
+            MovingWindowRateLimiter(
+                RedisStorage(
+                    f"async+{redis_url}",
+                    implementation="redispy",
+                    key_prefix=f"{prefix}:limits",
+                    socket_timeout=1,
+                    socket_connect_timeout=1,
+                )
+            )
+            if redis_url
+            else None
+        )
+
+    async def _use(self, call: Callable[[MovingWindowRateLimiter], Awaitable[bool]]) -> bool:
+        if self._shared is not None:
+            try:
+                return await call(self._shared)
+            except Exception as error:  # Redis down: slower protection, never an error
+                log.warning(
+                    "rate limit storage unreachable; limiting per process", error=repr(error)
+                )
+        return await call(self._memory)
+
+    async def hit(self, item: RateLimitItem, *key: str) -> bool:
+        return await self._use(lambda limiter: limiter.hit(item, *key))
+
+    async def allowed(self, item: RateLimitItem, *key: str) -> bool:
+        return await self._use(lambda limiter: limiter.test(item, *key))
+
+    async def refuse(self, item: RateLimitItem, *key: str, detail: str) -> TooManyRequests:
+        wait = [item.get_expiry()]
+
+        async def reset(limiter: MovingWindowRateLimiter) -> bool:
+            stats = await limiter.get_window_stats(item, *key)
+            wait[0] = math.ceil(stats.reset_time - time.time())
+            return True
+
+        await self._use(reset)
+        return TooManyRequests(detail, retry_after=wait[0])
+
+
+class AuthLimits:
+    def __init__(self, settings: AuthSettings, limiter: SharedLimiter) -> None:
+        self._limiter = limiter
         self._per_account = parse(settings.login_per_account)
         self._per_ip = parse(settings.login_per_ip)
+        self._register = parse(settings.register_per_ip)
 
-    async def hit(self, email: str, client_ip: str) -> None:
-        for item, key in ((self._per_account, email), (self._per_ip, client_ip)):
-            if not await self._limiter.hit(item, "login", key):
-                stats = await self._limiter.get_window_stats(item, "login", key)
-                raise TooManyRequests(
-                    "Too many login attempts; wait before trying again.",
-                    retry_after=math.ceil(stats.reset_time - time.time()),
+    def _login_keys(self, email: str, address: str) -> tuple[tuple[RateLimitItem, str, str], ...]:
+        return (
+            (self._per_account, "login-failed", f"{email} {address}"),
+            (self._per_ip, "login-failed-ip", address),
+        )
+
+    async def before_login(self, email: str, address: str) -> None:
+        for item, scope, key in self._login_keys(email, address):
+            if not await self._limiter.allowed(item, scope, key):
+                raise await self._limiter.refuse(
+                    item, scope, key, detail="Too many failed logins; wait before trying again."
                 )
+
+    async def login_failed(self, email: str, address: str) -> None:
+        log.warning("login failed", email=email, address=address)
+        for item, scope, key in self._login_keys(email, address):
+            await self._limiter.hit(item, scope, key)
+
+    async def registration(self, address: str) -> None:
+        if not await self._limiter.hit(self._register, "register", address):
+            raise await self._limiter.refuse(
+                self._register,
+                "register",
+                address,
+                detail="Too many sign-ups from this address; wait before trying again.",
+            )

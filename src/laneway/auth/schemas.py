@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from laneway.kit.schemas import Email, RequestModel, ResponseModel
-from laneway.models import TokenKind
+from laneway.models import TokenKind, TokenScope
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -16,6 +16,9 @@ class RegisterIn(RequestModel):
     email: Email
     password: Password
     name: Name
+    invitation: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        default=None, description="The invitation code, when registration is invite-only."
+    )
 
 
 class LoginIn(RequestModel):
@@ -25,7 +28,30 @@ class LoginIn(RequestModel):
 
 class TokenCreateIn(RequestModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    scope: Annotated[TokenScope, Field(strict=False)] = Field(
+        default=TokenScope.write, description="`read`: GET requests and live streams only."
+    )
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Default: the server's LANEWAY_AUTH_PERSONAL_TOKEN_DAYS.",
+    )
+
+
+class PasswordChangeIn(RequestModel):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password
+
+
+class InvitationIn(RequestModel):
+    email: Email
+
+
+class InvitationOut(ResponseModel):
+    email: str
+    code: str = Field(description="Give it to the invitee; it is shown only once.")
+    expires_in_days: int
 
 
 class UserOut(ResponseModel):
@@ -40,6 +66,7 @@ class TokenOut(ResponseModel):
     kind: TokenKind
     name: str
     prefix: str
+    scope: TokenScope
     created_at: datetime
     expires_at: datetime | None
 

@@ -1,4 +1,10 @@
-"""Accounts and tokens. Takes a session, flushes, never commits."""
+"""Accounts and tokens.
+
+Most functions take the request's session, flush and never commit. Those that hash or verify a
+password (register, login, change and reset password) take the database instead and open their
+own short transactions around the hash, never across it: a hash costs tens of milliseconds,
+and on SQLite a write transaction holds the one write lock every other writer waits for.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.auth import repository, tokens
 from laneway.auth.passwords import Passwords
-from laneway.errors import Conflict, NotFound, Unauthorized
+from laneway.auth.ratelimit import AuthLimits
+from laneway.db import Database
+from laneway.errors import Conflict, Forbidden, NotFound, Unauthorized
 from laneway.kit.savepoint import add_unique
-from laneway.models import ApiToken, TokenKind, User
+from laneway.models import ApiToken, TokenKind, TokenScope, User
 from laneway.models.base import utcnow
 from laneway.realtime.wire import REVOKED_TOKENS_KEY
 
@@ -27,33 +35,63 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def _revoked(session: AsyncSession, token_ids: Sequence[int]) -> None:
+    # live sockets opened with these tokens close once this commits
+    session.info.setdefault(REVOKED_TOKENS_KEY, []).extend(token_ids)
+
+
 async def register(
-    session: AsyncSession, passwords: Passwords, *, email: str, password: str, name: str
+    database: Database,
+    passwords: Passwords,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    invitation: str | None = None,
 ) -> User:
+    """A new account; with `invitation`, only if that code was issued for this email."""
+    email = normalize_email(email)
+    password_hash = await passwords.hash(password)  # before the write lock, see above
+    async with database.transaction() as session:
+        if invitation is not None and not await repository.redeem_invitation(
+            session, tokens.digest(invitation), email
+        ):
+            raise Forbidden("Signing up needs a valid invitation for this email address.")
+        return await add_user(session, email=email, name=name, password_hash=password_hash)
+
+
+async def add_user(session: AsyncSession, *, email: str, name: str, password_hash: str) -> User:
     email = normalize_email(email)
     if await repository.user_by_email(session, email) is not None:
         raise Conflict("An account with this email already exists.")
-    user = User(email=email, name=name, password_hash=await passwords.hash(password))
+    user = User(email=email, name=name, password_hash=password_hash)
     if not await add_unique(session, user):  # a concurrent registration won the race
         raise Conflict("An account with this email already exists.")
     return user
 
 
 async def login(
-    session: AsyncSession,
+    database: Database,
     passwords: Passwords,
+    limits: AuthLimits,
     *,
     email: str,
     password: str,
+    address: str,
     session_ttl: timedelta,
 ) -> tuple[ApiToken, str]:
-    user = await repository.user_by_email(session, normalize_email(email))
+    email = normalize_email(email)
+    await limits.before_login(email, address)
+    async with database.transaction(write=False) as session:
+        user = await repository.user_by_email(session, email)
     valid = await passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
+        await limits.login_failed(email, address)
         raise Unauthorized("Wrong email or password.")
-    return await issue_token(
-        session, user, kind=TokenKind.session, name="login", expires_at=utcnow() + session_ttl
-    )
+    async with database.transaction() as session:
+        return await issue_token(
+            session, user, kind=TokenKind.session, name="login", expires_at=utcnow() + session_ttl
+        )
 
 
 async def issue_token(
@@ -63,6 +101,7 @@ async def issue_token(
     kind: TokenKind,
     name: str,
     expires_at: datetime | None,
+    scope: TokenScope = TokenScope.write,
 ) -> tuple[ApiToken, str]:
     new = tokens.generate(kind)
     token = ApiToken(
@@ -70,6 +109,7 @@ async def issue_token(
         kind=kind,
         name=name,
         prefix=new.prefix,
+        scope=scope,
         token_hash=new.digest,
         created_at=utcnow(),
         expires_at=expires_at,
@@ -106,5 +146,64 @@ async def list_tokens(session: AsyncSession, user: User) -> Sequence[ApiToken]:
 async def revoke_token(session: AsyncSession, user: User, token_id: int) -> None:
     if not await repository.delete_token(session, user.id, token_id):
         raise NotFound("No such token.")
-    # live sockets opened with it close once this commits
-    session.info.setdefault(REVOKED_TOKENS_KEY, []).append(token_id)
+    _revoked(session, [token_id])
+
+
+async def logout_everywhere(session: AsyncSession, user: User) -> int:
+    """End every session of the account, this one included; personal tokens stay."""
+    ended = await repository.delete_tokens(session, user.id, kind=TokenKind.session)
+    _revoked(session, ended)
+    return len(ended)
+
+
+async def change_password(
+    database: Database, passwords: Passwords, auth: Authenticated, *, current: str, new: str
+) -> None:
+    """Keeps the session that asked; every other session of the account ends."""
+    if not await passwords.verify(auth.user.password_hash, current):
+        raise Forbidden("The current password is wrong.")
+    password_hash = await passwords.hash(new)
+    async with database.transaction() as session:
+        await repository.set_password(session, auth.user.id, password_hash)
+        ended = await repository.delete_tokens(
+            session, auth.user.id, kind=TokenKind.session, keep=auth.token.id
+        )
+        _revoked(session, ended)
+
+
+async def _account(session: AsyncSession, email: str) -> User:
+    user = await repository.user_by_email(session, normalize_email(email))
+    if user is None:
+        raise NotFound(f"No account uses {email}.")
+    return user
+
+
+async def reset_password(
+    database: Database, passwords: Passwords, *, email: str, password: str
+) -> None:
+    """For an operator: a new password, and every session of the account ends."""
+    password_hash = await passwords.hash(password)
+    async with database.transaction() as session:
+        user = await _account(session, email)
+        await repository.set_password(session, user.id, password_hash)
+        _revoked(session, await repository.delete_tokens(session, user.id, kind=TokenKind.session))
+
+
+async def set_active(session: AsyncSession, *, email: str, active: bool) -> User:
+    """For an operator: deactivating ends every session and token of the account at once."""
+    user = await _account(session, email)
+    await repository.set_active(session, user.id, active=active)
+    if not active:
+        _revoked(session, await repository.delete_tokens(session, user.id))
+    return user
+
+
+async def invite(
+    session: AsyncSession, *, email: str, invited_by: int | None, valid_for: timedelta
+) -> str:
+    """A one-use code that lets `email` sign up while registration is invite-only."""
+    code = tokens.generate_code("lwi_")
+    await repository.add_invitation(
+        session, tokens.digest(code), normalize_email(email), invited_by, utcnow() + valid_for
+    )
+    return code

@@ -27,3 +27,8 @@ def generate(kind: TokenKind) -> NewToken:
 def digest(secret: str) -> str:
     # A fast hash is right here: the secret has 256 random bits, so there is nothing to brute-force.
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def generate_code(marker: str) -> str:
+    """A random one-use code (invitations): stored as its digest, like tokens."""
+    return marker + secrets.token_urlsafe(24)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from laneway.comments import service
 from laneway.comments.access import CommentWriter
 from laneway.comments.schemas import CommentIn, CommentOut, CommentPage
-from laneway.db import SessionDep
+from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
 from laneway.state import StateDep
@@ -44,6 +44,7 @@ async def list_comments(
     operation_id="create_comment",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def create_comment(
     body: CommentIn, access: TaskMember, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
@@ -59,6 +60,7 @@ async def create_comment(
     operation_id="update_comment",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def update_comment(body: CommentIn, access: CommentWriter, session: SessionDep) -> CommentOut:
     comment = await service.edit_comment(session, access, body.body)
     return CommentOut.model_validate(comment)
@@ -70,6 +72,7 @@ async def update_comment(body: CommentIn, access: CommentWriter, session: Sessio
     operation_id="delete_comment",
     responses=responses(401, 403, 404, 409, 422),
 )
+@writes
 async def delete_comment(access: CommentWriter, session: SessionDep) -> Response:
     await service.delete_comment(session, access)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -21,10 +21,13 @@ _SIG_BYTES = 12
 
 
 class CursorCodec:
-    def __init__(self, secret: str) -> None:
-        self._key = hashlib.sha256(b"laneway-cursor:" + secret.encode()).digest()
+    def __init__(self, key: Callable[[], bytes]) -> None:
+        self._get_key = key  # asked on first use: the instance key may load after start-up
+        self._key: bytes | None = None
 
     def _sign(self, scope: str, payload: bytes) -> bytes:
+        if self._key is None:
+            self._key = self._get_key()
         return hmac.new(self._key, scope.encode() + b"\x00" + payload, "sha256").digest()[
             :_SIG_BYTES
         ]

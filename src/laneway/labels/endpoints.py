@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from laneway.db import SessionDep
+from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
 from laneway.labels import service
@@ -30,6 +30,7 @@ async def list_labels(access: ProjectViewer, session: SessionDep) -> list[LabelO
     operation_id="create_label",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def create_label(
     body: LabelCreateIn, access: ProjectMember, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
@@ -45,6 +46,7 @@ async def create_label(
     operation_id="update_label",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def update_label(
     label_id: int, body: LabelUpdateIn, access: ProjectMember, session: SessionDep
 ) -> LabelOut:
@@ -59,6 +61,7 @@ async def update_label(
     operation_id="delete_label",
     responses=responses(401, 403, 404, 422),
 )
+@writes
 async def delete_label(label_id: int, access: ProjectAdmin, session: SessionDep) -> Response:
     """Delete a label; every task that has it loses it (one `task.updated` event each)."""
     await service.delete_label(session, access, label_id)

@@ -1,11 +1,14 @@
 """ORM models, one table per module; importing this package registers them all."""
 
-from laneway.models.api_token import ApiToken, TokenKind
+from laneway.models.api_token import ApiToken, TokenKind, TokenScope
 from laneway.models.base import Base
 from laneway.models.comment import Comment
 from laneway.models.event import Event
 from laneway.models.idempotency_key import IdempotencyKey
+from laneway.models.instance_secret import InstanceSecret
+from laneway.models.invitation import Invitation
 from laneway.models.label import Label
+from laneway.models.live_ticket import LiveTicket
 from laneway.models.membership import Membership, Role
 from laneway.models.project import Project
 from laneway.models.project_counter import ProjectCounter
@@ -20,7 +23,10 @@ __all__ = [
     "Comment",
     "Event",
     "IdempotencyKey",
+    "InstanceSecret",
+    "Invitation",
     "Label",
+    "LiveTicket",
     "Membership",
     "Priority",
     "Project",
@@ -31,5 +37,6 @@ __all__ = [
     "StatusCount",
     "Task",
     "TokenKind",
+    "TokenScope",
     "User",
 ]

@@ -14,6 +14,11 @@ class TokenKind(StrEnum):
     personal = "personal"
 
 
+class TokenScope(StrEnum):
+    read = "read"  # safe methods only
+    write = "write"
+
+
 class ApiToken(Base):
     """A bearer token; only its SHA-256 is stored, so a per-request check is one indexed lookup."""
 
@@ -28,6 +33,10 @@ class ApiToken(Base):
     )
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[TokenScope] = mapped_column(
+        Enum(TokenScope, native_enum=False, length=8, validate_strings=True),
+        default=TokenScope.write,
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,6 +20,18 @@ def _add_request_id(
     return event
 
 
+class _WithoutQueryString(logging.Filter):
+    """uvicorn logs each WebSocket handshake with its query string, where a browser's live
+    ticket travels: keep the path, drop the query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and '"WebSocket %s"' in record.msg:
+            args = record.args
+            if isinstance(args, tuple) and len(args) >= 2 and isinstance(args[1], str):
+                record.args = (args[0], args[1].split("?", 1)[0], *args[2:])
+        return True
+
+
 def configure_logging(settings: LogSettings) -> None:
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -57,3 +69,6 @@ def configure_logging(settings: LogSettings) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = name != "uvicorn.access"
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _WithoutQueryString) for f in uvicorn_error.filters):
+        uvicorn_error.addFilter(_WithoutQueryString())

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from laneway.auth.deps import CurrentUser
-from laneway.db import SessionDep
+from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
 from laneway.models import Membership, Project, Role, User
@@ -68,6 +68,7 @@ async def list_projects(
     operation_id="create_project",
     responses=responses(400, 401, 409, 413, 422),
 )
+@writes
 async def create_project(
     body: ProjectCreateIn, user: CurrentUser, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
@@ -95,6 +96,7 @@ async def get_project(access: ProjectViewer) -> ProjectOut:
     operation_id="update_project",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def update_project(
     body: ProjectUpdateIn, access: ProjectAdminAnyState, session: SessionDep
 ) -> ProjectOut:
@@ -121,6 +123,7 @@ async def list_members(access: ProjectViewer, session: SessionDep) -> list[Membe
     operation_id="add_member",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def add_member(
     body: MemberIn, access: ProjectAdmin, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
@@ -136,6 +139,7 @@ async def add_member(
     operation_id="change_member_role",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def change_member_role(
     user_id: int, body: MemberUpdateIn, access: ProjectAdmin, session: SessionDep
 ) -> MemberOut:
@@ -149,6 +153,7 @@ async def change_member_role(
     operation_id="remove_member",
     responses=responses(401, 403, 404, 409, 422),
 )
+@writes
 async def remove_member(user_id: int, access: ProjectViewer, session: SessionDep) -> Response:
     await service.remove_member(session, access, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -22,19 +22,20 @@ from starlette.websockets import WebSocketDisconnect
 
 from laneway.auth import service as auth_service
 from laneway.auth.deps import AuthDep
-from laneway.errors import LanewayError, NotFound, Unauthorized, responses
+from laneway.db import SessionDep, writes
+from laneway.errors import LanewayError, NotFound, TooManyRequests, Unauthorized, responses
 from laneway.exception_handlers import error_response
 from laneway.models import Event, ProjectCounter
 from laneway.projects import repository as project_repository
 from laneway.projects.access import ProjectViewer
-from laneway.realtime import wire
+from laneway.realtime import tickets, wire
 from laneway.realtime.hub import RELOAD, Subscription
-from laneway.realtime.tickets import Ticket
 from laneway.state import AppState, StateDep
 
 router = APIRouter(tags=["live"])
 log = structlog.get_logger("laneway.live")
 PAGE = 500
+MAX_CLIENT_MESSAGE = 1024  # bytes; uvicorn refuses frames over its ws_max_size before this
 
 
 class TicketOut(BaseModel):
@@ -48,10 +49,15 @@ class TicketOut(BaseModel):
     operation_id="live_ticket",
     responses=responses(401, 404, 422),
 )
-async def live_ticket(access: ProjectViewer, auth: AuthDep, state: StateDep) -> TicketOut:
-    """A one-minute ticket to open the live socket from a browser (`?ticket=`)."""
-    ticket = Ticket(user_id=access.user.id, token_id=auth.token.id, project_id=access.project.id)
-    return TicketOut(ticket=state.tickets.issue(ticket), expires_in=state.tickets.ttl)
+@writes
+async def live_ticket(
+    access: ProjectViewer, auth: AuthDep, session: SessionDep, state: StateDep
+) -> TicketOut:
+    """A short-lived, one-use ticket to open this project's live socket from a browser
+    (`?ticket=`). It is never logged; revoking the token it was issued under ends it."""
+    ttl = state.settings.live.ticket_ttl_seconds
+    ticket = await tickets.issue(session, auth.token.id, access.project.id, ttl)
+    return TicketOut(ticket=ticket, expires_in=ttl)
 
 
 def _origin_allowed(websocket: WebSocket, state: AppState) -> bool:
@@ -69,18 +75,18 @@ async def _viewer(websocket: WebSocket, state: AppState, project_id: int) -> tup
     """(user id, token id, the project's last seq) or a LanewayError, in one short session."""
     bearer = websocket.headers.get("authorization", "")
     raw_ticket = websocket.query_params.get("ticket")
-    async with state.database.transaction(write=False) as session:
+    if not bearer.lower().startswith("bearer ") and not raw_ticket:
+        raise Unauthorized("Send a bearer token or a ticket.")
+    # redeeming a ticket deletes it: a write
+    async with state.database.transaction(write=not bearer) as session:
         if bearer.lower().startswith("bearer "):
             auth = await auth_service.authenticate(session, bearer[7:].strip())
-            user_id, token_id = auth.user.id, auth.token.id
-        elif raw_ticket:
-            ticket = state.tickets.read(raw_ticket)
-            if ticket is None or ticket.project_id != project_id:
-                raise Unauthorized("The ticket is invalid or has expired.")
-            auth = await auth_service.authenticate_token_id(session, ticket.token_id)
-            user_id, token_id = auth.user.id, auth.token.id
         else:
-            raise Unauthorized("Send a bearer token or a ticket.")
+            token_id = await tickets.redeem(session, raw_ticket or "", project_id)
+            if token_id is None:
+                raise Unauthorized("The ticket is invalid, used or expired; ask for a new one.")
+            auth = await auth_service.authenticate_token_id(session, token_id)
+        user_id, token_id = auth.user.id, auth.token.id
         if await project_repository.project_with_role(session, project_id, user_id) is None:
             raise NotFound("No such project.")
         last = await session.scalar(
@@ -117,6 +123,8 @@ class _Stream:
     async def follow(self, subscription: Subscription) -> None:
         while True:
             event = await subscription.queue.get()
+            if subscription.closed.is_set():  # revoked or removed: nothing more goes out
+                return
             if event.seq == 0:  # presence: not part of the log
                 await self.websocket.send_text(event.text)
                 continue
@@ -139,6 +147,26 @@ async def live(websocket: WebSocket, project_id: int, after: int | None = None) 
     except LanewayError as error:
         await websocket.send_denial_response(error_response(error))
         return
+    limit = state.settings.live.max_sockets_per_user
+    if not state.hub.claim_socket(user_id, limit):
+        refused = TooManyRequests(f"At most {limit} live connections per account.", retry_after=5)
+        await websocket.send_denial_response(error_response(refused))
+        return
+    try:
+        await _serve(websocket, state, project_id, after, user_id, token_id, latest)
+    finally:
+        state.hub.release_socket(user_id)
+
+
+async def _serve(
+    websocket: WebSocket,
+    state: AppState,
+    project_id: int,
+    after: int | None,
+    user_id: int,
+    token_id: int,
+    latest: int,
+) -> None:
     await websocket.accept()
     start = latest if after is None else max(0, after)
     if latest - start > state.settings.live.max_backlog:
@@ -155,8 +183,13 @@ async def live(websocket: WebSocket, project_id: int, after: int | None = None) 
                 group.cancel_scope.cancel()
 
             async def until_client_leaves() -> None:
-                while (await websocket.receive())["type"] != "websocket.disconnect":
-                    pass
+                # Viewers only listen; anything they send beyond a few bytes ends the socket.
+                while (message := await websocket.receive())["type"] != "websocket.disconnect":
+                    size = len(message.get("text") or "") + len(message.get("bytes") or b"")
+                    if size > MAX_CLIENT_MESSAGE:
+                        subscription.close(1009, "message too big")
+                        group.cancel_scope.cancel()
+                        return
                 subscription.close(1000, "client left")
                 group.cancel_scope.cancel()
 

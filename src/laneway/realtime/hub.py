@@ -54,7 +54,23 @@ class Hub:
         self._remote_people: dict[str, dict[int, set[int]]] = defaultdict(dict)
         self.on_presence: Callable[[int, int, bool], None] = lambda _p, _u, _here: None
         self._last_seq: dict[int, int] = {}  # the newest event delivered, per watched project
+        self._sockets: Counter[int] = Counter()  # open live sockets per user
         self.dropped = 0  # viewers disconnected for being slow
+
+    def claim_socket(self, user_id: int, limit: int) -> bool:
+        """Count one more socket for the user, unless they hold `limit` already."""
+        if self._sockets[user_id] >= limit:
+            return False
+        self._sockets[user_id] += 1
+        return True
+
+    def release_socket(self, user_id: int) -> None:
+        self._sockets[user_id] -= 1
+        if self._sockets[user_id] <= 0:
+            del self._sockets[user_id]
+
+    def token_ids(self) -> set[int]:
+        return {viewer.token_id for viewers in self._by_project.values() for viewer in viewers}
 
     def subscribe(self, project_id: int, user_id: int, token_id: int, seen: int) -> Subscription:
         subscription = Subscription(project_id, user_id, token_id, self.queue_size)

@@ -1,42 +1,56 @@
-"""Short-lived tickets that let a browser open a live socket (browsers cannot set headers on
-a WebSocket). A ticket names the token it was issued under, so revoking that token ends it."""
+"""One-use tickets that let a browser open a live socket (browsers cannot set headers on a
+WebSocket). A ticket is 256 random bits; only its SHA-256 is stored, with the token it was
+issued under and the project it opens. Opening the socket deletes the row, so a ticket works
+once, on any replica, and revoking the token (which deletes it) ends its tickets too."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import time
-from dataclasses import dataclass
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.models import LiveTicket
+from laneway.models.base import utcnow
+
+MARKER = "lwt_"
 
 
-@dataclass(frozen=True, slots=True)
-class Ticket:
-    user_id: int
-    token_id: int
-    project_id: int
+def _digest(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-class Tickets:
-    def __init__(self, secret: str, ttl_seconds: int) -> None:
-        self._key = hashlib.sha256(b"laneway-live-ticket:" + secret.encode()).digest()
-        self.ttl = ttl_seconds
+async def issue(session: AsyncSession, token_id: int, project_id: int, ttl_seconds: int) -> str:
+    now = utcnow()
+    await session.execute(delete(LiveTicket).where(LiveTicket.expires_at <= now))
+    ticket = MARKER + secrets.token_urlsafe(32)
+    await session.execute(
+        insert(LiveTicket).values(
+            ticket_hash=_digest(ticket),
+            token_id=token_id,
+            project_id=project_id,
+            expires_at=now + timedelta(seconds=ttl_seconds),
+        )
+    )
+    return ticket
 
-    def issue(self, ticket: Ticket) -> str:
-        expires = int(time.time()) + self.ttl
-        body = f"{ticket.user_id}.{ticket.token_id}.{ticket.project_id}.{expires}"
-        return base64.urlsafe_b64encode(f"{body}.{self._sign(body)}".encode()).decode().rstrip("=")
 
-    def read(self, raw: str) -> Ticket | None:
-        try:
-            decoded = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-            body, signature = decoded.rsplit(".", 1)
-            user_id, token_id, project_id, expires = (int(part) for part in body.split("."))
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if not hmac.compare_digest(signature, self._sign(body)) or expires < time.time():
-            return None
-        return Ticket(user_id=user_id, token_id=token_id, project_id=project_id)
-
-    def _sign(self, body: str) -> str:
-        return hmac.new(self._key, body.encode(), "sha256").hexdigest()[:32]
+async def redeem(session: AsyncSession, ticket: str, project_id: int) -> int | None:
+    """The token id the ticket was issued under, once; None if unknown, used, expired or for
+    another project."""
+    if not ticket.startswith(MARKER) or len(ticket) > 100:
+        return None
+    row = (
+        await session.execute(
+            delete(LiveTicket)
+            .where(
+                LiveTicket.ticket_hash == _digest(ticket),
+                LiveTicket.project_id == project_id,
+                LiveTicket.expires_at > utcnow(),
+            )
+            .returning(LiveTicket.token_id)
+        )
+    ).first()
+    return None if row is None else int(row[0])

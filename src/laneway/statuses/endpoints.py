@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from laneway.db import SessionDep
+from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
 from laneway.models import Status
@@ -42,6 +42,7 @@ async def list_statuses(access: ProjectViewer, session: SessionDep) -> list[Stat
     operation_id="create_status",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def create_status(
     body: StatusCreateIn, access: ProjectAdmin, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
@@ -57,6 +58,7 @@ async def create_status(
     operation_id="update_status",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def update_status(
     status_id: int, body: StatusUpdateIn, access: ProjectAdmin, session: SessionDep
 ) -> StatusOut:
@@ -71,6 +73,7 @@ async def update_status(
     operation_id="delete_status",
     responses=responses(401, 403, 404, 409, 422),
 )
+@writes
 async def delete_status(
     status_id: int, access: ProjectAdmin, session: SessionDep, move_to: int | None = None
 ) -> Response:

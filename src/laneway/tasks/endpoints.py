@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from laneway.db import SessionDep
+from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
 from laneway.kit import etag, jsonbytes
@@ -61,6 +61,7 @@ async def list_tasks(
     operation_id="create_task",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def create_task(
     body: TaskCreateIn, access: ProjectMember, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
@@ -88,6 +89,7 @@ async def get_task_by_number(number: str, access: ProjectViewer, session: Sessio
     operation_id="bulk_update_tasks",
     responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
+@writes
 async def bulk_update(
     body: BulkIn, access: ProjectMember, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
@@ -117,6 +119,7 @@ async def get_task(access: TaskViewer, if_none_match: etag.IfNoneMatch = None) -
     operation_id="update_task",
     responses=_WRITE_ERRORS,
 )
+@writes
 async def update_task(
     body: TaskUpdateIn, access: TaskMember, session: SessionDep, if_match: etag.IfMatch = None
 ) -> Response:
@@ -131,6 +134,7 @@ async def update_task(
     operation_id="move_task",
     responses=_WRITE_ERRORS,
 )
+@writes
 async def move_task(
     body: TaskMoveIn,
     access: TaskMember,
@@ -152,6 +156,7 @@ async def move_task(
     operation_id="delete_task",
     responses=responses(401, 403, 404, 409, 412, 422, 428),
 )
+@writes
 async def delete_task(
     access: TaskMember, session: SessionDep, if_match: etag.IfMatch = None
 ) -> Response:
