@@ -66,11 +66,69 @@ def test_demo_is_idempotent_and_create_user(data_dir: Path) -> None:
         app,
         ["create-user", "--email", "ops@example.com", "--name", "Ops", "--password", "s3cret-pass"],
     )
-    assert duplicate.exit_code != 0
+    assert duplicate.exit_code == 1
+    assert duplicate.output.strip().splitlines() == [
+        "error: An account with this email already exists."
+    ]
     short = runner.invoke(
         app, ["create-user", "--email", "x@example.com", "--name", "X", "--password", "short"]
     )
     assert short.exit_code != 0
+
+
+def _sign_in(api: str, email: str, password: str) -> httpx.Response:
+    return httpx.post(f"{api}/auth/login", json={"email": email, "password": password}, timeout=10)
+
+
+def test_operators_reset_deactivate_and_invite(data_dir: Path) -> None:
+    assert runner.invoke(app, ["migrate", "upgrade"]).exit_code == 0
+    email = "ops@example.com"
+    runner.invoke(app, ["create-user", "--email", email, "--name", "O", "--password", "first-pass"])
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api/v1"
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "laneway", "serve", "--port", str(port)],
+        env={**os.environ, "LANEWAY_REGISTRATION": "invite", "LANEWAY_LOG_LEVEL": "WARNING"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}", process)
+        token = _sign_in(api, email, "first-pass").json()["token"]
+        me = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"{api}/me", headers=me).status_code == 200
+
+        reset = runner.invoke(
+            app, ["reset-password", "--email", email, "--password", "second-pass"]
+        )
+        assert reset.exit_code == 0, reset.output
+        assert httpx.get(f"{api}/me", headers=me).status_code == 401  # its sessions ended
+        token = _sign_in(api, email, "second-pass").json()["token"]
+
+        deactivated = runner.invoke(app, ["deactivate-user", "--email", email])
+        assert deactivated.exit_code == 0, deactivated.output
+        assert (
+            httpx.get(f"{api}/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        )
+        assert _sign_in(api, email, "second-pass").status_code == 401
+        assert runner.invoke(app, ["activate-user", "--email", email]).exit_code == 0
+        assert _sign_in(api, email, "second-pass").status_code == 200
+
+        invited = runner.invoke(app, ["invite", "--email", "new@example.com"])
+        assert invited.exit_code == 0, invited.output
+        code = invited.stdout.strip().splitlines()[-1]
+        body = {"email": "new@example.com", "password": "a long password", "name": "New"}
+        assert httpx.post(f"{api}/auth/register", json=body).status_code == 403
+        registered = httpx.post(f"{api}/auth/register", json={**body, "invitation": code})
+        assert registered.status_code == 201, registered.text
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+
+    unknown = runner.invoke(app, ["deactivate-user", "--email", "nobody@example.com"])
+    assert unknown.exit_code == 1
+    assert unknown.output.strip() == "error: No account uses nobody@example.com."
 
 
 def _free_port() -> int:

@@ -34,8 +34,19 @@ def writes(endpoint: EndpointT) -> EndpointT:
     return endpoint
 
 
+def reads_only(endpoint: EndpointT) -> EndpointT:
+    """Declares that a route changing data uses the request's session only to read (it writes
+    in short transactions of its own, around work that must not hold the write lock)."""
+    setattr(endpoint, _WRITES_MARK, False)
+    return endpoint
+
+
 def declares_writes(endpoint: object) -> bool:
     return bool(getattr(endpoint, _WRITES_MARK, False))
+
+
+def declared(endpoint: object) -> bool:
+    return hasattr(endpoint, _WRITES_MARK)
 
 
 def _json_dumps(value: Any) -> str:

@@ -65,7 +65,7 @@ class AppState:
             self.fanout.committed(events)
         revoked = info.pop(REVOKED_TOKENS_KEY, None)
         if revoked:
-            self.hub.revoke_tokens(revoked)
+            self.fanout.revoked(revoked)
 
     async def start(self) -> None:
         """What a serving process runs besides requests (the CLI's one-off commands skip it)."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -17,6 +17,8 @@ from laneway.auth import service as auth_service
 from laneway.config import AuthSettings, Registration
 from laneway.state import AppState
 from tests.conftest import make_settings
+from tests.realtime.conftest import start_server, stop_server
+from tests.replicas import RedisServer
 from tests.support import API, PASSWORD, assert_problem
 
 Client = Callable[[str], httpx.AsyncClient]
@@ -145,3 +147,28 @@ async def test_invite_only_registration(mode_app: tuple[httpx.AsyncClient, AppSt
     assert (await _register(client, "new@example.com", invitation=code)).status_code == 201
     assert_problem(await _register(client, "new2@example.com", invitation=code), 403)
     assert (await _login(client, "new@example.com", PASSWORD)).status_code == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_login_limits_hold_across_workers(
+    database_url: str, tmp_path: Path, redis_server: RedisServer
+) -> None:
+    process, base = start_server(
+        database_url,
+        workers=2,
+        LANEWAY_DATA_DIR=str(tmp_path),
+        LANEWAY_REDIS_URL=redis_server.url,
+        LANEWAY_AUTH_LOGIN_PER_IP="5/minute",
+    )
+    try:
+        # a new connection per attempt, so the kernel spreads them over both workers
+        with httpx.Client(base_url=base, limits=httpx.Limits(max_keepalive_connections=0)) as http:
+            statuses = []
+            for i in range(12):
+                response = http.post(
+                    f"{API}/auth/login", json={"email": f"u{i}@example.com", "password": "wrong!!"}
+                )
+                statuses.append(response.status_code)
+    finally:
+        stop_server(process, base)
+    assert statuses == [401] * 5 + [429] * 7

@@ -70,10 +70,11 @@ def start_server(
     pytest.fail("server did not become ready")
 
 
-def stop_server(process: subprocess.Popen[str], base: str) -> None:
+def stop_server(process: subprocess.Popen[str], base: str) -> str:
+    """Stop it; returns what it logged."""
     SERVER_PIDS.pop(base, None)
     process.terminate()
-    process.communicate(timeout=15)
+    return process.communicate(timeout=15)[1]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from laneway.auth.schemas import (
     UserOut,
 )
 from laneway.config import Registration
-from laneway.db import SessionDep, writes
+from laneway.db import SessionDep, reads_only, writes
 from laneway.errors import Forbidden, responses
 from laneway.models import ApiToken, TokenKind
 from laneway.models.base import utcnow
@@ -118,6 +118,7 @@ async def me(user: CurrentUser) -> UserOut:
     operation_id="change_password",
     responses=responses(400, 401, 403, 413, 422),
 )
+@reads_only
 async def change_password(body: PasswordChangeIn, auth: SessionAuth, state: StateDep) -> Response:
     """Change the password; every other session of the account ends."""
     await service.change_password(

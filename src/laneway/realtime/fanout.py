@@ -30,6 +30,7 @@ from laneway.realtime.wire import Published
 
 log = structlog.get_logger("laneway.live")
 OUTBOX_SIZE = 10_000
+REVOKED_TYPE = "tokens.revoked"  # on channel <prefix>:live:0, never a project's
 
 
 class Fanout:
@@ -77,6 +78,18 @@ class Fanout:
                 await task
         if self.redis is not None:
             await self.redis.aclose()
+
+    def revoked(self, token_ids: Sequence[int]) -> None:
+        """After a commit that ended tokens: their sockets close here now, and on the other
+        replicas as soon as Redis tells them (the credential guard is the backstop)."""
+        self.hub.revoke_tokens(token_ids)
+        if self.redis is None:
+            return
+        ids = ",".join(str(token_id) for token_id in token_ids)
+        try:
+            self._outbox.put_nowait(Published(0, 0, REVOKED_TYPE, 0, ids))
+        except asyncio.QueueFull:
+            self.publish_failures += 1
 
     def committed(self, events: Sequence[Published]) -> None:
         """After a commit: local viewers now, other replicas through Redis, never blocking."""
@@ -133,6 +146,9 @@ class Fanout:
         data = orjson.loads(raw)
         if data["o"] == self.origin:
             return  # our own commit: already delivered locally
+        if data["t"] == REVOKED_TYPE:
+            self.hub.revoke_tokens(int(token_id) for token_id in data["m"].split(","))
+            return
         if data["s"] == 0:
             self.hub.remote_presence(data["o"], data["p"], data["u"], data["m"] == "here")
             return
