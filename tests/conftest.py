@@ -28,7 +28,6 @@ from laneway.app import create_app
 from laneway.config import (
     AuthSettings,
     DatabaseSettings,
-    Environment,
     HttpSettings,
     LogSettings,
     Settings,
@@ -55,7 +54,6 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         register_per_ip="1000/minute",
     )
     values: dict[str, object] = {
-        "env": Environment.test,
         "data_dir": data_dir,
         "database": DatabaseSettings(url=database_url, pool_size=10, max_overflow=10),
         "auth": auth,

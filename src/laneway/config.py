@@ -29,12 +29,6 @@ class Registration(StrEnum):
     closed = "closed"  # accounts are made with `laneway create-user`
 
 
-class Environment(StrEnum):
-    development = "development"
-    production = "production"
-    test = "test"
-
-
 class DatabaseSettings(BaseSettings):
     model_config = _config("LANEWAY_DATABASE_")
 
@@ -107,7 +101,6 @@ class LogSettings(BaseSettings):
 class Settings(BaseSettings):
     model_config = _config("LANEWAY_")
 
-    env: Environment = Environment.development
     # Unset: a random key made on first start and kept in the database for every replica
     secret_key: str | None = None
     registration: Registration = Registration.open
