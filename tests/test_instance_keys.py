@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ async def test_every_installation_has_its_own_key(tmp_path: Path, sqlite_templat
     keys = []
     for name in ("one", "two"):
         path = tmp_path / f"{name}.db"
-        path.write_bytes(sqlite_template.read_bytes())
+        shutil.copyfile(sqlite_template, path)
         keys.append(await _keys(f"sqlite+aiosqlite:///{path}", tmp_path))
     assert keys[0] != keys[1]
 
