@@ -9,6 +9,7 @@ from laneway.auth.deps import AuthDep, CurrentUser
 from laneway.auth.schemas import LoginIn, RegisterIn, TokenCreateIn, TokenIssued, TokenOut, UserOut
 from laneway.db import SessionDep
 from laneway.errors import Forbidden, responses
+from laneway.kit.schemas import Id
 from laneway.models import ApiToken, TokenKind
 from laneway.models.base import utcnow
 from laneway.state import StateDep
@@ -104,6 +105,6 @@ async def create_token(body: TokenCreateIn, user: CurrentUser, session: SessionD
     operation_id="revoke_token",
     responses=responses(401, 404, 422),
 )
-async def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Response:
+async def revoke_token(token_id: Id, user: CurrentUser, session: SessionDep) -> Response:
     await service.revoke_token(session, user, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

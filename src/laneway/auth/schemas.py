@@ -5,11 +5,11 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from laneway.kit.schemas import Email, RequestModel, ResponseModel
+from laneway.kit.schemas import Email, RequestModel, ResponseModel, Text
 from laneway.models import TokenKind
 
-Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Password = Annotated[Text, StringConstraints(min_length=8, max_length=256)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 
 
 class RegisterIn(RequestModel):
@@ -20,11 +20,11 @@ class RegisterIn(RequestModel):
 
 class LoginIn(RequestModel):
     email: Email
-    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    password: Annotated[Text, StringConstraints(min_length=1, max_length=256)]
 
 
 class TokenCreateIn(RequestModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    name: Annotated[Text, StringConstraints(min_length=1, max_length=100)]
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
