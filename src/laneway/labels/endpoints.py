@@ -58,7 +58,7 @@ async def update_label(
     "/projects/{project_id}/labels/{label_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="delete_label",
-    responses=responses(401, 403, 404, 422),
+    responses=responses(401, 403, 404, 409, 422),
 )
 async def delete_label(label_id: Id, access: ProjectAdmin, session: SessionDep) -> Response:
     """Delete a label; every task that has it loses it (one `task.updated` event each)."""
