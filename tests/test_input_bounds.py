@@ -2,7 +2,8 @@
 
 Each class here was a 500 once (most found by tests/test_fuzz.py): ids wider than BIGINT in
 paths, bodies and queries; numbers wider than a 32-bit column; NUL in strings (PostgreSQL
-refuses it); digits int() cannot read; a project key search that ran out.
+refuses it); digits int() cannot read; a project key search that ran out. And one that was no
+500 but a silent coercion: numbers taken for dates.
 """
 
 from __future__ import annotations
@@ -222,6 +223,30 @@ async def test_nul_in_strings(api: Api, world: World) -> None:
     # no half-made account: the clean address is still free
     clean = {**register, "email": "a@x.io"}
     assert (await api.request("POST", "/auth/register", json=clean)).status_code == 201
+
+
+async def test_numbers_are_not_dates(api: Api, world: World) -> None:
+    """Lax parsing read 0 as 1970-01-01 (found by the fuzzer's negative_data_rejection check)."""
+    w, before = world, await _everything(api, world)
+    pid, tid = w.project_id, w.task["id"]
+    for value in (0, "0", 20260105, "20260105", "2026-1-5", "2026-01-05T00:00:00"):
+        for method, path in (("POST", f"/projects/{pid}/tasks"), ("PATCH", f"/tasks/{tid}")):
+            body = {"title": "x", "due_date": value}
+            response = await api.request(
+                method, path, w.owner, json=body, headers={"If-Match": "*"}
+            )
+            assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "due_date"]
+        for name in ("due_before", "due_after"):
+            listed = await api.request(
+                "GET", f"/projects/{pid}/tasks", w.owner, params={name: value}
+            )
+            assert assert_problem(listed, 422)["errors"][0]["loc"] == ["query", name]
+    assert await _everything(api, w) == before
+    dated = {"due_date": "2026-01-05"}
+    patched = await api.request(
+        "PATCH", f"/tasks/{tid}", w.owner, json=dated, headers={"If-Match": "*"}
+    )
+    assert patched.json()["due_date"] == "2026-01-05"
 
 
 async def test_unpaired_surrogates_in_bodies(api: Api, world: World) -> None:

@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 
 class RequestModel(BaseModel):
@@ -30,6 +39,18 @@ Int32 = Annotated[int, Field(ge=0, le=MAX_INT32)]
 # pydantic itself.) Constrain further by stacking: Annotated[Text, StringConstraints(...)].
 NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Lax date parsing would read 0 or "0" as 1970-01-01: only a date as YYYY-MM-DD is one."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(strict=False)]
 
 
 def _normalize_email(value: str) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from laneway.kit.jsonbytes import iso
-from laneway.kit.schemas import Id, RequestModel, ResponseModel, Text
+from laneway.kit.schemas import Id, IsoDate, RequestModel, ResponseModel, Text
 from laneway.models import Priority, Task
 
 
@@ -33,7 +33,6 @@ Title = Annotated[Text, StringConstraints(min_length=1, max_length=500)]
 Description = Annotated[Text, StringConstraints(max_length=100_000)]
 LabelIds = Annotated[list[Id], Field(max_length=50)]
 PriorityIn = Annotated[PriorityName, Field(strict=False)]
-DueDate = Annotated[date, Field(strict=False)]
 Estimate = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
@@ -44,7 +43,7 @@ class TaskCreateIn(RequestModel):
     assignee_id: Id | None = None
     priority: PriorityIn = PriorityName.none
     labels: LabelIds = Field(default_factory=list)
-    due_date: DueDate | None = None
+    due_date: IsoDate | None = None
     estimate: Estimate | None = None
     parent_id: Id | None = None
 
@@ -58,7 +57,7 @@ class TaskUpdateIn(RequestModel):
     assignee_id: Id | None = None
     priority: PriorityIn | None = None
     labels: LabelIds | None = None
-    due_date: DueDate | None = None
+    due_date: IsoDate | None = None
     estimate: Estimate | None = None
     parent_id: Id | None = None
     archived: bool | None = None

@@ -32,7 +32,7 @@ from sqlalchemy.sql import type_coerce
 
 from laneway.errors import UnprocessableContent
 from laneway.kit.cursor import CursorCodec
-from laneway.kit.schemas import Id, Text
+from laneway.kit.schemas import Id, IsoDate, Text
 from laneway.models import Task
 from laneway.tasks.schemas import PriorityName
 
@@ -66,8 +66,8 @@ class TaskQuery(BaseModel):
     label: list[Id] = Field(default=[], description="Tasks with every one of these labels.")
     priority: list[PriorityName] = Field(default_factory=list)
     parent: Id | None = None
-    due_before: date | None = None
-    due_after: date | None = None
+    due_before: IsoDate | None = None
+    due_after: IsoDate | None = None
     archived: bool = Field(default=False, description="true lists archived tasks instead.")
     q: Annotated[Text, Field(max_length=200)] | None = None
     sort: Sort | None = Field(default=None, description="Default: relevance with q, else rank.")
