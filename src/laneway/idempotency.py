@@ -21,6 +21,7 @@ from laneway.db import SessionDep
 from laneway.errors import LanewayError, UnprocessableContent
 from laneway.exception_handlers import error_response
 from laneway.kit.savepoint import add_unique
+from laneway.kit.schemas import Text
 from laneway.models import IdempotencyKey
 from laneway.models.base import utcnow
 
@@ -101,7 +102,7 @@ async def get_idempotency(
     session: SessionDep,
     user: CurrentUser,
     key: Annotated[
-        str | None,
+        Text | None,
         Header(
             alias="Idempotency-Key",
             min_length=1,

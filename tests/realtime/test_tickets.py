@@ -103,3 +103,22 @@ async def test_the_server_log_holds_no_ticket_and_no_token(
     for secret in secrets:
         assert secret not in log
         assert secret[:20] not in log
+
+
+async def test_ids_the_database_cannot_hold_are_refused_on_the_socket(
+    live_server: str, live_api: Api
+) -> None:
+    owner = await live_api.user()
+    huge = 10**23
+    for url in (live_url(live_server, huge, None), live_url(live_server, 1, huge)):
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url, additional_headers=owner.headers):
+                pass
+        assert refused.value.response.status_code == 403  # refused before the handshake
+    pid = (await live_api.project(owner))["id"]
+    await _opens_with(live_server, pid, owner)  # the server is fine afterwards
+
+
+async def _opens_with(base: str, project_id: int, user: User) -> None:
+    async with connect(live_url(base, project_id, 0), additional_headers=user.headers) as socket:
+        assert orjson.loads(await asyncio.wait_for(socket.recv(), 5))["type"] == "project.created"

@@ -186,3 +186,18 @@ async def test_deleting_a_label_takes_it_off_every_task_with_one_event_each(api:
         "GET", f"/projects/{pid}/tasks", owner, params={"label": bug["id"]}
     )
     assert filtered.json()["items"] == []
+
+
+async def test_an_archived_projects_labels_stay_and_the_document_says_409(api: Api) -> None:
+    """Found by the fuzzer's status_code_conformance check: the 409 was undeclared."""
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    label = await api.label(owner, pid, "bug")
+    archive = await api.request("PATCH", f"/projects/{pid}", owner, json={"archived": True})
+    assert archive.status_code == 200, archive.text
+    deleted = await api.request("DELETE", f"/projects/{pid}/labels/{label['id']}", owner)
+    assert_problem(deleted, 409)
+    assert (await api.request("GET", f"/projects/{pid}/labels", owner)).json() == [label]
+    document = (await api.client.get("/openapi.json")).json()
+    declared = document["paths"]["/api/v1/projects/{project_id}/labels/{label_id}"]["delete"]
+    assert "409" in declared["responses"]

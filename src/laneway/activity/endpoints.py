@@ -8,13 +8,14 @@ from sqlalchemy import select
 from laneway.activity.schemas import EventOut, EventPage
 from laneway.db import SessionDep
 from laneway.errors import responses
+from laneway.kit.schemas import Seq
 from laneway.models import Event
 from laneway.projects.access import ProjectViewer
 from laneway.tasks.access import TaskViewer
 
 router = APIRouter(tags=["activity"])
 
-After = Annotated[int, Query(ge=0, description="Events after this sequence number.")]
+After = Annotated[Seq, Query(description="Events after this sequence number.")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 

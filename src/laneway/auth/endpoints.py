@@ -20,6 +20,7 @@ from laneway.auth.schemas import (
 from laneway.config import Registration
 from laneway.db import SessionDep, reads_only, writes
 from laneway.errors import Forbidden, responses
+from laneway.kit.schemas import Id
 from laneway.models import ApiToken, TokenKind
 from laneway.models.base import utcnow
 from laneway.state import StateDep
@@ -172,7 +173,7 @@ async def create_token(
     responses=responses(401, 403, 404, 422),
 )
 @writes
-async def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Response:
+async def revoke_token(token_id: Id, user: CurrentUser, session: SessionDep) -> Response:
     await service.revoke_token(session, user, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

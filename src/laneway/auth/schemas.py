@@ -5,29 +5,29 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from laneway.kit.schemas import Email, RequestModel, ResponseModel
+from laneway.kit.schemas import Email, RequestModel, ResponseModel, Text
 from laneway.models import TokenKind, TokenScope
 
-Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Password = Annotated[Text, StringConstraints(min_length=8, max_length=256)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 
 
 class RegisterIn(RequestModel):
     email: Email
     password: Password
     name: Name
-    invitation: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+    invitation: Annotated[Text, StringConstraints(min_length=1, max_length=100)] | None = Field(
         default=None, description="The invitation code, when registration is invite-only."
     )
 
 
 class LoginIn(RequestModel):
     email: Email
-    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    password: Annotated[Text, StringConstraints(min_length=1, max_length=256)]
 
 
 class TokenCreateIn(RequestModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    name: Annotated[Text, StringConstraints(min_length=1, max_length=100)]
     scope: Annotated[TokenScope, Field(strict=False)] = Field(
         default=TokenScope.write, description="`read`: GET requests and live streams only."
     )
@@ -40,7 +40,7 @@ class TokenCreateIn(RequestModel):
 
 
 class PasswordChangeIn(RequestModel):
-    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    current_password: Annotated[Text, StringConstraints(min_length=1, max_length=256)]
     new_password: Password
 
 

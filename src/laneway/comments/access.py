@@ -14,6 +14,7 @@ from sqlalchemy import select
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep
 from laneway.errors import NotFound
+from laneway.kit.schemas import Id
 from laneway.models import Comment, Membership, Project, Role, User
 from laneway.projects.access import check_role
 
@@ -25,10 +26,10 @@ class CommentAccess:
     user: User
 
 
-def require_comment_access() -> Callable[[int, User, SessionDep], Awaitable[CommentAccess]]:
+def require_comment_access() -> Callable[[Id, User, SessionDep], Awaitable[CommentAccess]]:
     """The comment and my role in its project, in one query; non-members get 404."""
 
-    async def dependency(comment_id: int, user: CurrentUser, session: SessionDep) -> CommentAccess:
+    async def dependency(comment_id: Id, user: CurrentUser, session: SessionDep) -> CommentAccess:
         row = (
             await session.execute(
                 select(Comment, Membership.role, Project.archived_at)

@@ -10,6 +10,7 @@ from laneway.comments.schemas import CommentIn, CommentOut, CommentPage
 from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
+from laneway.kit.schemas import Text
 from laneway.state import StateDep
 from laneway.tasks.access import TaskMember, TaskViewer
 
@@ -27,7 +28,7 @@ async def list_comments(
     session: SessionDep,
     state: StateDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[Text | None, Query(max_length=500)] = None,
 ) -> CommentPage:
     comments, next_cursor = await service.list_comments(
         session, access, state.cursors, limit, cursor

@@ -5,9 +5,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from laneway.kit.schemas import RequestModel, ResponseModel
+from laneway.kit.schemas import RequestModel, ResponseModel, Text
 
-Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+Body = Annotated[Text, StringConstraints(min_length=1, max_length=50_000)]
 
 
 class CommentIn(RequestModel):

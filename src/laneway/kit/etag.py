@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Header
 
 from laneway.errors import PreconditionFailed, PreconditionRequired
+from laneway.kit.schemas import Text
 
 
 def etag(version: int) -> str:
@@ -14,13 +16,15 @@ def etag(version: int) -> str:
 
 
 IfMatch = Annotated[
-    str | None,
+    Text | None,
     Header(
         alias="If-Match",
         description='Required: the ETag you last saw (or "*" to overwrite whatever is there).',
     ),
 ]
-IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
+IfNoneMatch = Annotated[Text | None, Header(alias="If-None-Match")]
+# ASCII digits only (str.isdigit() takes "²", which int() refuses); versions are 32-bit.
+_VERSION = re.compile(r'(?:W/)?"v([0-9]{1,10})"')
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -33,9 +37,8 @@ def expected_version(if_match: str | None) -> int | None:
     if "*" in values:
         return None
     for value in values:
-        value = value.removeprefix("W/")
-        if value.startswith('"v') and value.endswith('"') and value[2:-1].isdigit():
-            return int(value[2:-1])
+        if match := _VERSION.fullmatch(value):
+            return int(match[1])
     raise PreconditionFailed("If-Match does not name a version of this task.")
 
 

@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 
 class RequestModel(BaseModel):
@@ -15,6 +24,35 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+# The widest numbers the columns hold: ids and event numbers are BIGINT (SQLite's INTEGER is
+# 64-bit too); positions, limits, task numbers and estimates are 32-bit INTEGER. Anything wider
+# is refused by the schema (422, stated in the OpenAPI document) instead of failing in the driver.
+MAX_BIGINT = 2**63 - 1
+MAX_INT32 = 2**31 - 1
+
+Id = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+Seq = Annotated[int, Field(ge=0, le=MAX_BIGINT)]
+Int32 = Annotated[int, Field(ge=0, le=MAX_INT32)]
+
+# PostgreSQL text cannot hold NUL, and no name, title or key needs one: no request string may
+# carry it, on either backend, so both answer alike. (Unpaired surrogates are refused by
+# pydantic itself.) Constrain further by stacking: Annotated[Text, StringConstraints(...)].
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Lax date parsing would read 0 or "0" as 1970-01-01: only a date as YYYY-MM-DD is one."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(strict=False)]
+
+
 def _normalize_email(value: str) -> str:
     return value.strip().lower()
 
@@ -23,6 +61,6 @@ def _normalize_email(value: str) -> str:
 # validators reject as "special use"; an address either receives mail or the invite fails.
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"),
+    StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$"),
     AfterValidator(_normalize_email),
 ]

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
+from laneway.kit.schemas import Id
 from laneway.labels import service
 from laneway.labels.schemas import LabelCreateIn, LabelOut, LabelUpdateIn
 from laneway.projects.access import ProjectAdmin, ProjectMember, ProjectViewer
@@ -48,7 +49,7 @@ async def create_label(
 )
 @writes
 async def update_label(
-    label_id: int, body: LabelUpdateIn, access: ProjectMember, session: SessionDep
+    label_id: Id, body: LabelUpdateIn, access: ProjectMember, session: SessionDep
 ) -> LabelOut:
     """Rename or recolour a label; tasks keep it."""
     label = await service.update_label(session, access, label_id, body)
@@ -59,10 +60,10 @@ async def update_label(
     "/projects/{project_id}/labels/{label_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="delete_label",
-    responses=responses(401, 403, 404, 422),
+    responses=responses(401, 403, 404, 409, 422),
 )
 @writes
-async def delete_label(label_id: int, access: ProjectAdmin, session: SessionDep) -> Response:
+async def delete_label(label_id: Id, access: ProjectAdmin, session: SessionDep) -> Response:
     """Delete a label; every task that has it loses it (one `task.updated` event each)."""
     await service.delete_label(session, access, label_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,18 +4,19 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from laneway.kit.schemas import RequestModel, ResponseModel
+from laneway.kit.schemas import RequestModel, ResponseModel, Text
 
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+LabelName = Annotated[Text, StringConstraints(min_length=1, max_length=60)]
 
 
 class LabelCreateIn(RequestModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    name: LabelName
     color: Color | None = None
 
 
 class LabelUpdateIn(RequestModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
+    name: LabelName | None = None
     color: Color | None = None
 
 

@@ -17,6 +17,7 @@ from fastapi import Depends
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep
 from laneway.errors import Conflict, Forbidden, NotFound
+from laneway.kit.schemas import Id
 from laneway.models import Project, Role, User
 from laneway.projects import repository
 
@@ -38,8 +39,8 @@ def check_role(role: Role, least: Role, *, writes: bool, archived: datetime | No
 
 def require_role(
     least: Role, *, writes: bool
-) -> Callable[[int, User, SessionDep], Awaitable[ProjectAccess]]:
-    async def dependency(project_id: int, user: CurrentUser, session: SessionDep) -> ProjectAccess:
+) -> Callable[[Id, User, SessionDep], Awaitable[ProjectAccess]]:
+    async def dependency(project_id: Id, user: CurrentUser, session: SessionDep) -> ProjectAccess:
         found = await repository.project_with_role(session, project_id, user.id)
         if found is None:
             raise NotFound("No such project.")

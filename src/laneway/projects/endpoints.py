@@ -6,6 +6,7 @@ from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
+from laneway.kit.schemas import Id
 from laneway.models import Membership, Project, Role, User
 from laneway.projects import service
 from laneway.projects.access import (
@@ -141,7 +142,7 @@ async def add_member(
 )
 @writes
 async def change_member_role(
-    user_id: int, body: MemberUpdateIn, access: ProjectAdmin, session: SessionDep
+    user_id: Id, body: MemberUpdateIn, access: ProjectAdmin, session: SessionDep
 ) -> MemberOut:
     membership, user = await service.change_role(session, access, user_id, body.role)
     return _member_out(membership, user)
@@ -154,6 +155,6 @@ async def change_member_role(
     responses=responses(401, 403, 404, 409, 422),
 )
 @writes
-async def remove_member(user_id: int, access: ProjectViewer, session: SessionDep) -> Response:
+async def remove_member(user_id: Id, access: ProjectViewer, session: SessionDep) -> Response:
     await service.remove_member(session, access, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from laneway.kit.schemas import Email, RequestModel, ResponseModel
+from laneway.kit.schemas import Email, RequestModel, ResponseModel, Text
 from laneway.models import Role
 
 
@@ -16,8 +16,8 @@ def _upper(value: object) -> object:
 ProjectKey = Annotated[
     str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}$")
 ]
-ProjectName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=20_000)]
+ProjectName = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+Description = Annotated[Text, StringConstraints(max_length=20_000)]
 
 
 class ProjectCreateIn(RequestModel):

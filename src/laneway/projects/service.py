@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +34,9 @@ def member_snapshot(membership: Membership) -> dict[str, Any]:
     return {"user_id": membership.user_id, "role": membership.role.value}
 
 
+MAX_KEY_LENGTH = 10  # the column's width
+
+
 def derive_key(name: str) -> str:
     words: list[str] = re.findall(r"[A-Za-z][A-Za-z0-9]*", name)
     if not words:
@@ -46,8 +50,12 @@ async def _free_key(session: AsyncSession, stem: str) -> str:
     taken = await repository.keys_like(session, stem)
     if stem not in taken:
         return stem
-    stem = stem[:7]
-    return next(f"{stem}{n}" for n in range(2, 1000) if f"{stem}{n}" not in taken)
+    # Among len(taken) + 1 numbers one is free: the search ends, and a key only runs out of its
+    # ten characters after a million projects share a stem (names without Latin letters: PRJ).
+    key = next(f"{stem}{n}" for n in itertools.count(2) if f"{stem}{n}" not in taken)
+    if len(key) > MAX_KEY_LENGTH:
+        raise Conflict("No free project key derives from this name; choose a key.")
+    return key
 
 
 async def create_project(

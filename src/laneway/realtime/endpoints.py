@@ -25,6 +25,7 @@ from laneway.auth.deps import AuthDep
 from laneway.db import SessionDep, writes
 from laneway.errors import LanewayError, NotFound, TooManyRequests, Unauthorized, responses
 from laneway.exception_handlers import error_response
+from laneway.kit.schemas import Id, Seq
 from laneway.models import Event, ProjectCounter
 from laneway.projects import repository as project_repository
 from laneway.projects.access import ProjectViewer
@@ -137,7 +138,7 @@ class _Stream:
 
 
 @router.websocket("/projects/{project_id}/live")
-async def live(websocket: WebSocket, project_id: int, after: int | None = None) -> None:
+async def live(websocket: WebSocket, project_id: Id, after: Seq | None = None) -> None:
     state: AppState = websocket.app.state.laneway
     if not _origin_allowed(websocket, state):
         await websocket.close(code=1008, reason="origin not allowed")

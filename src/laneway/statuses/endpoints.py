@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
+from laneway.kit.schemas import Id
 from laneway.models import Status
 from laneway.projects.access import ProjectAdmin, ProjectViewer
 from laneway.statuses import service
@@ -60,7 +61,7 @@ async def create_status(
 )
 @writes
 async def update_status(
-    status_id: int, body: StatusUpdateIn, access: ProjectAdmin, session: SessionDep
+    status_id: Id, body: StatusUpdateIn, access: ProjectAdmin, session: SessionDep
 ) -> StatusOut:
     updated = await service.update_status(session, access, status_id, body)
     counts = {s.id: n for s, n in await service.list_statuses(session, access)}
@@ -75,7 +76,7 @@ async def update_status(
 )
 @writes
 async def delete_status(
-    status_id: int, access: ProjectAdmin, session: SessionDep, move_to: int | None = None
+    status_id: Id, access: ProjectAdmin, session: SessionDep, move_to: Id | None = None
 ) -> Response:
     await service.delete_status(session, access, status_id, move_to)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from laneway.kit.schemas import RequestModel, ResponseModel
+from laneway.kit.schemas import Int32, RequestModel, ResponseModel, Text
 from laneway.models import StatusCategory
 
-StatusName = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+StatusName = Annotated[Text, StringConstraints(min_length=1, max_length=60)]
 CategoryIn = Annotated[StatusCategory, Field(strict=False)]
 WipLimit = Annotated[int, Field(ge=1, le=10_000)]
 
@@ -16,7 +16,7 @@ class StatusCreateIn(RequestModel):
     name: StatusName
     category: CategoryIn = StatusCategory.started
     wip_limit: WipLimit | None = None
-    position: Annotated[int, Field(ge=0)] | None = None
+    position: Int32 | None = None
 
 
 class StatusUpdateIn(RequestModel):
@@ -24,7 +24,7 @@ class StatusUpdateIn(RequestModel):
     category: CategoryIn | None = None
     wip_limit: WipLimit | None = None
     clear_wip_limit: bool = False
-    position: Annotated[int, Field(ge=0)] | None = None
+    position: Int32 | None = None
 
 
 class StatusOut(ResponseModel):

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep
 from laneway.errors import NotFound
+from laneway.kit.schemas import Id
 from laneway.models import Membership, Project, Role, Task, User
 from laneway.projects.access import ProjectAccess, check_role
 
@@ -47,8 +48,8 @@ async def _load(
 
 def require_task_role(
     least: Role, *, writes: bool
-) -> Callable[[int, User, SessionDep], Awaitable[TaskAccess]]:
-    async def dependency(task_id: int, user: CurrentUser, session: SessionDep) -> TaskAccess:
+) -> Callable[[Id, User, SessionDep], Awaitable[TaskAccess]]:
+    async def dependency(task_id: Id, user: CurrentUser, session: SessionDep) -> TaskAccess:
         found = await _load(session, task_id, user.id)
         if found is None:
             raise NotFound("No such task.")

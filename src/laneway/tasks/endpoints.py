@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from laneway.db import SessionDep, writes
 from laneway.errors import responses
@@ -26,6 +26,9 @@ from laneway.tasks.schemas import (
 
 router = APIRouter(tags=["tasks"])
 
+# A task's number with or without its project key: ASCII digits, as many as a 32-bit number has
+# (a well-formed number beyond the column's range is simply not found).
+NUMBER_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9]{1,9}-)?[0-9]{1,10}$"
 _WRITE_ERRORS = responses(400, 401, 403, 404, 409, 412, 413, 422, 428)
 
 
@@ -78,7 +81,11 @@ async def create_task(
     operation_id="get_task_by_number",
     responses=responses(401, 404, 422),
 )
-async def get_task_by_number(number: str, access: ProjectViewer, session: SessionDep) -> Response:
+async def get_task_by_number(
+    number: Annotated[str, Path(pattern=NUMBER_PATTERN, examples=["WEB-42", "42"])],
+    access: ProjectViewer,
+    session: SessionDep,
+) -> Response:
     task = await service.get_by_number(session, access, number)
     return _task_response(task, access.project.key)
 

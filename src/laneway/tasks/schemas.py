@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from laneway.kit.jsonbytes import iso
-from laneway.kit.schemas import RequestModel, ResponseModel
+from laneway.kit.schemas import Id, IsoDate, RequestModel, ResponseModel, Text
 from laneway.models import Priority, Task
 
 
@@ -29,24 +29,23 @@ class PriorityName(StrEnum):
 
 _PRIORITY_NAMES = {p.value: p.name for p in Priority}
 
-Title = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-Description = Annotated[str, StringConstraints(max_length=100_000)]
-LabelIds = Annotated[list[int], Field(max_length=50)]
+Title = Annotated[Text, StringConstraints(min_length=1, max_length=500)]
+Description = Annotated[Text, StringConstraints(max_length=100_000)]
+LabelIds = Annotated[list[Id], Field(max_length=50)]
 PriorityIn = Annotated[PriorityName, Field(strict=False)]
-DueDate = Annotated[date, Field(strict=False)]
 Estimate = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class TaskCreateIn(RequestModel):
     title: Title
     description: Description = ""
-    status_id: int | None = None
-    assignee_id: int | None = None
+    status_id: Id | None = None
+    assignee_id: Id | None = None
     priority: PriorityIn = PriorityName.none
     labels: LabelIds = Field(default_factory=list)
-    due_date: DueDate | None = None
+    due_date: IsoDate | None = None
     estimate: Estimate | None = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class TaskUpdateIn(RequestModel):
@@ -54,20 +53,20 @@ class TaskUpdateIn(RequestModel):
 
     title: Title | None = None
     description: Description | None = None
-    status_id: int | None = None
-    assignee_id: int | None = None
+    status_id: Id | None = None
+    assignee_id: Id | None = None
     priority: PriorityIn | None = None
     labels: LabelIds | None = None
-    due_date: DueDate | None = None
+    due_date: IsoDate | None = None
     estimate: Estimate | None = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
     archived: bool | None = None
 
 
 class TaskMoveIn(RequestModel):
-    status_id: int
-    after_id: int | None = Field(default=None, description="Place right after this task.")
-    before_id: int | None = Field(default=None, description="Place right before this task.")
+    status_id: Id
+    after_id: Id | None = Field(default=None, description="Place right after this task.")
+    before_id: Id | None = Field(default=None, description="Place right before this task.")
 
 
 class TaskOut(ResponseModel):
@@ -134,10 +133,10 @@ class BulkAction(StrEnum):
 
 
 class BulkIn(RequestModel):
-    task_ids: Annotated[list[int], Field(min_length=1, max_length=500)]
+    task_ids: Annotated[list[Id], Field(min_length=1, max_length=500)]
     action: Annotated[BulkAction, Field(strict=False)]
-    status_id: int | None = None
-    assignee_id: int | None = None
+    status_id: Id | None = None
+    assignee_id: Id | None = None
     add_labels: LabelIds = Field(default_factory=list)
     remove_labels: LabelIds = Field(default_factory=list)
 

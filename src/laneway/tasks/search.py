@@ -32,6 +32,7 @@ from sqlalchemy.sql import type_coerce
 
 from laneway.errors import UnprocessableContent
 from laneway.kit.cursor import CursorCodec
+from laneway.kit.schemas import Id, IsoDate, Text
 from laneway.models import Task
 from laneway.tasks.schemas import PriorityName
 
@@ -58,20 +59,20 @@ class TaskQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    status: list[int] = Field(default_factory=list)
-    assignee: list[int] = Field(default_factory=list)
+    status: list[Id] = Field(default_factory=list)
+    assignee: list[Id] = Field(default_factory=list)
     unassigned: bool = False
-    reporter: list[int] = Field(default_factory=list)
-    label: list[int] = Field(default=[], description="Tasks with every one of these labels.")
+    reporter: list[Id] = Field(default_factory=list)
+    label: list[Id] = Field(default=[], description="Tasks with every one of these labels.")
     priority: list[PriorityName] = Field(default_factory=list)
-    parent: int | None = None
-    due_before: date | None = None
-    due_after: date | None = None
+    parent: Id | None = None
+    due_before: IsoDate | None = None
+    due_after: IsoDate | None = None
     archived: bool = Field(default=False, description="true lists archived tasks instead.")
-    q: Annotated[str, Field(max_length=200)] | None = None
+    q: Annotated[Text, Field(max_length=200)] | None = None
     sort: Sort | None = Field(default=None, description="Default: relevance with q, else rank.")
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 50
-    cursor: Annotated[str, Field(max_length=1000)] | None = None
+    cursor: Annotated[Text, Field(max_length=1000)] | None = None
 
     def words(self) -> list[str]:
         return _WORD.findall(self.q.lower())[:16] if self.q else []

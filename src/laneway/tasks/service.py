@@ -23,6 +23,7 @@ from laneway.errors import (
     UnprocessableContent,
 )
 from laneway.kit import etag
+from laneway.kit.schemas import MAX_INT32
 from laneway.models import Task
 from laneway.models.base import utcnow
 from laneway.projects.access import ProjectAccess
@@ -263,7 +264,7 @@ async def delete_task(session: AsyncSession, access: TaskAccess, expected: int |
 
 async def get_by_number(session: AsyncSession, access: ProjectAccess, number: str) -> Task:
     key, _, digits = number.upper().rpartition("-")
-    if not digits.isdigit() or (key and key != access.project.key):
+    if not digits.isdigit() or int(digits) > MAX_INT32 or (key and key != access.project.key):
         raise NotFound("No such task in this project.")
     task = await repository.by_number(session, access.project.id, int(digits))
     if task is None:
