@@ -111,7 +111,8 @@ def _is_transient(exc: Exception) -> bool:
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
     if not _is_transient(exc):
         return await _unexpected(_request, exc)
-    log.warning("database unavailable", error=str(exc).splitlines()[0])
+    # a timeout's message is empty: its name says what happened
+    log.warning("database unavailable", error=(str(exc).splitlines() or [repr(exc)])[0])
     return error_response(ServiceUnavailable("The database is unavailable; retry shortly."))
 
 
