@@ -24,6 +24,7 @@ from laneway.errors import (
     describe_status,
     problem_type,
 )
+from laneway.kit import security_headers
 
 log = structlog.get_logger("laneway.errors")
 
@@ -118,7 +119,10 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return error_response(LanewayError("An unexpected error occurred."))
+    # Starlette sends this response from outside every middleware: the headers come from here
+    return problem_response(
+        LanewayError("An unexpected error occurred.").problem(), security_headers.DEFAULTS
+    )
 
 
 def install(app: FastAPI) -> None:
