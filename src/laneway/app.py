@@ -15,6 +15,7 @@ from laneway.board.endpoints import router as board_router
 from laneway.comments.endpoints import router as comments_router
 from laneway.config import Settings
 from laneway.kit.body_limit import BodyLimitMiddleware
+from laneway.kit.security_headers import SecurityHeadersMiddleware
 from laneway.labels.endpoints import router as labels_router
 from laneway.observability.access_log import AccessLogMiddleware
 from laneway.observability.logging import configure_logging
@@ -23,6 +24,7 @@ from laneway.realtime.endpoints import router as live_router
 from laneway.state import AppState
 from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
+from laneway.web import docs as web_docs
 from laneway.web import routes as web_routes
 
 API_PREFIX = "/api/v1"
@@ -47,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Fast, self-hosted, real-time project and task tracker.",
         lifespan=lifespan,
+        # served from packaged assets by web_docs instead of FastAPI's CDN page; no ReDoc
+        docs_url=None,
+        redoc_url=None,
     )
     api = APIRouter(prefix=API_PREFIX)
     for router in (
@@ -64,11 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(health.router)
     web_routes.install(app)
+    web_docs.install(app)
     exception_handlers.install(app)
     app.add_exception_handler(idempotency.ReplayNeeded, idempotency.replay_handler)
 
-    # Outermost last: the request id exists before anything logs or fails.
+    # Outermost last: the request id exists before anything logs or fails, and every response
+    # (a 413 from the body limit too) leaves with the security headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

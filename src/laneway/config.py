@@ -38,6 +38,8 @@ class DatabaseSettings(BaseSettings):
     pool_timeout: float = Field(default=10.0, gt=0)
     pool_recycle: int = Field(default=1800, ge=-1)
     pool_pre_ping: bool = True
+    # A database that accepts the connection but never answers must not hold a request long
+    connect_timeout: float = Field(default=5.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     echo: bool = False
 

@@ -67,6 +67,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=db.pool_timeout,
         pool_recycle=db.pool_recycle,
         pool_pre_ping=db.pool_pre_ping,
+        connect_args={"timeout": db.connect_timeout},
+        # errors and echo show the statement, never the values bound to it (passwords, text)
+        hide_parameters=True,
         echo=db.echo,
     )
 
@@ -82,6 +85,7 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.database.pool_timeout,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
+        hide_parameters=True,
     )
     busy_ms = settings.database.sqlite_busy_timeout_ms
 

@@ -24,6 +24,7 @@ from laneway.errors import (
     describe_status,
     problem_type,
 )
+from laneway.kit import security_headers
 
 log = structlog.get_logger("laneway.errors")
 
@@ -111,13 +112,17 @@ def _is_transient(exc: Exception) -> bool:
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
     if not _is_transient(exc):
         return await _unexpected(_request, exc)
-    log.warning("database unavailable", error=str(exc).splitlines()[0])
+    # a timeout's message is empty: its name says what happened
+    log.warning("database unavailable", error=(str(exc).splitlines() or [repr(exc)])[0])
     return error_response(ServiceUnavailable("The database is unavailable; retry shortly."))
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return error_response(LanewayError("An unexpected error occurred."))
+    # Starlette sends this response from outside every middleware: the headers come from here
+    return problem_response(
+        LanewayError("An unexpected error occurred.").problem(), security_headers.DEFAULTS
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -21,14 +21,6 @@ CHEAP_HASHING = {  # tests need no production-cost password hashing
     "LANEWAY_AUTH_ARGON2_MEMORY_KIB": "8",
     "LANEWAY_AUTH_ARGON2_PARALLELISM": "1",
 }
-SERVER_PIDS: dict[str, int] = {}  # base URL -> server process id, for memory checks
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def start_server(
@@ -62,7 +54,6 @@ def start_server(
             pytest.fail(f"server exited: {process.communicate()[1]}")
         try:
             if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                SERVER_PIDS[base] = process.pid
                 return process, base
         except httpx.TransportError:
             time.sleep(0.1)
@@ -72,7 +63,6 @@ def start_server(
 
 def stop_server(process: subprocess.Popen[str], base: str) -> str:
     """Stop it; returns what it logged."""
-    SERVER_PIDS.pop(base, None)
     process.terminate()
     return process.communicate(timeout=15)[1]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from tests.support import Api, assert_problem
+from laneway.tasks.schemas import MAX_LABELS
+from tests.support import Api, User, assert_problem
 
 
 async def test_comments_edit_own_delete_own_or_as_admin(api: Api) -> None:
@@ -112,3 +113,49 @@ async def test_bulk_limits_and_required_fields(api: Api) -> None:
         "POST", url, owner, json={"task_ids": [task], "action": "assign", "assignee_id": None}
     )
     assert unassigned.status_code == 200
+
+
+async def test_bulk_labelling_keeps_the_label_cap(api: Api) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    labels = [(await api.label(owner, pid, f"l{i}"))["id"] for i in range(MAX_LABELS + 1)]
+    full = await api.task(owner, pid, labels=labels[:MAX_LABELS])
+    light = await api.task(owner, pid)
+    url = f"/projects/{pid}/tasks/bulk"
+    last_seq = await _last_seq(api, owner, pid)
+
+    refused = await api.request(
+        "POST",
+        url,
+        owner,
+        json={"task_ids": [light["id"], full["id"]], "action": "label", "add_labels": [labels[-1]]},
+    )
+    problem = assert_problem(refused, 422)
+    assert [e["loc"] for e in problem["errors"]] == [["body", "add_labels"]]
+    # nothing changed: not even the task that had room for the label
+    for task in (full, light):
+        now = (await api.request("GET", f"/tasks/{task['id']}", owner)).json()
+        assert (now["labels"], now["version"]) == (task["labels"], task["version"])
+    assert await _last_seq(api, owner, pid) == last_seq
+
+    # a swap that stays within the cap is fine
+    swapped = await api.request(
+        "POST",
+        url,
+        owner,
+        json={
+            "task_ids": [full["id"]],
+            "action": "label",
+            "add_labels": [labels[-1]],
+            "remove_labels": [labels[0]],
+        },
+    )
+    assert swapped.status_code == 200, swapped.text
+    assert swapped.json()["items"][0]["labels"] == sorted(labels[1:])
+
+
+async def _last_seq(api: Api, user: User, pid: int) -> int:
+    params = {"limit": 500}  # more than these tests write
+    page = (await api.request("GET", f"/projects/{pid}/activity", user, params=params)).json()
+    assert page["next_after"] is None
+    return int(page["items"][-1]["seq"]) if page["items"] else 0

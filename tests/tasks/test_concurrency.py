@@ -5,11 +5,19 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from laneway.models import Event, StatusCount, Task
+from laneway.activity import recorder
+from laneway.models import Event, Project, Role, StatusCount, Task, User
+from laneway.projects.access import ProjectAccess
 from laneway.state import AppState
+from laneway.statuses import service as status_service
+from laneway.tasks import service as task_service
+from laneway.tasks.schemas import TaskCreateIn
 from tests.support import Api
 
 
@@ -166,3 +174,88 @@ async def test_concurrent_posts_with_one_idempotency_key_create_one_task(
     assert [t["title"] for t in listed.json()["items"]] == ["only once"]
     seqs = await _event_seqs(state, pid)
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def _owner_access(state: AppState, project_id: int, user_id: int) -> ProjectAccess:
+    async with state.database.transaction(write=False) as session:
+        project, user = await session.get(Project, project_id), await session.get(User, user_id)
+        assert project is not None
+        assert user is not None
+    return ProjectAccess(project=project, role=Role.owner, user=user)
+
+
+async def test_a_task_created_just_before_a_status_delete_locks_moves_with_the_rest(
+    api: Api, state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    todo, doing = (s["id"] for s in (await api.statuses(owner, pid))[:2])
+    await api.task(owner, pid, title="before", status_id=todo)
+    reserve = recorder.reserve
+    calls: list[int] = []
+
+    async def another_writer_first(session: AsyncSession, project_id: int, **kw: int) -> Any:
+        # Another request creates a task into the status, and commits, just before the delete
+        # asks for the project's lock: whatever the delete read before that is stale.
+        calls.append(project_id)
+        if len(calls) == 1:
+            await api.task(owner, pid, title="meanwhile", status_id=todo)
+        return await reserve(session, project_id, **kw)
+
+    monkeypatch.setattr(recorder, "reserve", another_writer_first)
+    # the delete's own session, without the in-process SQLite writer queue that the request
+    # would hold, so the other request can run in between
+    access = await _owner_access(state, pid, owner.id)
+    async with state.database.session() as session, session.begin():
+        await status_service.delete_status(session, access, todo, move_to=doing)
+    monkeypatch.undo()
+
+    assert len(calls) > 1
+    page = await api.request("GET", f"/projects/{pid}/tasks", owner, params={"status": doing})
+    assert [t["title"] for t in page.json()["items"]] == ["before", "meanwhile"]
+    assert (await api.statuses(owner, pid))[0]["count"] == 2
+    seqs = await _event_seqs(state, pid)
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def test_a_status_delete_waits_for_a_writer_holding_the_lock(
+    api: Api, state: AppState
+) -> None:
+    if state.database.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: the delete cannot start meanwhile")
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    todo, doing = (s["id"] for s in (await api.statuses(owner, pid))[:2])
+    await api.task(owner, pid, title="before", status_id=todo)
+
+    access = await _owner_access(state, pid, owner.id)
+    async with state.database.session() as creator, creator.begin():
+        body = TaskCreateIn(title="meanwhile", status_id=todo)
+        await task_service.create_task(creator, access, body)  # holds the lock, uncommitted
+        deleting = asyncio.create_task(
+            api.request(
+                "DELETE", f"/projects/{pid}/statuses/{todo}", owner, params={"move_to": doing}
+            )
+        )
+        await _until_a_session_waits_for_a_lock(state)
+    deleted = await deleting  # the task committed first: the delete moves it too
+
+    assert deleted.status_code == 204, deleted.text
+    page = await api.request("GET", f"/projects/{pid}/tasks", owner, params={"status": doing})
+    assert [t["title"] for t in page.json()["items"]] == ["before", "meanwhile"]
+    seqs = await _event_seqs(state, pid)
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def _until_a_session_waits_for_a_lock(state: AppState) -> None:
+    """Until a session of this test's database waits for a lock (the delete, for the project's)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with asyncio.timeout(10), state.database.engine.connect() as conn:
+        while True:
+            if await conn.scalar(waiting):
+                return
+            await conn.rollback()  # one transaction sees one snapshot of the statistics
+            await asyncio.sleep(0.01)

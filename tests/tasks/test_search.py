@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.dialects import sqlite
+
+from laneway.state import AppState
+from laneway.tasks import search
+from laneway.tasks.search import TaskQuery
 from tests.support import Api, User, assert_problem
 
 
@@ -135,3 +141,27 @@ async def test_bad_list_input_is_422(api: Api) -> None:
         assert_problem(response, 422)
     foreign = await api.request("GET", f"/projects/{other}/tasks", owner, params={"cursor": cursor})
     assert_problem(foreign, 422)
+
+
+async def test_text_search_stays_in_its_project(api: Api, state: AppState) -> None:
+    owner, _dev, pid, _ids = await _seeded(api)
+    other = (await api.project(owner, name="Other"))["id"]
+    for i in range(30):
+        await api.task(owner, other, title=f"Login crash elsewhere {i}")
+    found = await _all_pages(api, owner, pid, q="login crash", limit=1)
+    assert [t["title"] for t in found] == ["Login page crashes on submit", "Database backup script"]
+    found = await _all_pages(api, owner, pid, q="crash", limit=1)
+    assert {t["project_id"] for t in found} == {pid}
+    assert len(found) == 3
+
+    if not state.database.is_sqlite:
+        return
+    # one pass over the FTS5 index joined to tasks by rowid: no correlated subquery that would
+    # search the index again for every row, nor a rank computed for other projects' rows
+    statement, _sort = search.build(pid, TaskQuery(q="crash"), "sqlite", state.cursors)
+    sql = str(statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    async with state.database.transaction(write=False) as session:
+        plan = [row[3] for row in await session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+    assert len([step for step in plan if "VIRTUAL TABLE" in step]) == 1, plan
+    assert "SEARCH tasks USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+    assert not [step for step in plan if "SUBQUERY" in step], plan

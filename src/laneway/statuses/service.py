@@ -153,6 +153,9 @@ async def delete_status(
     session: AsyncSession, access: ProjectAccess, status_id: int, move_to: int | None
 ) -> None:
     project_id = access.project.id
+    # The project's lock before reading the column: a task created into it meanwhile is then
+    # either committed and moved below, or waits for this delete and finds the status gone.
+    await recorder.reserve(session, project_id, events=0)
     statuses = list(await repository.of_project(session, project_id))
     status = await _find(statuses, status_id)
     if len(statuses) == 1:
@@ -167,6 +170,7 @@ async def delete_status(
         raise Conflict(
             f"The status has {len(task_ids)} tasks; pass move_to=<status id> to move them."
         )
+    # under the lock already: these numbers follow on from the last event, no gap
     reservation = await recorder.reserve(session, project_id, events=len(task_ids) + 1)
     drafts: list[recorder.Draft] = []
     if task_ids and target is not None:

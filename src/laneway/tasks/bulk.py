@@ -12,7 +12,7 @@ from laneway.models.base import utcnow
 from laneway.projects.access import ProjectAccess
 from laneway.tasks import repository
 from laneway.tasks.repository import RefQuery
-from laneway.tasks.schemas import BulkAction, BulkIn, snapshot
+from laneway.tasks.schemas import MAX_LABELS, BulkAction, BulkIn, snapshot
 from laneway.tasks.service import check_refs
 
 
@@ -21,6 +21,27 @@ def _needs(field: str, action: BulkAction) -> UnprocessableContent:
         f"{field} is required for action {action.value}.",
         errors=[FieldError(loc=["body", field], msg="required", type="missing")],
     )
+
+
+def _relabel(tasks: list[Task], body: BulkIn) -> dict[Task, list[int]]:
+    """Each task's new labels, where they change; none may end up with more than MAX_LABELS."""
+    add, remove = set(body.add_labels), set(body.remove_labels)
+    new = {task: sorted((set(task.label_ids) | add) - remove) for task in tasks}
+    over = [task.id for task, labels in new.items() if len(labels) > MAX_LABELS]
+    if over:
+        raise UnprocessableContent(
+            f"{len(over)} of the tasks would have more than {MAX_LABELS} labels; "
+            "nothing was changed.",
+            errors=[
+                FieldError(
+                    loc=["body", "add_labels"],
+                    msg=f"task {task_id} would have more than {MAX_LABELS} labels",
+                    type="too_long",
+                )
+                for task_id in over[:20]
+            ],
+        )
+    return {task: labels for task, labels in new.items() if labels != task.label_ids}
 
 
 async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> list[Task]:
@@ -72,11 +93,10 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
         for task in changed:
             task.assignee_id = body.assignee_id
     elif action is BulkAction.label:
-        for task in tasks:
-            new = sorted((set(task.label_ids) | set(body.add_labels)) - set(body.remove_labels))
-            if new != task.label_ids:
-                task.label_ids = new
-                changed.append(task)
+        relabelled = _relabel(tasks, body)
+        for task, new in relabelled.items():
+            task.label_ids = new
+        changed = list(relabelled)
     elif action is BulkAction.archive:
         changed = [t for t in tasks if t.archived_at is None]
         for task in changed:

@@ -31,7 +31,8 @@ _PRIORITY_NAMES = {p.value: p.name for p in Priority}
 
 Title = Annotated[Text, StringConstraints(min_length=1, max_length=500)]
 Description = Annotated[Text, StringConstraints(max_length=100_000)]
-LabelIds = Annotated[list[Id], Field(max_length=50)]
+MAX_LABELS = 50  # on one task
+LabelIds = Annotated[list[Id], Field(max_length=MAX_LABELS)]
 PriorityIn = Annotated[PriorityName, Field(strict=False)]
 Estimate = Annotated[int, Field(ge=0, le=1_000_000)]
 

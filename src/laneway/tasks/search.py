@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    FromClause,
     Select,
     and_,
     column,
@@ -88,18 +90,24 @@ class TaskQuery(BaseModel):
         return f"tasks:{project_id}:{hashlib.sha256(filters.encode()).hexdigest()[:16]}"
 
 
-def _text_filter(dialect: str, words: Sequence[str]) -> tuple[ColumnElement[bool], Any]:
-    """(condition, relevance expression: larger is better)."""
+@dataclass(frozen=True, slots=True)
+class _TextMatch:
+    condition: ColumnElement[bool]
+    relevance: ColumnElement[Any]  # larger is better
+    join: FromClause | None = None  # joined to tasks on its rowid (SQLite's FTS5 table)
+
+
+def _text_match(dialect: str, words: Sequence[str]) -> _TextMatch:
     if dialect == "postgresql":
         query = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
         vector: ColumnElement[Any] = literal_column("tasks.search")
-        return vector.op("@@")(query), func.ts_rank(vector, query)
+        return _TextMatch(vector.op("@@")(query), func.ts_rank(vector, query))
     match = " ".join(f'"{w}"*' for w in words)
-    fts = table("tasks_fts", column("rowid"), column("rank"), column("tasks_fts"))
-    hits = select(fts.c.rowid, fts.c.rank).where(fts.c.tasks_fts.op("MATCH")(match)).subquery()
-    # FTS5's rank is bm25, smaller is better: negate it so larger is better on both backends
-    relevance = select(-hits.c.rank).where(hits.c.rowid == Task.id).scalar_subquery()
-    return Task.id.in_(select(hits.c.rowid)), relevance
+    fts = table("tasks_fts", column("rowid"), column("rank"), column("tasks_fts")).alias("fts")
+    # Joined, not a subquery: one pass over the index, whose rows other than this project's
+    # cost a primary-key look-up and are dropped before FTS5 computes their rank (bm25,
+    # smaller is better: negated so that larger is better on both backends).
+    return _TextMatch(fts.c.tasks_fts.op("MATCH")(match), -fts.c.rank, fts)
 
 
 def label_filter(dialect: str, label_ids: Sequence[int]) -> ColumnElement[bool]:
@@ -171,11 +179,13 @@ def build(
     if query.due_after is not None:
         conditions.append(Task.due_date > query.due_after)
     relevance: Any = None
+    text_match: _TextMatch | None = None
     sort = query.effective_sort()
     words = query.words()
     if words:
-        condition, relevance = _text_filter(dialect, words)
-        conditions.append(condition)
+        text_match = _text_match(dialect, words)
+        conditions.append(text_match.condition)
+        relevance = text_match.relevance
     elif sort == "relevance":
         raise UnprocessableContent("sort=relevance needs a search text (q) with words in it.")
 
@@ -191,12 +201,10 @@ def build(
         )
         conditions.append(after)
     order = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
-    statement = (
-        select(Task, keys[0].label("sort_key"))
-        .where(*conditions)
-        .order_by(*order)
-        .limit(query.limit + 1)
-    )
+    statement = select(Task, keys[0].label("sort_key"))
+    if text_match is not None and text_match.join is not None:
+        statement = statement.join(text_match.join, text_match.join.c.rowid == Task.id)
+    statement = statement.where(*conditions).order_by(*order).limit(query.limit + 1)
     return statement, sort
 
 

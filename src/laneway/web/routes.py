@@ -15,13 +15,13 @@ DIST = Path(__file__).parent / "dist"
 # Inline style attributes carry layout (virtualized rows), hence 'unsafe-inline' for styles only.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
+# nosniff and X-Frame-Options come with every response (kit/security_headers.py)
 PAGE_HEADERS = {
     "Cache-Control": "no-cache",
     "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
 
