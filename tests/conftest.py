@@ -195,3 +195,14 @@ def replicas(request: pytest.FixtureRequest, redis_server: RedisServer) -> Itera
     finally:
         for process, base in started:
             stop_server(process, base)
+
+
+@pytest.fixture
+async def apis(replicas: list[str]) -> AsyncIterator[list[Api]]:
+    """An API client per replica."""
+    clients = [httpx.AsyncClient(base_url=base, timeout=30) for base in replicas]
+    try:
+        yield [Api(client) for client in clients]
+    finally:
+        for client in clients:
+            await client.aclose()

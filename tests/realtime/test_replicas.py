@@ -7,9 +7,7 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from laneway.realtime.client import follow
@@ -20,16 +18,6 @@ pytestmark = pytest.mark.skipif(
     "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
     reason="replicas share PostgreSQL",
 )
-
-
-@pytest.fixture
-async def apis(replicas: list[str]) -> AsyncIterator[list[Api]]:
-    clients = [httpx.AsyncClient(base_url=base, timeout=30) for base in replicas]
-    try:
-        yield [Api(client) for client in clients]
-    finally:
-        for client in clients:
-            await client.aclose()
 
 
 @pytest.mark.parametrize("replicas", [0.5], indirect=True)

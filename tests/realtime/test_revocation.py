@@ -7,10 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from sqlalchemy import text
@@ -26,16 +24,6 @@ pytestmark = pytest.mark.skipif(
     "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
     reason="replicas share PostgreSQL",
 )
-
-
-@pytest.fixture
-async def apis(replicas: list[str]) -> AsyncIterator[list[Api]]:
-    clients = [httpx.AsyncClient(base_url=base, timeout=30) for base in replicas]
-    try:
-        yield [Api(client) for client in clients]
-    finally:
-        for client in clients:
-            await client.aclose()
 
 
 def _open(base: str, pid: int, user: User) -> Any:
