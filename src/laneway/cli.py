@@ -29,6 +29,7 @@ app.add_typer(migrate_app, name="migrate")
 console = Console(stderr=True)
 T = TypeVar("T")
 WS_MAX_SIZE = 64 * 1024
+GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
 def _version(value: bool) -> None:
@@ -261,4 +262,6 @@ def serve(
         proxy_headers=True,
         # live viewers only listen: a client frame over this is refused before it is buffered
         ws_max_size=WS_MAX_SIZE,
+        # a stop never hangs on a connection that will not close (live sockets get 1012)
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
