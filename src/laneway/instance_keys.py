@@ -44,10 +44,6 @@ class InstanceKeys:
         self._root = configured.encode() if configured else None
         self._retry: asyncio.Task[None] | None = None
 
-    @property
-    def loaded(self) -> bool:
-        return self._root is not None
-
     async def load(self, database: Database) -> None:
         """At start-up; while the database is out of reach, keep trying in the background
         (until then, signing answers 503)."""

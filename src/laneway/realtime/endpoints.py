@@ -76,11 +76,12 @@ async def _viewer(websocket: WebSocket, state: AppState, project_id: int) -> tup
     """(user id, token id, the project's last seq) or a LanewayError, in one short session."""
     bearer = websocket.headers.get("authorization", "")
     raw_ticket = websocket.query_params.get("ticket")
-    if not bearer.lower().startswith("bearer ") and not raw_ticket:
+    has_bearer = bearer.lower().startswith("bearer ")
+    if not has_bearer and not raw_ticket:
         raise Unauthorized("Send a bearer token or a ticket.")
     # redeeming a ticket deletes it: a write
-    async with state.database.transaction(write=not bearer) as session:
-        if bearer.lower().startswith("bearer "):
+    async with state.database.transaction(write=not has_bearer) as session:
+        if has_bearer:
             auth = await auth_service.authenticate(session, bearer[7:].strip())
         else:
             token_id = await tickets.redeem(session, raw_ticket or "", project_id)
