@@ -75,7 +75,11 @@ async def test_board_after_a_change_is_two_statements_at_any_size_then_none(
     assert [label["name"] for label in body["labels"]] == ["bug"]
 
 
-async def test_write_budgets(api: Api, statements: StatementCounter) -> None:
+async def test_write_budgets(api: Api, state: AppState, statements: StatementCounter) -> None:
+    # PostgreSQL: the checks in one read, then the counter, the row and the event in one
+    # statement (tasks/one_trip.py); SQLite takes its in-process write lock first and writes
+    # each in turn. Token and role are cached by the requests before.
+    one_trip = not state.database.is_sqlite
     owner = await api.user()
     pid = (await api.project(owner))["id"]
     doing = (await api.statuses(owner, pid))[1]["id"]
@@ -90,7 +94,7 @@ async def test_write_budgets(api: Api, statements: StatementCounter) -> None:
         json={"title": "budget", "labels": [label["id"]], "assignee_id": owner.id},
     )
     assert created.status_code == 201
-    assert statements.count <= 7, statements.statements
+    assert statements.count == (2 if one_trip else 4), statements.statements
     task_id = created.json()["id"]
 
     statements.reset()
@@ -102,7 +106,7 @@ async def test_write_budgets(api: Api, statements: StatementCounter) -> None:
         headers={"If-Match": '"v1"'},
     )
     assert patched.status_code == 200
-    assert statements.count <= 6, statements.statements
+    assert statements.count == (3 if one_trip else 5), statements.statements
 
     statements.reset()
     moved = await api.request(
@@ -113,7 +117,7 @@ async def test_write_budgets(api: Api, statements: StatementCounter) -> None:
         headers={"If-Match": '"v2"'},
     )
     assert moved.status_code == 200, moved.text
-    assert statements.count <= 6, statements.statements
+    assert statements.count == (3 if one_trip else 5), statements.statements
 
 
 async def test_list_is_constant_in_page_size(
