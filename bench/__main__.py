@@ -58,6 +58,17 @@ def _args() -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, help="where results go (default bench/results)")
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a report to compare with (default: bench/results/LATEST.json, or QUICK.json "
+        "with --quick)",
+    )
+    parser.add_argument(
+        "--save-quick",
+        action="store_true",
+        help="with --quick: keep this run as bench/results/QUICK.json, the next runs' baseline",
+    )
+    parser.add_argument(
         "--seed-only",
         action="store_true",
         help="seed the bench database, write bench/results/dataset.json (for locust) and stop",
@@ -126,6 +137,9 @@ async def main() -> int:
         print(f"wrote {target}; the database is {url}")
         return 0
     counted = await statements.per_request(data)
+    over = statements.over_budget(counted)
+    for name, (count, budget) in over.items():
+        print(f"  {name}: {count} statements per request, budget {budget}", flush=True)
     data.tasks[0] = (data.tasks[0][0], data.statuses[2])  # the statement count moved it
     people = workloads.clients(data, args.clients)
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
@@ -234,11 +248,18 @@ async def main() -> int:
     )
     stem = f"{now.strftime('%Y-%m-%d')}-{commit}" + ("-quick" if args.quick else "")
     paths = report.write(result_doc, out, stem)
-    if not args.quick and args.out is None:
-        shutil.copyfile(paths["md"], out / "LATEST.md")
-        shutil.copyfile(paths["png"], out / "latest.png")
+    results = ROOT / "bench" / "results"
+    baseline = args.baseline or results / ("QUICK.json" if args.quick else "LATEST.json")
     print()
     print(report.markdown(result_doc))
+    if baseline.exists():
+        print(report.compare(result_doc, json.loads(baseline.read_text())))
+    if not args.quick and args.out is None:
+        shutil.copyfile(paths["md"], out / "LATEST.md")
+        shutil.copyfile(paths["json"], out / "LATEST.json")
+        shutil.copyfile(paths["png"], out / "latest.png")
+    if args.quick and args.save_quick:
+        shutil.copyfile(paths["json"], results / "QUICK.json")
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     errors = sum(sum(row["errors"].values()) for row in rows.values())
     if live is not None:
@@ -246,7 +267,11 @@ async def main() -> int:
         errors += sum(n for status, n in live["writes"].items() if status != 200)
     if errors:
         print(f"{errors} requests failed", file=sys.stderr)
-    return 1 if errors else 0
+    for name, (count, budget) in over.items():
+        print(
+            f"{name} sends {count} statements per request; its budget is {budget}", file=sys.stderr
+        )
+    return 1 if errors or over else 0
 
 
 async def _pg_version(dsn: str) -> str:

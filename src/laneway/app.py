@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from laneway import __version__, exception_handlers, health, idempotency
 from laneway.activity.endpoints import router as activity_router
@@ -53,20 +53,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    api = APIRouter(prefix=API_PREFIX)
+    # Routes are matched in order, one by one: the board's and the tasks' come first, and each
+    # router is included at the top level (a nested router is one more level to walk through).
     for router in (
-        auth_router,
+        board_router,
+        tasks_router,
         projects_router,
         statuses_router,
         labels_router,
-        board_router,
-        tasks_router,
         comments_router,
         activity_router,
+        auth_router,
         live_router,
     ):
-        api.include_router(router)
-    app.include_router(api)
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     web_routes.install(app)
     web_docs.install(app)

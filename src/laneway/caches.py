@@ -135,7 +135,7 @@ class Caches:
             self.tokens.pop(digest, None)
 
 
-def get_caches(request: Request) -> Caches:
+async def get_caches(request: Request) -> Caches:
     caches: Caches = request.app.state.laneway.caches
     return caches
 

@@ -135,13 +135,21 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
+        """A session inside one transaction: committed on success, rolled back on error.
+
+        The transaction begins with the first statement: a request answered from the caches
+        never takes a connection from the pool."""
         async with AsyncExitStack() as stack:
             if write and self._sqlite_writer is not None:
                 await stack.enter_async_context(self._sqlite_writer)
             session = await stack.enter_async_context(self.session(write=write))
-            await stack.enter_async_context(session.begin())
-            yield session
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            if session.in_transaction():
+                await session.commit()
         # reached only when the transaction committed
         self.commits.committed(session)
 

@@ -40,13 +40,13 @@ async def get_authenticated(
     return auth
 
 
-def get_current_user(
+async def get_current_user(
     auth: Annotated[Authenticated, Depends(get_authenticated)],
 ) -> UserRef:
     return auth.user
 
 
-def get_session_auth(
+async def get_session_auth(
     auth: Annotated[Authenticated, Depends(get_authenticated)],
 ) -> Authenticated:
     """Account management (tokens, password, invitations) needs a signed-in session, so a
