@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
+from laneway.activity.types import EventType
 from laneway.auth import repository as auth_repository
 from laneway.errors import Conflict, Forbidden, NotFound
 from laneway.kit.savepoint import add_unique
@@ -104,7 +105,7 @@ async def update_project(
     project = access.project
     reservation = await recorder.reserve(session, project.id)
     before = project_snapshot(project)
-    event_type = "project.updated"
+    event_type: EventType = "project.updated"
     if archived is not None and archived != (project.archived_at is not None):
         if access.role is not Role.owner:
             raise Forbidden("Only an owner can archive or restore a project.")
