@@ -11,6 +11,7 @@ from pathlib import Path
 import laneway
 from laneway.activity import types
 from laneway.activity.types import EVENT_TYPES
+from laneway.commits import RecordedEvent
 from laneway.realtime import wire
 from laneway.realtime.schemas import LiveEvent, LivePresence, LiveReload
 from tests.support import Api
@@ -77,15 +78,17 @@ async def test_openapi_states_the_event_types(api: Api) -> None:
 
 def test_live_schemas_describe_what_the_socket_sends() -> None:
     event = wire.message(
-        project_id=1,
-        seq=7,
-        type="task.moved",
-        actor_id=2,
-        subject_id=3,
-        task_id=3,
-        changes={"rank": ["a", "b"]},
-        snapshot={"id": 3},
-        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        RecordedEvent(
+            project_id=1,
+            seq=7,
+            type="task.moved",
+            actor_id=2,
+            subject_id=3,
+            task_id=3,
+            changes={"rank": ["a", "b"]},
+            snapshot={"id": 3},
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
     )
     assert LiveEvent.model_validate_json(event.text).type == "task.moved"
     LivePresence.model_validate_json(wire.control("presence", viewers=[1]))

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from laneway.commits import CommitChannel
 from laneway.config import Settings
 
 _WRITE_OPTION = "laneway_write"
@@ -123,8 +124,8 @@ class Database:
         # cheaper than SQLite's busy handler, which sleeps and polls for the lock.
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         self.read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # Called with session.info after every successful commit (live fan-out hooks in here).
-        self.on_commit: Callable[[dict[str, Any]], None] = lambda _info: None
+        # told what each transaction changed, once it has committed (live fan-out, caches)
+        self.commits = CommitChannel()
         self.write_sessions = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
         )
@@ -142,7 +143,7 @@ class Database:
             await stack.enter_async_context(session.begin())
             yield session
         # reached only when the transaction committed
-        self.on_commit(session.info)
+        self.commits.committed(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -331,7 +331,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Board */
+        /**
+         * Get Board
+         * @description Any change in the project appends an event, so its newest number versions the whole
+         *     board: a board this process rendered at that number is answered as is, and a client that
+         *     has it gets a 304, without the database (see caches.py for how fresh the number is).
+         */
         get: operations["get_board"];
         put?: never;
         post?: never;
