@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from laneway import __version__
+from laneway.app import create_app
 from laneway.cli import app
 from laneway.demo import DEMO_EMAIL, DEMO_PASSWORD
 
@@ -35,6 +37,12 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"laneway {__version__}"
+
+
+def test_openapi_prints_the_document_the_app_serves(data_dir: Path) -> None:
+    result = runner.invoke(app, ["openapi"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == create_app().openapi()
 
 
 def test_migrate_upgrade_current_downgrade(data_dir: Path) -> None:

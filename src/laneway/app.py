@@ -15,12 +15,14 @@ from laneway.board.endpoints import router as board_router
 from laneway.comments.endpoints import router as comments_router
 from laneway.config import Settings
 from laneway.kit.body_limit import BodyLimitMiddleware
+from laneway.kit.openapi import add_schemas
 from laneway.kit.security_headers import SecurityHeadersMiddleware
 from laneway.labels.endpoints import router as labels_router
 from laneway.observability.access_log import AccessLogMiddleware
 from laneway.observability.logging import configure_logging
 from laneway.projects.endpoints import router as projects_router
 from laneway.realtime.endpoints import router as live_router
+from laneway.realtime.schemas import LIVE_MESSAGES
 from laneway.state import AppState
 from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    add_schemas(app, *LIVE_MESSAGES)  # the live socket's messages, for generated clients
     app.include_router(health.router)
     web_routes.install(app)
     web_docs.install(app)

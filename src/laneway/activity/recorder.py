@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.activity.types import EventType
 from laneway.commits import RecordedEvent, pending
 from laneway.errors import NotFound
 from laneway.models import Event, ProjectCounter
@@ -29,7 +30,7 @@ class Reservation:
 
 @dataclass(slots=True)
 class Draft:
-    type: str
+    type: EventType
     subject_id: int
     task_id: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)

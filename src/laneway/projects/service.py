@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
+from laneway.activity.types import EventType
 from laneway.auth import repository as auth_repository
 from laneway.auth.identity import UserRef
 from laneway.errors import Conflict, Forbidden, NotFound
@@ -106,7 +107,7 @@ async def update_project(
     # the row as it is now, under the project's write lock (access.project may be a cached copy)
     project = await session.get_one(Project, access.project.id, populate_existing=True)
     before = project_snapshot(project)
-    event_type = "project.updated"
+    event_type: EventType = "project.updated"
     if archived is not None and archived != (project.archived_at is not None):
         if access.role is not Role.owner:
             raise Forbidden("Only an owner can archive or restore a project.")

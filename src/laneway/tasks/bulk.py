@@ -6,6 +6,7 @@ from fractional_indexing import generate_n_keys_between
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
+from laneway.activity.types import EventType
 from laneway.errors import FieldError, UnprocessableContent
 from laneway.models import Task
 from laneway.models.base import utcnow
@@ -14,6 +15,12 @@ from laneway.tasks import repository
 from laneway.tasks.repository import RefQuery
 from laneway.tasks.schemas import MAX_LABELS, BulkAction, BulkIn, snapshot
 from laneway.tasks.service import check_refs
+
+_EVENT_TYPES: dict[BulkAction, EventType] = {
+    BulkAction.move: "task.moved",
+    BulkAction.archive: "task.archived",
+    BulkAction.restore: "task.restored",
+}
 
 
 def _needs(field: str, action: BulkAction) -> UnprocessableContent:
@@ -110,11 +117,7 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
         task.updated_at = now
     await session.flush()
 
-    event_type = {
-        BulkAction.move: "task.moved",
-        BulkAction.archive: "task.archived",
-        BulkAction.restore: "task.restored",
-    }.get(action, "task.updated")
+    event_type = _EVENT_TYPES.get(action, "task.updated")
     drafts = []
     for task in changed:
         after = snapshot(task, project.key)

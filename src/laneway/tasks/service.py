@@ -15,6 +15,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
+from laneway.activity.types import EventType
 from laneway.errors import (
     Conflict,
     FieldError,
@@ -169,7 +170,7 @@ async def _write(
     access: TaskAccess,
     expected: int | None,
     values: dict[str, Any],
-    event_type: str,
+    event_type: EventType,
     reservation: recorder.Reservation | None,
 ) -> Task:
     """Apply `values` if the task is still at the version the client saw; one event.
@@ -272,7 +273,7 @@ async def update_task(
     if status_changes or restoring:
         values["status_id"] = found["status_id"]
         values["rank"] = _rank_between(found, locked=reservation is not None)
-    event_type = "task.updated"
+    event_type: EventType = "task.updated"
     if body.archived is True and task.archived_at is None:
         values["archived_at"] = utcnow()
         event_type = "task.archived"
