@@ -12,6 +12,7 @@ from laneway import __version__, exception_handlers, health, idempotency
 from laneway.activity.endpoints import router as activity_router
 from laneway.auth.endpoints import router as auth_router
 from laneway.board.endpoints import router as board_router
+from laneway.board.fast_path import BoardFastPath
 from laneway.comments.endpoints import router as comments_router
 from laneway.config import Settings
 from laneway.kit.body_limit import BodyLimitMiddleware
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Outermost last: the request id exists before anything logs or fails, and every response
     # (a 413 from the body limit too) leaves with the security headers.
+    app.add_middleware(BoardFastPath)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

@@ -23,6 +23,7 @@ from laneway.tasks.schemas import task_json
 from laneway.tasks.search import TaskQuery
 
 router = APIRouter(tags=["board"])
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200  # tasks per column
 
 
 @router.get(
@@ -35,7 +36,9 @@ async def get_board(
     access: ProjectViewer,
     session: SessionDep,
     state: StateDep,
-    limit: Annotated[int, Query(ge=1, le=200, description="Tasks per column.")] = 50,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Tasks per column.")
+    ] = DEFAULT_LIMIT,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """Any change in the project appends an event, so its newest number versions the whole
@@ -47,8 +50,8 @@ async def get_board(
         read_at = time.monotonic()
         seq = await status_repository.last_seq(session, project_id)
         caches.versions.confirmed(project_id, seq, read_at)
-    etag = _etag(seq, limit)
-    if _matches(if_none_match, etag):
+    etag = board_etag(seq, limit)
+    if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
     body = caches.board(project_id, limit, seq)
     if body is not None:
@@ -57,17 +60,17 @@ async def get_board(
     seq, body = await _render(session, state, access.project, limit)
     caches.versions.confirmed(project_id, seq, read_at)
     caches.keep_board(project_id, limit, seq, body)
-    etag = _etag(seq, limit)
-    if _matches(if_none_match, etag):
+    etag = board_etag(seq, limit)
+    if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return _response(body, etag)
 
 
-def _etag(seq: int, limit: int) -> str:
+def board_etag(seq: int, limit: int) -> str:
     return f'"b{seq}-{limit}"'
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}
 
 
