@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +29,6 @@ from sqlalchemy import (
     cast,
     func,
     insert,
-    literal,
     select,
     true,
     update,
@@ -47,23 +47,18 @@ _CHANGED = (
 )
 _TASK = Task.__table__
 _COLUMNS = list(_TASK.columns)
-
-
-def _bind(name: str, value: Any) -> Any:
-    return bindparam(name, value, type_=_TASK.c[name].type)
-
-
-def _counter(project_id: int, *, tasks: int) -> Any:
-    values: dict[str, Any] = {"event_seq": ProjectCounter.event_seq + 1}
-    if tasks:
-        values["task_seq"] = ProjectCounter.task_seq + tasks
-    return (
-        update(ProjectCounter)
-        .where(ProjectCounter.project_id == project_id)
-        .values(**values)
-        .returning(ProjectCounter.event_seq, ProjectCounter.task_seq)
-        .cte("counter")
-    )
+_EVENT = Event.__table__
+_EVENT_COLUMNS = [
+    "project_id",
+    "seq",
+    "type",
+    "actor_id",
+    "subject_id",
+    "task_id",
+    "changes",
+    "snapshot",
+    "created_at",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +69,36 @@ class Guards:
     label_ids: Sequence[int] = ()
     assignee_id: int | None = None
 
+    def params(self) -> dict[str, Any]:
+        labels = sorted(set(self.label_ids))
+        return {
+            "p_project": self.project_id,
+            "p_labels": labels,
+            "p_label_count": len(labels),
+            "p_assignee": self.assignee_id,
+        }
 
-def _still_true(counter: Any, guards: Guards) -> ColumnElement[bool]:
+
+# Statements are built once per shape with bound parameters: building one costs more than
+# sending it, and a built statement is compiled once too (SQLAlchemy's compiled cache).
+# Parameter names start with p_ or v_, never a column's name: an UPDATE executed with a
+# parameter named like one of its table's columns would also SET that column.
+
+
+def _counter(*, tasks: bool) -> Any:
+    values: dict[str, Any] = {"event_seq": ProjectCounter.event_seq + 1}
+    if tasks:
+        values["task_seq"] = ProjectCounter.task_seq + 1
+    return (
+        update(ProjectCounter)
+        .where(ProjectCounter.project_id == bindparam("p_project"))
+        .values(**values)
+        .returning(ProjectCounter.event_seq, ProjectCounter.task_seq)
+        .cte("counter")
+    )
+
+
+def _still_true(counter: Any, *, labels: bool, assignee: bool) -> ColumnElement[bool]:
     """True if, once this statement holds the project's lock, the project is not archived,
     the labels are still the project's and the assignee still a member.
 
@@ -85,32 +108,36 @@ def _still_true(counter: Any, guards: Guards) -> ColumnElement[bool]:
     makes it run after the lock is taken.
     """
     after_lock = select(counter.c.event_seq).scalar_subquery().is_not(None)
-    checks: list[tuple[Select[Any], int]] = [
+    project_id: Any = bindparam("p_project")
+    checks: list[tuple[Select[Any], Any]] = [
         (
             select(Project.id)
-            .where(after_lock, Project.id == guards.project_id, Project.archived_at.is_(None))
+            .where(after_lock, Project.id == project_id, Project.archived_at.is_(None))
             .with_for_update(read=True),
             1,
         )
     ]
-    if guards.label_ids:
-        labels = set(guards.label_ids)
+    if labels:
         checks.append(
             (
                 select(Label.id)
-                .where(after_lock, Label.project_id == guards.project_id, Label.id.in_(labels))
+                .where(
+                    after_lock,
+                    Label.project_id == project_id,
+                    Label.id.in_(bindparam("p_labels", expanding=True)),
+                )
                 .with_for_update(read=True, key_share=True),
-                len(labels),
+                bindparam("p_label_count"),
             )
         )
-    if guards.assignee_id is not None:
+    if assignee:
         checks.append(
             (
                 select(Membership.user_id)
                 .where(
                     after_lock,
-                    Membership.project_id == guards.project_id,
-                    Membership.user_id == guards.assignee_id,
+                    Membership.project_id == project_id,
+                    Membership.user_id == bindparam("p_assignee"),
                 )
                 .with_for_update(read=True, key_share=True),
                 1,
@@ -123,120 +150,72 @@ def _still_true(counter: Any, guards: Guards) -> ColumnElement[bool]:
     return and_(*held)
 
 
-def _log(
-    counter: Any,
-    written: Any,
-    *,
-    project_id: int,
-    type: str,
-    actor_id: int,
-    changes: Any,
-    snapshot: Any,
-    now: datetime,
-) -> Any:
+def _log(counter: Any, written: Any, snapshot: Any) -> Any:
     row = select(
-        literal(project_id),
+        bindparam("p_project", type_=_EVENT.c.project_id.type),
         counter.c.event_seq,
-        literal(type),
-        literal(actor_id),
+        bindparam("p_event_type", type_=_EVENT.c.type.type),
+        bindparam("p_actor", type_=_EVENT.c.actor_id.type),
         written.c.id,
         written.c.id,
-        bindparam("event_changes", changes, type_=Event.__table__.c.changes.type),
+        bindparam("p_changes", type_=_EVENT.c.changes.type),
         snapshot,
-        bindparam("event_at", now, type_=Event.__table__.c.created_at.type),
+        bindparam("p_at", type_=_EVENT.c.created_at.type),
     ).select_from(counter.join(written, true()))
-    columns = [
-        "project_id",
-        "seq",
-        "type",
-        "actor_id",
-        "subject_id",
-        "task_id",
-        "changes",
-        "snapshot",
-        "created_at",
-    ]
-    return insert(Event).from_select(columns, row).returning(Event.seq).cte("logged")
+    return insert(Event).from_select(_EVENT_COLUMNS, row).returning(Event.seq).cte("logged")
 
 
-def create_statement(
-    guards: Guards,
-    actor_id: int,
-    values: dict[str, Any],
-    snapshot: dict[str, Any],
-    number_prefix: str,
-) -> Select[Any]:
-    project_id = guards.project_id
-    counter = _counter(project_id, tasks=1)
-    ok = _still_true(counter, guards)
+def _value(name: str) -> Any:
+    return bindparam(f"v_{name}", type_=_TASK.c[name].type)
+
+
+@cache
+def create_statement(*, labels: bool, assignee: bool) -> Select[Any]:
+    counter = _counter(tasks=True)
+    ok = _still_true(counter, labels=labels, assignee=assignee)
     names = [c.name for c in _COLUMNS if c.name not in ("id", "number")]
     created = (
         insert(Task)
         .from_select(
             [*names, "number"],
-            select(*(_bind(name, values[name]) for name in names), counter.c.task_seq).where(ok),
+            select(*(_value(name) for name in names), counter.c.task_seq).where(ok),
         )
         .returning(*_COLUMNS)
         .cte("created")
     )
     # the snapshot is the task's JSON; only its id and number come from this statement
-    final = cast(bindparam("event_snapshot", snapshot, type_=JSONB), JSONB).op("||")(
+    snapshot = cast(bindparam("p_snapshot", type_=JSONB), JSONB).op("||")(
         func.jsonb_build_object(
-            "id", created.c.id, "number", literal(number_prefix) + cast(created.c.number, String)
+            "id",
+            created.c.id,
+            "number",
+            bindparam("p_number_prefix", type_=String) + cast(created.c.number, String),
         )
-    )
-    logged = _log(
-        counter,
-        created,
-        project_id=project_id,
-        type="task.created",
-        actor_id=actor_id,
-        changes={},
-        snapshot=final,
-        now=values["created_at"],
     )
     return (
         select(created, counter.c.event_seq, ok.label("guards_held"))
         .select_from(counter.outerjoin(created, true()))
-        .add_cte(logged)
+        .add_cte(_log(counter, created, snapshot))
     )
 
 
-def update_statement(
-    guards: Guards,
-    actor_id: int,
-    task_id: int,
-    version: int,
-    values: dict[str, Any],
-    event_type: str,
-    changes: dict[str, Any],
-    snapshot: dict[str, Any],
-) -> Select[Any]:
-    project_id = guards.project_id
-    counter = _counter(project_id, tasks=0)
-    ok = _still_true(counter, guards)
+@cache
+def update_statement(columns: tuple[str, ...], *, labels: bool, assignee: bool) -> Select[Any]:
+    counter = _counter(tasks=False)
+    ok = _still_true(counter, labels=labels, assignee=assignee)
     changed = (
         update(Task)
         # the counter first (an InitPlan), then the row: the order every writer takes locks in
-        .where(ok, Task.id == task_id, Task.version == version)
-        .values(**values)
+        .where(ok, Task.id == bindparam("p_task"), Task.version == bindparam("p_version"))
+        .values({name: _value(name) for name in columns})
         .returning(*_COLUMNS)
         .cte("changed")
     )
-    logged = _log(
-        counter,
-        changed,
-        project_id=project_id,
-        type=event_type,
-        actor_id=actor_id,
-        changes=changes,
-        snapshot=bindparam("event_snapshot", snapshot, type_=Event.__table__.c.snapshot.type),
-        now=values["updated_at"],
-    )
+    snapshot = bindparam("p_snapshot", type_=_EVENT.c.snapshot.type)
     return (
         select(changed, counter.c.event_seq, ok.label("guards_held"))
         .select_from(counter.outerjoin(changed, true()))
-        .add_cte(logged)
+        .add_cte(_log(counter, changed, snapshot))
     )
 
 
@@ -244,11 +223,11 @@ def _task(row: Any) -> Task:
     return Task(**{c.name: row._mapping[c.name] for c in _COLUMNS})
 
 
-async def _run(session: AsyncSession, statement: Select[Any]) -> Any:
+async def _run(session: AsyncSession, statement: Select[Any], params: dict[str, Any]) -> Any:
     """The statement's one row: the written task's columns (None if nothing was written),
     the event's number and whether the guards held."""
     try:
-        row = (await session.execute(statement)).first()
+        row = (await session.execute(statement, params)).first()
     except IntegrityError as error:  # a status or parent task deleted meanwhile
         raise Conflict(_CHANGED) from error
     if row is None:
@@ -266,13 +245,25 @@ async def create(
     snapshot: dict[str, Any],
     number_prefix: str,
 ) -> Task:
-    project_id = guards.project_id
-    row = await _run(session, create_statement(guards, actor_id, values, snapshot, number_prefix))
+    statement = create_statement(
+        labels=bool(guards.label_ids), assignee=guards.assignee_id is not None
+    )
+    params = {
+        **guards.params(),
+        **{f"v_{name}": value for name, value in values.items()},
+        "p_actor": actor_id,
+        "p_event_type": "task.created",
+        "p_changes": {},
+        "p_snapshot": snapshot,
+        "p_at": values["created_at"],
+        "p_number_prefix": number_prefix,
+    }
+    row = await _run(session, statement, params)
     task = _task(row)
     final = {**snapshot, "id": task.id, "number": f"{number_prefix}{task.number}"}
     _published(
         session,
-        project_id,
+        guards.project_id,
         row.event_seq,
         "task.created",
         actor_id,
@@ -297,16 +288,28 @@ async def write(
 ) -> Task:
     """The task changed and its event appended; 412 if its version moved on (the error rolls
     the transaction back, the counter's increment with it)."""
-    project_id = guards.project_id
     statement = update_statement(
-        guards, actor_id, task_id, version, values, event_type, changes, snapshot
+        tuple(sorted(values)),
+        labels=bool(guards.label_ids),
+        assignee=guards.assignee_id is not None,
     )
-    row = await _run(session, statement)
+    params = {
+        **guards.params(),
+        **{f"v_{name}": value for name, value in values.items()},
+        "p_task": task_id,
+        "p_version": version,
+        "p_actor": actor_id,
+        "p_event_type": event_type,
+        "p_changes": changes,
+        "p_snapshot": snapshot,
+        "p_at": values["updated_at"],
+    }
+    row = await _run(session, statement, params)
     if row.id is None:
         raise PreconditionFailed("The task changed; reload it and apply your change again.")
     _published(
         session,
-        project_id,
+        guards.project_id,
         row.event_seq,
         event_type,
         actor_id,
