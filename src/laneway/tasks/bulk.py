@@ -76,8 +76,8 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
         )
     refs = RefQuery(project.id)
     if action is BulkAction.move:
-        status = refs.status(body.status_id)
-        refs.placement(status)
+        refs.status(body.status_id)
+        refs.placement()
     if action is BulkAction.assign and body.assignee_id is not None:
         refs.member(body.assignee_id)
     labels = [*body.add_labels, *body.remove_labels]
@@ -90,10 +90,11 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
     now = utcnow()
     changed: list[Task] = []
     if action is BulkAction.move:
-        moving = [t for t in tasks if t.status_id != found["status_id"] and t.archived_at is None]
-        ranks = generate_n_keys_between(found.get("low"), None, len(moving))
+        target = int(found.status_id or 0)  # check_refs refused a missing status
+        moving = [t for t in tasks if t.status_id != target and t.archived_at is None]
+        ranks = generate_n_keys_between(found.low, None, len(moving))
         for task, rank in zip(moving, ranks, strict=True):
-            task.status_id, task.rank = found["status_id"], rank
+            task.status_id, task.rank = target, rank
         changed = moving
     elif action is BulkAction.assign:
         changed = [t for t in tasks if t.assignee_id != body.assignee_id]

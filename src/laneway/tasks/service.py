@@ -30,7 +30,7 @@ from laneway.models.base import utcnow
 from laneway.projects.access import ProjectAccess
 from laneway.tasks import one_trip, ranks, repository
 from laneway.tasks.access import TaskAccess
-from laneway.tasks.repository import RefQuery
+from laneway.tasks.repository import RefQuery, Refs
 from laneway.tasks.schemas import (
     PriorityName,
     TaskCreateIn,
@@ -57,19 +57,20 @@ def _invalid(field: str, message: str) -> FieldError:
     return FieldError(loc=["body", field], msg=message, type="reference_invalid")
 
 
-def check_refs(found: dict[str, Any], *, labels: Sequence[int] = (), project_id: int) -> None:
+def check_refs(found: Refs, *, labels: Sequence[int] = (), project_id: int) -> None:
     errors: list[FieldError] = []
-    if "status_id" in found and found["status_id"] is None:
+    asked = found.asked
+    if "status_id" in asked and found.status_id is None:
         errors.append(_invalid("status_id", "no such status in this project"))
-    if "assignee_id" in found and found["assignee_id"] is None:
+    if "assignee_id" in asked and found.assignee_id is None:
         errors.append(_invalid("assignee_id", "the assignee must be a member of the project"))
-    if "labels_found" in found and found["labels_found"] != len(set(labels)):
+    if "labels_found" in asked and found.labels_found != len(set(labels)):
         errors.append(_invalid("labels", "every label must belong to this project"))
-    if "parent_project_id" in found and found["parent_project_id"] != project_id:
+    if "parent_project_id" in asked and found.parent_project_id != project_id:
         errors.append(_invalid("parent_id", "no such task in this project"))
-    if found.get("cycle"):
+    if found.cycle:
         errors.append(_invalid("parent_id", "a task cannot be placed under its own sub-task"))
-    if found.get("anchor_found") is False:
+    if found.anchor_found is False:
         errors.append(
             _invalid("after_id", "the neighbour must be a live task in the target status")
         )
@@ -77,10 +78,10 @@ def check_refs(found: dict[str, Any], *, labels: Sequence[int] = (), project_id:
         raise UnprocessableContent("The request refers to things it cannot use.", errors=errors)
 
 
-def _rank_between(found: dict[str, Any], *, locked: bool) -> str:
+def _rank_between(found: Refs, *, locked: bool) -> str:
     # without the project's lock, another writer may have read the same neighbours
     place = ranks.between if locked else ranks.spread_between
-    return place(found.get("low"), found.get("high"))
+    return place(found.low, found.high)
 
 
 def _one_trip(session: AsyncSession) -> bool:
@@ -101,14 +102,14 @@ async def create_task(session: AsyncSession, access: ProjectAccess, body: TaskCr
         None if one_trip_ok else await recorder.reserve(session, project.id, events=1, tasks=1)
     )
     refs = RefQuery(project.id)
-    status = refs.status(body.status_id)
+    refs.status(body.status_id)
     if body.assignee_id is not None:
         refs.member(body.assignee_id)
     if body.labels:
         refs.labels(body.labels)
     if body.parent_id is not None:
         refs.parent(body.parent_id, None)
-    refs.placement(status)
+    refs.placement()
     found = await refs.run(session)
     check_refs(found, labels=body.labels, project_id=project.id)
 
@@ -117,7 +118,7 @@ async def create_task(session: AsyncSession, access: ProjectAccess, body: TaskCr
         "project_id": project.id,
         "title": body.title,
         "description": body.description,
-        "status_id": found["status_id"],
+        "status_id": found.status_id,
         "assignee_id": body.assignee_id,
         "reporter_id": access.user.id,
         "priority": body.priority.level,
@@ -267,11 +268,12 @@ async def update_task(
     if status_changes or restoring:
         # a task entering a column (or coming back from the archive) goes to its end
         target = body.status_id if body.status_id is not None else task.status_id
-        refs.placement(refs.status(target), moving_id=task.id)
+        refs.status(target)
+        refs.placement(moving_id=task.id)
     found = await refs.run(session)
     check_refs(found, labels=values.get("label_ids", ()), project_id=project.id)
     if status_changes or restoring:
-        values["status_id"] = found["status_id"]
+        values["status_id"] = found.status_id
         values["rank"] = _rank_between(found, locked=reservation is not None)
     event_type: EventType = "task.updated"
     if body.archived is True and task.archived_at is None:
@@ -298,12 +300,12 @@ async def move_task(
     pending_lock = _reserve_unless_one_trip(session, project.id, expected)
     reservation = None if pending_lock is None else await pending_lock
     refs = RefQuery(project.id)
-    status = refs.status(body.status_id)
-    refs.placement(status, moving_id=task.id, after_id=body.after_id, before_id=body.before_id)
+    refs.status(body.status_id)
+    refs.placement(moving_id=task.id, after_id=body.after_id, before_id=body.before_id)
     found = await refs.run(session)
     check_refs(found, project_id=project.id)
     values = {
-        "status_id": found["status_id"],
+        "status_id": found.status_id,
         "rank": _rank_between(found, locked=reservation is not None),
     }
     moved = await _write(session, access, expected, values, "task.moved", reservation)
