@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import dataset, driver, fanout, procstat, report, servers, statements, workloads
+from bench import dataset, driver, fanout, procstat, report, servers, soak, statements, workloads
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,13 @@ def _args() -> argparse.Namespace:
             "LANEWAY_BENCH_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
         ),
         help="a PostgreSQL database to create the bench database from",
+    )
+    parser.add_argument(
+        "--soak",
+        type=float,
+        default=0.0,
+        help="after the workloads, the mixed workload for this many seconds, sampling the "
+        "workers' memory (600 for the published 10-minute soak)",
     )
     parser.add_argument("--out", type=Path, help="where results go (default bench/results)")
     parser.add_argument(
@@ -122,6 +129,7 @@ async def main() -> int:
     args.viewers = args.viewers or (50 if args.quick else 1000)
     args.rate = args.rate or (20.0 if args.quick else 50.0)
     live: dict[str, Any] | None = None
+    soaked: dict[str, Any] | None = None
     names = [n.strip() for n in args.workloads.split(",") if n.strip()]
 
     started = time.perf_counter()
@@ -159,6 +167,20 @@ async def main() -> int:
             rows[name] = await _load(name, server.base, data, people, args, server.workers)
             rows[name]["statements"] = counted.get(name, "")
             _print_row(name, rows[name])
+        if args.soak:
+            factory, expected = workloads.WORKLOADS["mixed"]
+            soaked = await soak.run(
+                factory(server.base, data, people),
+                expected,
+                clients=args.clients,
+                duration=args.soak,
+                workers=server.workers,
+            )
+            print(
+                f"  soak             {soaked['seconds']} s, {soaked['rps']} req/s, RSS per worker "
+                f"{soaked['rss_mb_after_first_minute']} -> {soaked['rss_mb_at_end']} MB",
+                flush=True,
+            )
         if "fanout" in names:
             live = await fanout.run(
                 server.base,
@@ -239,6 +261,7 @@ async def main() -> int:
         },
         "workloads": rows,
         "fanout": live,
+        "soak": soaked,
         "ratios": report.ratios(rows),
     }
     out = args.out or (
@@ -262,6 +285,8 @@ async def main() -> int:
         shutil.copyfile(paths["json"], results / "QUICK.json")
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     errors = sum(sum(row["errors"].values()) for row in rows.values())
+    if soaked is not None:
+        errors += sum(soaked["errors"].values())
     if live is not None:
         errors += live["missed"] + live["duplicates"] + live["out_of_order_viewers"]
         errors += sum(n for status, n in live["writes"].items() if status != 200)

@@ -70,6 +70,19 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {live['rss_mb_before']} → {live['rss_mb_after']} "
             f"| {live['peak_rss_mb_per_worker']} |",
         ]
+    soaked = report.get("soak")
+    if soaked:
+        lines += [
+            "",
+            f"Soak: the mixed workload for {soaked['seconds']:g} s ({soaked['rps']:,.0f} req/s), "
+            "each worker's memory sampled as it ran.",
+            "",
+            "| RSS MB per worker after 1 min | at the end | growth since minute 1 "
+            "| peak RSS MB/worker |",
+            "|---|---|---:|---:|",
+            f"| {soaked['rss_mb_after_first_minute']} | {soaked['rss_mb_at_end']} "
+            f"| {soaked['growth_mb_after_first_minute']} | {soaked['peak_rss_mb_per_worker']} |",
+        ]
     lines += ["", "| ratio | value | target |", "|---|---:|---:|"]
     lines += [f"| {r['meaning']} | {r['ratio']:.3f} | {_target(r)} |" for r in report["ratios"]]
     return "\n".join(lines) + "\n"
