@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import Executable, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -155,6 +155,24 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class _Core:
+    """Core statements on the session's connection and transaction, past the ORM's execution
+    machinery (compile state, identity map): for the hot statements that read plain rows."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
+        connection = await self.session.connection()
+        return await connection.execute(statement, params)
+
+
+def core(session: AsyncSession) -> _Core:
+    return _Core(session)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.commits import RecordedEvent, pending
+from laneway.db import core
 from laneway.errors import Conflict, NotFound, PreconditionFailed
 from laneway.models import Event, Label, Membership, Project, ProjectCounter, Task
 
@@ -227,7 +228,7 @@ async def _run(session: AsyncSession, statement: Select[Any], params: dict[str, 
     """The statement's one row: the written task's columns (None if nothing was written),
     the event's number and whether the guards held."""
     try:
-        row = (await session.execute(statement, params)).first()
+        row = (await core(session).execute(statement, params)).first()
     except IntegrityError as error:  # a status or parent task deleted meanwhile
         raise Conflict(_CHANGED) from error
     if row is None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.db import core
 from laneway.errors import NotFound
 from laneway.models import Label, Membership, Project, Status, Task
 
@@ -89,7 +90,7 @@ class RefQuery:
         shape = self._shape
         if shape == _Shape():
             return Refs(asked=frozenset())
-        row = (await session.execute(_statement(shape), self._params)).one()
+        row = (await core(session).execute(_statement(shape), self._params)).one()
         return Refs(asked=frozenset(row._fields), **row._mapping)
 
 

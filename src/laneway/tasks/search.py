@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import type_coerce
 
+from laneway.db import core
 from laneway.errors import UnprocessableContent
 from laneway.kit.cursor import CursorCodec
 from laneway.kit.schemas import Id, IsoDate, Text
@@ -221,7 +222,7 @@ async def run(
 ) -> tuple[list[Row[Any]], str | None]:
     dialect = session.get_bind().dialect.name
     statement, _sort = build(project_id, query, dialect, codec)
-    rows = list(await session.execute(statement))
+    rows = list(await core(session).execute(statement))
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit:
