@@ -57,6 +57,8 @@ async def per_request(data: Dataset) -> dict[str, int]:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
             board = await http.get(f"{api}/projects/{data.big_project}/board", headers=headers)
             task = await http.get(f"{api}/tasks/{task_id}", headers=headers)
+            # the caller's role in the project the spread create writes to, as for later requests
+            await http.get(f"{api}/projects/{data.project_ids[-1]}", headers=headers)
             calls = {
                 "board": ("GET", f"{api}/projects/{data.big_project}/board", {}, None),
                 "board-304": (
