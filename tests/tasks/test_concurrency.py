@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
-from laneway.models import Event, Project, Role, StatusCount, Task, User
+from laneway.models import Event, Project, ProjectCounter, Role, StatusCount, Task, User
 from laneway.projects.access import ProjectAccess
 from laneway.state import AppState
 from laneway.statuses import service as status_service
@@ -149,6 +149,14 @@ async def test_concurrent_patches_with_one_etag_give_one_winner(api: Api, state:
             select(func.count()).where(Event.task_id == task["id"], Event.type == "task.updated")
         )
     assert updates == 1
+    # a write refused for its version commits nothing, not even the counter's increment
+    seqs = await _event_seqs(state, pid)
+    assert seqs == list(range(1, len(seqs) + 1))
+    async with state.database.session(write=False) as session:
+        counter = await session.scalar(
+            select(ProjectCounter.event_seq).where(ProjectCounter.project_id == pid)
+        )
+    assert counter == seqs[-1]
 
 
 async def test_concurrent_posts_with_one_idempotency_key_create_one_task(

@@ -70,7 +70,7 @@ async def create_task(
 ) -> Response:
     if replay := await idempotency.replay():
         return replay
-    task = await service.create_task(session, access, body)
+    task = await service.create_task(session, access, body, alone=idempotency.key is None)
     out = jsonbytes.dumps(task_json(task, access.project.key))
     return await idempotency.respond(201, out, headers={"ETag": etag.etag(task.version)})
 
@@ -131,7 +131,7 @@ async def update_task(
     body: TaskUpdateIn, access: TaskMember, session: SessionDep, if_match: etag.IfMatch = None
 ) -> Response:
     expected = etag.expected_version(if_match)
-    task = await service.update_task(session, access, body, expected)
+    task = await service.update_task(session, access, body, expected, alone=True)
     return _task_response(task, access.project.project.key)
 
 
@@ -152,7 +152,7 @@ async def move_task(
     if replay := await idempotency.replay():
         return replay
     expected = etag.expected_version(if_match)
-    task = await service.move_task(session, access, body, expected)
+    task = await service.move_task(session, access, body, expected, alone=idempotency.key is None)
     out = jsonbytes.dumps(task_json(task, access.project.project.key))
     return await idempotency.respond(200, out, headers={"ETag": etag.etag(task.version)})
 

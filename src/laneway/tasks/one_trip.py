@@ -86,16 +86,35 @@ class Guards:
 # parameter named like one of its table's columns would also SET that column.
 
 
-def _counter(*, tasks: bool) -> Any:
+def _counter() -> Any:
+    """The project's counter row, locked (the project's write lock), with the next event
+    number and task number. A locking read returns the newest committed row."""
+    return (
+        select(
+            (ProjectCounter.event_seq + 1).label("event_seq"),
+            (ProjectCounter.task_seq + 1).label("task_seq"),
+        )
+        .where(ProjectCounter.project_id == bindparam("p_project"))
+        .with_for_update(key_share=True)
+        .cte("counter")
+    )
+
+
+def _count(written: Any, *, tasks: bool) -> Any:
+    """The counter moves on only if the row was written: when nothing is (a version or a
+    check failed), the statement changes nothing at all, so it may commit on its own."""
     values: dict[str, Any] = {"event_seq": ProjectCounter.event_seq + 1}
     if tasks:
         values["task_seq"] = ProjectCounter.task_seq + 1
     return (
         update(ProjectCounter)
-        .where(ProjectCounter.project_id == bindparam("p_project"))
+        .where(
+            ProjectCounter.project_id == bindparam("p_project"),
+            select(written.c.id).exists(),
+        )
         .values(**values)
-        .returning(ProjectCounter.event_seq, ProjectCounter.task_seq)
-        .cte("counter")
+        .returning(ProjectCounter.event_seq)
+        .cte("counted")
     )
 
 
@@ -172,7 +191,7 @@ def _value(name: str) -> Any:
 
 @cache
 def create_statement(*, labels: bool, assignee: bool) -> Select[Any]:
-    counter = _counter(tasks=True)
+    counter = _counter()
     ok = _still_true(counter, labels=labels, assignee=assignee)
     names = [c.name for c in _COLUMNS if c.name not in ("id", "number")]
     created = (
@@ -197,12 +216,13 @@ def create_statement(*, labels: bool, assignee: bool) -> Select[Any]:
         select(created, counter.c.event_seq, ok.label("guards_held"))
         .select_from(counter.outerjoin(created, true()))
         .add_cte(_log(counter, created, snapshot))
+        .add_cte(_count(created, tasks=True))
     )
 
 
 @cache
 def update_statement(columns: tuple[str, ...], *, labels: bool, assignee: bool) -> Select[Any]:
-    counter = _counter(tasks=False)
+    counter = _counter()
     ok = _still_true(counter, labels=labels, assignee=assignee)
     changed = (
         update(Task)
@@ -217,6 +237,7 @@ def update_statement(columns: tuple[str, ...], *, labels: bool, assignee: bool) 
         select(changed, counter.c.event_seq, ok.label("guards_held"))
         .select_from(counter.outerjoin(changed, true()))
         .add_cte(_log(counter, changed, snapshot))
+        .add_cte(_count(changed, tasks=False))
     )
 
 
@@ -224,11 +245,25 @@ def _task(row: Any) -> Task:
     return Task(**{c.name: row._mapping[c.name] for c in _COLUMNS})
 
 
-async def _run(session: AsyncSession, statement: Select[Any], params: dict[str, Any]) -> Any:
+async def _run(
+    session: AsyncSession, statement: Select[Any], params: dict[str, Any], *, alone: bool
+) -> Any:
     """The statement's one row: the written task's columns (None if nothing was written),
-    the event's number and whether the guards held."""
+    the event's number and whether the guards held.
+
+    `alone`: nothing else in the request writes, so the statement commits by itself (it
+    changes all or nothing) and the project's lock is released as it ends, not a COMMIT's
+    round trip later: the time one project's writers queue for. What the request read before
+    is committed first (it only read)."""
     try:
-        row = (await core(session).execute(statement, params)).first()
+        if alone:
+            await session.commit()
+            connection = await session.connection(
+                execution_options={"isolation_level": "AUTOCOMMIT"}
+            )
+            row = (await connection.execute(statement, params)).first()
+        else:
+            row = (await core(session).execute(statement, params)).first()
     except IntegrityError as error:  # a status or parent task deleted meanwhile
         raise Conflict(_CHANGED) from error
     if row is None:
@@ -245,6 +280,8 @@ async def create(
     values: dict[str, Any],
     snapshot: dict[str, Any],
     number_prefix: str,
+    *,
+    alone: bool,
 ) -> Task:
     statement = create_statement(
         labels=bool(guards.label_ids), assignee=guards.assignee_id is not None
@@ -259,7 +296,7 @@ async def create(
         "p_at": values["created_at"],
         "p_number_prefix": number_prefix,
     }
-    row = await _run(session, statement, params)
+    row = await _run(session, statement, params, alone=alone)
     task = _task(row)
     final = {**snapshot, "id": task.id, "number": f"{number_prefix}{task.number}"}
     _published(
@@ -286,6 +323,8 @@ async def write(
     event_type: str,
     changes: dict[str, Any],
     snapshot: dict[str, Any],
+    *,
+    alone: bool,
 ) -> Task:
     """The task changed and its event appended; 412 if its version moved on (the error rolls
     the transaction back, the counter's increment with it)."""
@@ -305,7 +344,7 @@ async def write(
         "p_snapshot": snapshot,
         "p_at": values["updated_at"],
     }
-    row = await _run(session, statement, params)
+    row = await _run(session, statement, params, alone=alone)
     if row.id is None:
         raise PreconditionFailed("The task changed; reload it and apply your change again.")
     _published(

@@ -94,7 +94,11 @@ def _row(task: Task, **changed: Any) -> SimpleNamespace:
     return SimpleNamespace(**{c.name: getattr(task, c.name) for c in _COLUMNS} | changed)
 
 
-async def create_task(session: AsyncSession, access: ProjectAccess, body: TaskCreateIn) -> Task:
+async def create_task(
+    session: AsyncSession, access: ProjectAccess, body: TaskCreateIn, *, alone: bool = False
+) -> Task:
+    """`alone`: the request writes nothing else, so a one-statement write may commit by
+    itself (see one_trip.py); with an Idempotency-Key its record commits with the task."""
     project = access.project
     # a parent is checked for cycles by reading the tree: under the lock
     one_trip_ok = _one_trip(session) and body.parent_id is None
@@ -137,7 +141,7 @@ async def create_task(session: AsyncSession, access: ProjectAccess, body: TaskCr
         draft = task_json(SimpleNamespace(**values, id=0, number=0), project.key)
         guards = one_trip.Guards(project.id, values["label_ids"], body.assignee_id)
         return await one_trip.create(
-            session, guards, access.user.id, values, draft, f"{project.key}-"
+            session, guards, access.user.id, values, draft, f"{project.key}-", alone=alone
         )
     task = Task(number=reservation.first_number, **values)
     session.add(task)
@@ -173,6 +177,8 @@ async def _write(
     values: dict[str, Any],
     event_type: EventType,
     reservation: recorder.Reservation | None,
+    *,
+    alone: bool,
 ) -> Task:
     """Apply `values` if the task is still at the version the client saw; one event.
 
@@ -202,6 +208,7 @@ async def _write(
             event_type,
             changes,
             after,
+            alone=alone,
         )
     if expected is None:
         task = await repository.refresh(session, task)
@@ -230,7 +237,12 @@ async def _write(
 
 
 async def update_task(
-    session: AsyncSession, access: TaskAccess, body: TaskUpdateIn, expected: int | None
+    session: AsyncSession,
+    access: TaskAccess,
+    body: TaskUpdateIn,
+    expected: int | None,
+    *,
+    alone: bool = False,
 ) -> Task:
     task, project = access.task, access.project.project
     etag.check(task.version, expected)
@@ -282,14 +294,19 @@ async def update_task(
     elif restoring:
         values["archived_at"] = None
         event_type = "task.restored"
-    updated = await _write(session, access, expected, values, event_type, reservation)
+    updated = await _write(session, access, expected, values, event_type, reservation, alone=alone)
     if "rank" in values:
         return await ranks.rebalance_if_long(session, access.project, updated)
     return updated
 
 
 async def move_task(
-    session: AsyncSession, access: TaskAccess, body: TaskMoveIn, expected: int | None
+    session: AsyncSession,
+    access: TaskAccess,
+    body: TaskMoveIn,
+    expected: int | None,
+    *,
+    alone: bool = False,
 ) -> Task:
     task, project = access.task, access.project.project
     etag.check(task.version, expected)
@@ -308,7 +325,7 @@ async def move_task(
         "status_id": found.status_id,
         "rank": _rank_between(found, locked=reservation is not None),
     }
-    moved = await _write(session, access, expected, values, "task.moved", reservation)
+    moved = await _write(session, access, expected, values, "task.moved", reservation, alone=alone)
     return await ranks.rebalance_if_long(session, access.project, moved)
 
 
