@@ -91,6 +91,8 @@ def laneway(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int
         "LANEWAY_DATABASE_MAX_OVERFLOW": "4",
         "LANEWAY_LOG_LEVEL": "WARNING",
         "LANEWAY_REDIS_URL": os.environ.get("LANEWAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # a run of its own on a shared Redis: another deployment's events are not ours
+        "LANEWAY_REDIS_PREFIX": f"laneway-bench-{os.getpid()}",
     }
     return command, env, "/health/ready", port
 
