@@ -73,6 +73,8 @@ class Caches:
         self.versions = ProjectVersions(max_age)
         self.boards: LRUCache[tuple[int, int], RenderedBoard] = LRUCache(settings.boards)
         self.labels: TTLCache[int, list[dict[str, Any]]] = TTLCache(settings.entries, max_age)
+        # each card's JSON by (task id, version): a task's card changes only with its version
+        self.cards: LRUCache[tuple[int, int], bytes] = LRUCache(settings.cards)
 
     # --- reads -------------------------------------------------------------------------------
 

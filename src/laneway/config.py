@@ -103,6 +103,7 @@ class CacheSettings(BaseSettings):
     seconds: float = Field(default=1.0, ge=0, le=60)
     entries: int = Field(default=10_000, ge=1)  # tokens and memberships, each
     boards: int = Field(default=64, ge=1)  # rendered boards (project, page size)
+    cards: int = Field(default=20_000, ge=1)  # rendered cards (about 400 bytes each)
 
 
 class LogSettings(BaseSettings):

@@ -96,10 +96,13 @@ async def _render(
     rows = await repository.first_pages(session, project.id, [s.id for s, _ in statuses], limit)
     labels = await _labels(session, state.caches, project.id)
 
-    by_status: dict[int, list[dict[str, Any]]] = {}
+    # A card's JSON depends on its row alone (its version changes with every change to it):
+    # after a change, a board re-renders the one card that changed, not all of them.
+    cards = state.caches.cards
+    by_status: dict[int, list[Any]] = {}
     users: dict[int, str] = {}
     for row in rows:
-        by_status.setdefault(row.status_id, []).append(task_json(row, project.key))
+        by_status.setdefault(row.status_id, []).append(row)
         users[row.reporter_id] = row.reporter_name
         if row.assignee_id is not None:
             users[row.assignee_id] = row.assignee_name
@@ -111,22 +114,25 @@ async def _render(
             tasks = tasks[:limit]
             query = TaskQuery(status=[status.id], sort="rank", limit=limit)
             next_cursor = state.cursors.encode(
-                query.scope(project.id), [tasks[-1]["rank"], tasks[-1]["id"]]
+                query.scope(project.id), [tasks[-1].rank, tasks[-1].id]
             )
-        columns.append(
-            {
-                **status_service.snapshot(status),
-                "count": count,
-                "tasks": tasks,
-                "next_cursor": next_cursor,
-            }
+        rendered = []
+        for row in tasks:
+            card = cards.get((row.id, row.version))
+            if card is None:
+                card = cards[(row.id, row.version)] = jsonbytes.dumps(task_json(row, project.key))
+            rendered.append(card)
+        head = jsonbytes.dumps(
+            {**status_service.snapshot(status), "count": count, "next_cursor": next_cursor}
         )
-    board = {
-        "project_id": project.id,
-        "key": project.key,
-        "seq": seq,
-        "columns": columns,
-        "labels": labels,
-        "users": [{"id": i, "name": n} for i, n in sorted(users.items())],
-    }
-    return seq, jsonbytes.dumps(board)
+        columns.append(b'%s,"tasks":[%s]}' % (head[:-1], b",".join(rendered)))
+    board = jsonbytes.dumps(
+        {
+            "project_id": project.id,
+            "key": project.key,
+            "seq": seq,
+            "labels": labels,
+            "users": [{"id": i, "name": n} for i, n in sorted(users.items())],
+        }
+    )
+    return seq, b'%s,"columns":[%s]}' % (board[:-1], b",".join(columns))
