@@ -1,11 +1,12 @@
 """`ref-fanout`: the least a uvicorn/Starlette server can do to broadcast Laneway's messages.
 
-Viewers open `/live` (no auth, no log, no resume); `POST /live/publish` numbers a change with
-a Redis INCR and publishes a real Laneway event message (the bytes the bench captured from
-Laneway, with this seq and the current time) on one Redis channel; every worker writes each
-message it hears to each of its sockets in turn, in one task. Between workers this is the path
-Laneway takes too (one serialization, Redis pub/sub), so the gap between the two is Laneway's
-own cost: auth, the per-viewer queue and task, ordering, resumes.
+Viewers open `/live` (no auth, no log, no resume); `POST /live/publish` numbers a change and
+publishes a real Laneway event message (the bytes the bench captured from Laneway, with this
+seq and the current time) on one Redis channel, in one Lua script so messages leave in seq
+order; every worker writes each message it hears to each of its sockets in turn, in one task.
+Between workers this is the path Laneway takes too (one serialization, Redis pub/sub), so the
+gap between the two is Laneway's own cost: auth, the per-viewer queue and task, ordering,
+resumes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+
+PUBLISH = """
+local seq = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', KEYS[2], ARGV[1] .. seq .. ARGV[2])
+return seq
+"""
 
 
 class Broadcast:
@@ -64,12 +71,13 @@ class Broadcast:
             self.sockets.discard(websocket)
 
     async def publish(self, _request: Request) -> JSONResponse:
-        seq = int(await self.redis.incr(self.seq_key))
         now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        await self.redis.publish(
-            self.channel, orjson.dumps({**self.sample, "seq": seq, "created_at": now})
+        rest = orjson.dumps({**self.sample, "seq": 0, "created_at": now})[len(b'{"seq":0') :]
+        # numbered and published in one step, so that messages leave in seq order
+        seq = await self.redis.eval(  # type: ignore[misc]
+            PUBLISH, 2, self.seq_key, self.channel, b'{"seq":', rest
         )
-        return JSONResponse({"seq": seq}, status_code=201)
+        return JSONResponse({"seq": int(seq)}, status_code=201)
 
     async def seq(self, _request: Request) -> JSONResponse:
         return JSONResponse({"seq": int(await self.redis.get(self.seq_key) or 0)})
