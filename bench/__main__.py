@@ -257,8 +257,9 @@ async def main() -> int:
 async def _fanout(
     target: fanout.Target, args: argparse.Namespace, rates: list[float]
 ) -> dict[str, Any]:
-    print(f"  {target.name}: {args.viewers} viewers, {args.duration / 2:g} s per rate", flush=True)
-    return await fanout.ramp(target, viewers=args.viewers, rates=rates, seconds=args.duration / 2)
+    seconds = 1.0 if args.quick else args.duration / 2
+    print(f"  {target.name}: {args.viewers} viewers, {seconds:g} s per rate", flush=True)
+    return await fanout.ramp(target, viewers=args.viewers, rates=rates, seconds=seconds)
 
 
 async def _pg_version(dsn: str) -> str:

@@ -256,7 +256,7 @@ async def ramp(
         for rate in rates:
             steps.append(await _step(target, fleet, rate, seconds))
             print(f"  {target.name:<16} {_line(steps[-1])}", flush=True)
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(min(1.0, seconds / 2))  # let the server settle
     finally:
         await fleet.stop()
     samples = [s.pop("sample") for s in steps]

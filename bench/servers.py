@@ -112,6 +112,8 @@ def reference(
         "--no-access-log",
         "--log-level",
         "warning",
+        "--ws-per-message-deflate",  # as `laneway serve` runs
+        "false",
     ]
     env = {"BENCH_BOARD_FILE": board_file, "BENCH_ASYNCPG_DSN": dsn}
     if live_template:
