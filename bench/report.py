@@ -46,14 +46,16 @@ def fanout_table(live: dict[str, Any] | None) -> list[str]:
         "viewer processes).",
         "",
         "| server | changes/s sent | events/s | deliveries/s | p50 ms | p95 ms | p99 ms | missed "
-        "| duplicates | resumes | server CPU µs/delivery | client CPU µs/delivery |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| duplicates | resumes | changes shed | server CPU µs/delivery "
+        "| client CPU µs/delivery |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, label in (("laneway", "Laneway"), ("reference", "ref-fanout")):
         lines.extend(
             f"| {label} | {step['rate']:g} | {step['achieved_per_s']:g} "
             f"| {step['deliveries_per_s']:,} | {step['p50_ms']} | {step['p95_ms']} "
             f"| {step['p99_ms']} | {step['missed']} | {step['duplicates']} | {step['resumes']} "
+            f"| {step.get('shed', 0)} "
             f"| {step['server_cpu_us']} | {step['client_cpu_us']} |"
             for step in (live.get(name) or {}).get("steps", ())
         )
