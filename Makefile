@@ -31,7 +31,10 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-web: web/node_modules/.installed ## Type-check and build the web board into the package; vitest
+# web/src/openapi.d.ts is generated from the server's OpenAPI document and committed: it must match.
+web: $(VENV)/.installed web/node_modules/.installed ## Check the API types, type-check and build the web board into the package; vitest
+	cd web && LANEWAY=$(abspath $(BIN))/laneway npm run --silent check:api \
+	  || { echo "web/src/openapi.d.ts is stale: run 'npm run gen:api' in web/ and commit it" >&2; exit 1; }
 	cd web && npm run --silent build && npm test --silent
 
 # The browser tests drive Debian's Chromium; Playwright's own browser download does not work here.

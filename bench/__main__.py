@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import dataset, driver, fanout, procstat, report, servers, statements, workloads
+from bench import dataset, driver, fanout, procstat, report, servers, soak, statements, workloads
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +58,25 @@ def _args() -> argparse.Namespace:
         ),
         help="a PostgreSQL database to create the bench database from",
     )
+    parser.add_argument(
+        "--soak",
+        type=float,
+        default=0.0,
+        help="after the workloads, the mixed workload for this many seconds, sampling the "
+        "workers' memory (600 for the published 10-minute soak)",
+    )
     parser.add_argument("--out", type=Path, help="where results go (default bench/results)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a report to compare with (default: bench/results/LATEST.json, or QUICK.json "
+        "with --quick)",
+    )
+    parser.add_argument(
+        "--save-quick",
+        action="store_true",
+        help="with --quick: keep this run as bench/results/QUICK.json, the next runs' baseline",
+    )
     parser.add_argument(
         "--seed-only",
         action="store_true",
@@ -114,6 +132,7 @@ async def main() -> int:
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     live: dict[str, Any] | None = None
     sample = Path(tempfile.mkstemp(suffix=".json")[1])
+    soaked: dict[str, Any] | None = None
     names = [n.strip() for n in args.workloads.split(",") if n.strip()]
 
     started = time.perf_counter()
@@ -131,6 +150,9 @@ async def main() -> int:
         print(f"wrote {target}; the database is {url}")
         return 0
     counted = await statements.per_request(data)
+    over = statements.over_budget(counted)
+    for name, (count, budget) in over.items():
+        print(f"  {name}: {count} statements per request, budget {budget}", flush=True)
     data.tasks[0] = (data.tasks[0][0], data.statuses[2])  # the statement count moved it
     people = workloads.clients(data, args.clients)
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
@@ -150,6 +172,20 @@ async def main() -> int:
             rows[name] = await _load(name, server.base, data, people, args, server.workers)
             rows[name]["statements"] = counted.get(name, "")
             _print_row(name, rows[name])
+        if args.soak:
+            factory, expected = workloads.WORKLOADS["mixed"]
+            soaked = await soak.run(
+                factory(server.base, data, people),
+                expected,
+                clients=args.clients,
+                duration=args.soak,
+                workers=server.workers,
+            )
+            print(
+                f"  soak             {soaked['seconds']} s, {soaked['rps']} req/s, RSS per worker "
+                f"{soaked['rss_mb_after_first_minute']} -> {soaked['rss_mb_at_end']} MB",
+                flush=True,
+            )
         if "fanout" in names:
             target = fanout.laneway(server.base, data, dsn, server.workers)
             live = {"laneway": await _fanout(target, args, rates)}
@@ -231,6 +267,7 @@ async def main() -> int:
         },
         "workloads": rows,
         "fanout": live,
+        "soak": soaked,
         "ratios": report.ratios(rows),
     }
     out = args.out or (
@@ -240,18 +277,31 @@ async def main() -> int:
     )
     stem = f"{now.strftime('%Y-%m-%d')}-{commit}" + ("-quick" if args.quick else "")
     paths = report.write(result_doc, out, stem)
-    if not args.quick and args.out is None:
-        shutil.copyfile(paths["md"], out / "LATEST.md")
-        shutil.copyfile(paths["png"], out / "latest.png")
+    results = ROOT / "bench" / "results"
+    baseline = args.baseline or results / ("QUICK.json" if args.quick else "LATEST.json")
     print()
     print(report.markdown(result_doc))
+    if baseline.exists():
+        print(report.compare(result_doc, json.loads(baseline.read_text())))
+    if not args.quick and args.out is None:
+        shutil.copyfile(paths["md"], out / "LATEST.md")
+        shutil.copyfile(paths["json"], out / "LATEST.json")
+        shutil.copyfile(paths["png"], out / "latest.png")
+    if args.quick and args.save_quick:
+        shutil.copyfile(paths["json"], results / "QUICK.json")
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     errors = sum(sum(row["errors"].values()) for row in rows.values())
+    if soaked is not None:
+        errors += sum(soaked["errors"].values())
     if live is not None:
         errors += fanout.failures(live["laneway"]) + fanout.failures(live["reference"])
     if errors:
         print(f"{errors} requests failed", file=sys.stderr)
-    return 1 if errors else 0
+    for name, (count, budget) in over.items():
+        print(
+            f"{name} sends {count} statements per request; its budget is {budget}", file=sys.stderr
+        )
+    return 1 if errors or over else 0
 
 
 async def _fanout(

@@ -96,7 +96,7 @@ async def seed(url: str, size: Size, seed_value: int = 4) -> Dataset:
                 project = await project_service.create_project(
                     session, owner, name=f"Bench {p}", key=f"B{p}", description=""
                 )
-                access = ProjectAccess(project=project, role=Role.owner, user=owner)
+                access = ProjectAccess.of(project, Role.owner, owner)
                 for user in users:
                     if user.id != owner.id:
                         await project_service.add_member(

@@ -15,6 +15,8 @@ from typing import Any
 import aiohttp
 
 # A client step: sends one request with the session it is given and returns the status code.
+# A step may carry `prepare`, a step of the same shape run before each measured one and left
+# out of the figures (board-cold changes the board before each read).
 Step = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
 
 
@@ -59,9 +61,19 @@ async def run(
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         measuring = False
         stop_at = 0.0
+        prepare: Step | None = getattr(step, "prepare", None)
 
         async def client(index: int) -> None:
             while True:
+                if prepare is not None:
+                    try:
+                        prepared = await prepare(session, index)
+                    except (aiohttp.ClientError, TimeoutError) as exc:
+                        prepared = 0
+                        if measuring:
+                            result.errors[f"prepare {type(exc).__name__}"] += 1
+                    if measuring and prepared >= 400:
+                        result.errors[f"prepare HTTP {prepared}"] += 1
                 now = time.perf_counter()
                 if measuring and now >= stop_at:
                     return

@@ -6,17 +6,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+# (ours, reference, meaning, the issue's target for the ratio)
 RATIOS = (
-    ("board-304", "ref-small", "304 board vs bare small JSON"),
-    ("board", "ref-board-bytes", "board vs the same bytes from bare Starlette"),
-    ("create", "ref-insert", "create vs bare asyncpg INSERT"),
-    ("move", "ref-insert", "move vs bare asyncpg INSERT"),
+    ("board-304", "ref-small", "304 board vs bare small JSON", 0.30),
+    ("board", "ref-board-bytes", "board (unchanged) vs the same bytes from bare Starlette", 0.25),
+    ("board-cold", "ref-board-bytes", "board after a change vs the same bytes", 0.04),
+    ("list", "ref-board-bytes", "list of 100 vs the board's bytes", 0.08),
+    ("create", "ref-insert", "create (spread) vs bare asyncpg INSERT", 0.30),
+    ("create-one", "ref-insert", "create (one project) vs bare asyncpg INSERT", 0.30),
+    ("move", "ref-insert", "move (one project) vs bare asyncpg INSERT", 0.30),
 )
 
 
 def ratios(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     found = []
-    for ours, ref, meaning in RATIOS:
+    for ours, ref, meaning, target in RATIOS:
         if ours in rows and ref in rows and rows[ref]["rps"]:
             found.append(
                 {
@@ -24,6 +28,7 @@ def ratios(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                     "reference": ref,
                     "meaning": meaning,
                     "ratio": round(rows[ours]["rps"] / rows[ref]["rps"], 3),
+                    "target": target,
                 }
             )
     return found
@@ -89,8 +94,50 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {row.get('peak_rss_mb', 0):.0f} |"
         )
     lines += fanout_table(report.get("fanout"))
-    lines += ["", "| ratio | value |", "|---|---:|"]
-    lines += [f"| {r['meaning']} | {r['ratio']:.2f} |" for r in report["ratios"]]
+    soaked = report.get("soak")
+    if soaked:
+        lines += [
+            "",
+            f"Soak: the mixed workload for {soaked['seconds']:g} s ({soaked['rps']:,.0f} req/s), "
+            "each worker's memory sampled as it ran.",
+            "",
+            "| RSS MB per worker after 1 min | at the end | growth since minute 1 "
+            "| peak RSS MB/worker |",
+            "|---|---|---:|---:|",
+            f"| {soaked['rss_mb_after_first_minute']} | {soaked['rss_mb_at_end']} "
+            f"| {soaked['growth_mb_after_first_minute']} | {soaked['peak_rss_mb_per_worker']} |",
+        ]
+    lines += ["", "| ratio | value | target |", "|---|---:|---:|"]
+    lines += [f"| {r['meaning']} | {r['ratio']:.3f} | {_target(r)} |" for r in report["ratios"]]
+    return "\n".join(lines) + "\n"
+
+
+def _target(ratio: dict[str, Any]) -> str:
+    target = ratio.get("target")
+    if target is None:
+        return ""
+    return f"≥ {target:.2f} {'met' if ratio['ratio'] >= target else 'not met'}"
+
+
+def compare(now: dict[str, Any], before: dict[str, Any]) -> str:
+    """Each workload's change against an earlier report (req/s, p95, statements, ratio)."""
+    lines = [
+        f"Change against commit {before['meta']['commit']} ({before['meta']['date']}):",
+        "",
+        "| workload | req/s before → now | change | p95 ms before → now | SQL/req before → now |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, row in now["workloads"].items():
+        old = before["workloads"].get(name)
+        if old is None:
+            lines.append(f"| {name} | new: {row['rps']:,.0f} | | {row['p95_ms']:.1f} | |")
+            continue
+        change = (row["rps"] / old["rps"] - 1) * 100 if old["rps"] else 0.0
+        lines.append(
+            f"| {name} | {old['rps']:,.0f} → {row['rps']:,.0f} | {change:+.0f}% "
+            f"| {old['p95_ms']:.1f} → {row['p95_ms']:.1f} "
+            f"| {old.get('statements', '')} → {row.get('statements', '')} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -61,6 +61,28 @@ def board(base: str, data: Dataset, people: list[Client], conditional: bool = Fa
     return step
 
 
+def board_cold(base: str, data: Dataset, people: list[Client]) -> Step:
+    """The board read right after a change to the project: never answered from a rendered copy."""
+    read = board(base, data, people)
+
+    async def change(session: aiohttp.ClientSession, index: int) -> int:
+        client = people[index]
+        task_id = client.rng.choice(list(client.tasks))
+        status, etag = client.tasks[task_id]
+        async with session.patch(
+            f"{base}{API}/tasks/{task_id}",
+            json={"title": f"changed {client.rng.random():.6f}"},
+            headers={**client.auth, "If-Match": etag},
+        ) as response:
+            await response.read()
+            if response.status == 200:
+                client.tasks[task_id] = [status, response.headers["ETag"]]
+            return response.status
+
+    read.prepare = change  # type: ignore[attr-defined]
+    return read
+
+
 def listing(base: str, data: Dataset, people: list[Client], search: bool = False) -> Step:
     words = ["login", "export", "webhook", "dark", "search", "token", "due", "fix"]
 
@@ -79,10 +101,13 @@ def listing(base: str, data: Dataset, people: list[Client], search: bool = False
     return step
 
 
-def create(base: str, data: Dataset, people: list[Client]) -> Step:
+def create(base: str, data: Dataset, people: list[Client], one_project: bool = False) -> Step:
+    """New tasks spread over the projects, or all on the big one (its writers queue for one
+    project's lock)."""
+
     async def step(session: aiohttp.ClientSession, index: int) -> int:
         client = people[index]
-        project = client.rng.choice(data.project_ids)
+        project = data.big_project if one_project else client.rng.choice(data.project_ids)
         body: dict[str, Any] = {
             "title": f"bench task {client.rng.random():.6f}",
             "priority": "medium",
@@ -142,9 +167,11 @@ def mixed(base: str, data: Dataset, people: list[Client]) -> Step:
 WORKLOADS = {
     "board": (board, {200}),
     "board-304": (lambda b, d, p: board(b, d, p, conditional=True), {200, 304}),
+    "board-cold": (board_cold, {200}),
     "list": (listing, {200}),
     "search": (lambda b, d, p: listing(b, d, p, search=True), {200}),
     "create": (create, {201}),
+    "create-one": (lambda b, d, p: create(b, d, p, one_project=True), {201}),
     "move": (move, {200}),
     "mixed": (mixed, {200, 201}),
 }

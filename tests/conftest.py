@@ -27,6 +27,7 @@ from laneway import migrations
 from laneway.app import create_app
 from laneway.config import (
     AuthSettings,
+    CacheSettings,
     DatabaseSettings,
     HttpSettings,
     LogSettings,
@@ -59,6 +60,9 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "auth": auth,
         "http": HttpSettings(),
         "log": LogSettings(level="WARNING"),
+        # In-process tests never wait out the age limit: a change a test makes must reach the
+        # caches by invalidation, so a missing invalidation fails here instead of hiding.
+        "cache": CacheSettings(seconds=60),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

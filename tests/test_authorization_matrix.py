@@ -157,7 +157,7 @@ async def _side(
     project = await project_service.create_project(
         session, owner, name=f"Matrix {n}", key=f"M{n}", description=""
     )
-    owner_access = ProjectAccess(project=project, role=Role.owner, user=owner)
+    owner_access = ProjectAccess.of(project, Role.owner, owner)
     for account, role in members.values():
         await project_service.add_member(session, owner_access, email=account.email, role=role)
     columns = [s for s, _ in await status_service.list_statuses(session, owner_access)]
@@ -177,9 +177,7 @@ async def _side(
     )
     for name, (account, role) in [("owner", (owner, Role.owner)), *members.items()]:
         if role.at_least(Role.member):
-            access = TaskAccess(
-                task=task, project=ProjectAccess(project=project, role=role, user=account)
-            )
+            access = TaskAccess(task=task, project=ProjectAccess.of(project, role, account))
             comment = await comment_service.add_comment(session, access, f"by {name}")
             side.comments[name] = comment.id
     return side

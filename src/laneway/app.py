@@ -6,21 +6,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from laneway import __version__, exception_handlers, health, idempotency
 from laneway.activity.endpoints import router as activity_router
 from laneway.auth.endpoints import router as auth_router
 from laneway.board.endpoints import router as board_router
+from laneway.board.fast_path import BoardFastPath
 from laneway.comments.endpoints import router as comments_router
 from laneway.config import Settings
 from laneway.kit.body_limit import BodyLimitMiddleware
+from laneway.kit.openapi import add_schemas
 from laneway.kit.security_headers import SecurityHeadersMiddleware
 from laneway.labels.endpoints import router as labels_router
 from laneway.observability.access_log import AccessLogMiddleware
 from laneway.observability.logging import configure_logging
 from laneway.projects.endpoints import router as projects_router
 from laneway.realtime.endpoints import router as live_router
+from laneway.realtime.schemas import LIVE_MESSAGES
 from laneway.state import AppState
 from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
@@ -53,20 +56,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    api = APIRouter(prefix=API_PREFIX)
+    # Routes are matched in order, one by one: the board's and the tasks' come first, and each
+    # router is included at the top level (a nested router is one more level to walk through).
     for router in (
-        auth_router,
+        board_router,
+        tasks_router,
         projects_router,
         statuses_router,
         labels_router,
-        board_router,
-        tasks_router,
         comments_router,
         activity_router,
+        auth_router,
         live_router,
     ):
-        api.include_router(router)
-    app.include_router(api)
+        app.include_router(router, prefix=API_PREFIX)
+    add_schemas(app, *LIVE_MESSAGES)  # the live socket's messages, for generated clients
     app.include_router(health.router)
     web_routes.install(app)
     web_docs.install(app)
@@ -75,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Outermost last: the request id exists before anything logs or fails, and every response
     # (a 413 from the body limit too) leaves with the security headers.
+    app.add_middleware(BoardFastPath)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

@@ -1,9 +1,10 @@
-"""The `laneway` command: serve, migrate, create-user, demo."""
+"""The `laneway` command: serve, migrate, create-user, demo, openapi."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, TypeVar
@@ -15,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy.exc import DBAPIError
 
 from laneway import __version__, migrations
+from laneway.app import create_app
 from laneway.auth import service as auth_service
 from laneway.config import Settings
 from laneway.demo import DemoInfo
@@ -212,6 +214,12 @@ def demo(
     info = _with_state(lambda state: _seed_with_progress(state, tasks))
     what = "created" if info.created else "already present"
     console.print(f"demo data {what}: log in as {info.email} / {info.password}")
+
+
+@app.command()
+def openapi() -> None:
+    """Print the OpenAPI document (web/'s `npm run gen:api` makes TypeScript types of it)."""
+    typer.echo(json.dumps(create_app().openapi(), indent=2))
 
 
 @app.command()

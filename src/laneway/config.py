@@ -93,6 +93,18 @@ class LiveSettings(BaseSettings):
     allowed_origins: str = ""
 
 
+class CacheSettings(BaseSettings):
+    model_config = _config("LANEWAY_CACHE_")
+
+    # The longest any process answers from its own copy of tokens, memberships and boards
+    # after a change elsewhere (a revoked token, a removed member, another replica's write).
+    # Changes seen by a process (its own commits, other replicas' through Redis) apply at once.
+    # 0 turns the caches off.
+    seconds: float = Field(default=1.0, ge=0, le=60)
+    entries: int = Field(default=10_000, ge=1)  # tokens and memberships, each
+    boards: int = Field(default=64, ge=1)  # rendered boards (project, page size)
+
+
 class LogSettings(BaseSettings):
     model_config = _config("LANEWAY_LOG_")
 
@@ -113,6 +125,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

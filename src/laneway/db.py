@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import Executable, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from laneway.commits import CommitChannel
 from laneway.config import Settings
 
 _WRITE_OPTION = "laneway_write"
@@ -123,8 +124,8 @@ class Database:
         # cheaper than SQLite's busy handler, which sleeps and polls for the lock.
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         self.read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # Called with session.info after every successful commit (live fan-out hooks in here).
-        self.on_commit: Callable[[dict[str, Any]], None] = lambda _info: None
+        # told what each transaction changed, once it has committed (live fan-out, caches)
+        self.commits = CommitChannel()
         self.write_sessions = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
         )
@@ -134,18 +135,44 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
+        """A session inside one transaction: committed on success, rolled back on error.
+
+        The transaction begins with the first statement: a request answered from the caches
+        never takes a connection from the pool."""
         async with AsyncExitStack() as stack:
             if write and self._sqlite_writer is not None:
                 await stack.enter_async_context(self._sqlite_writer)
             session = await stack.enter_async_context(self.session(write=write))
-            await stack.enter_async_context(session.begin())
-            yield session
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            if session.in_transaction():
+                await session.commit()
         # reached only when the transaction committed
-        self.on_commit(session.info)
+        self.commits.committed(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class _Core:
+    """Core statements on the session's connection and transaction, past the ORM's execution
+    machinery (compile state, identity map): for the hot statements that read plain rows."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
+        connection = await self.session.connection()
+        return await connection.execute(statement, params)
+
+
+def core(session: AsyncSession) -> _Core:
+    return _Core(session)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -181,7 +181,7 @@ async def seed_demo(
             key=DEMO_PROJECT_KEY,
             description="A sample project to try Laneway with.",
         )
-        access = ProjectAccess(project=project, role=Role.owner, user=owner)
+        access = ProjectAccess.of(project, Role.owner, owner)
         people = [owner]
         for email, name, role in TEAMMATES:
             people.append(await _user(session, state.passwords, email, name))

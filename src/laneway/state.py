@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits, SharedLimiter
+from laneway.caches import Caches
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
@@ -16,7 +17,6 @@ from laneway.kit.cursor import CursorCodec
 from laneway.realtime.fanout import Fanout
 from laneway.realtime.guard import CredentialGuard
 from laneway.realtime.hub import Hub
-from laneway.realtime.wire import PENDING_KEY, REVOKED_TOKENS_KEY
 
 
 @dataclass(slots=True)
@@ -27,6 +27,7 @@ class AppState:
     auth_limits: AuthLimits
     keys: InstanceKeys
     cursors: CursorCodec
+    caches: Caches
     hub: Hub
     fanout: Fanout
     guard: CredentialGuard
@@ -36,6 +37,7 @@ class AppState:
         database = Database(settings)
         hub = Hub(settings.live.queue_size)
         keys = InstanceKeys(settings.secret_key)
+        caches = Caches(settings.cache)
         limiter = SharedLimiter(settings.redis.url, settings.redis.prefix)
         return cls(
             settings=settings,
@@ -44,11 +46,13 @@ class AppState:
             auth_limits=AuthLimits(settings.auth, limiter),
             keys=keys,
             cursors=CursorCodec(lambda: keys.derive("cursor")),
+            caches=caches,
             hub=hub,
             guard=CredentialGuard(hub, database, settings.live.credential_check_seconds),
             fanout=Fanout(
                 hub,
                 database,
+                caches,
                 settings.redis.url,
                 settings.live.relay_interval_seconds,
                 settings.redis.prefix,
@@ -56,16 +60,9 @@ class AppState:
         )
 
     def __post_init__(self) -> None:
-        self.database.on_commit = self._committed
-
-    def _committed(self, info: dict[str, Any]) -> None:
-        """After a commit: what it wrote goes to live viewers; revoked tokens lose their sockets."""
-        events = info.pop(PENDING_KEY, None)
-        if events:
-            self.fanout.committed(events)
-        revoked = info.pop(REVOKED_TOKENS_KEY, None)
-        if revoked:
-            self.fanout.revoked(revoked)
+        # caches first: the next request this process serves must already see the change
+        self.database.commits.subscribe(self.caches.after_commit)
+        self.database.commits.subscribe(self.fanout.after_commit)
 
     async def start(self) -> None:
         """What a serving process runs besides requests (the CLI's one-off commands skip it)."""
@@ -80,7 +77,9 @@ class AppState:
         await self.database.dispose()
 
 
-def get_state(request: Request) -> AppState:
+# async though it awaits nothing: FastAPI runs a plain function dependency in a worker thread,
+# which costs more than a whole request answered from the caches.
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.laneway
     return state
 

@@ -118,8 +118,13 @@ async def test_expired_token_gets_401(api: Api, state: AppState) -> None:
     assert "expired" in body["detail"]
 
 
-async def test_authentication_is_one_statement(api: Api, statements: StatementCounter) -> None:
+async def test_authentication_is_one_statement_then_cached(
+    api: Api, statements: StatementCounter
+) -> None:
     user = await api.user()
     statements.reset()
     assert (await api.request("GET", "/me", user)).status_code == 200
     assert statements.count == 1, statements.statements
+    statements.reset()
+    assert (await api.request("GET", "/me", user)).status_code == 200
+    assert statements.count == 0, statements.statements

@@ -181,7 +181,7 @@ async def _owner_access(state: AppState, project_id: int, user_id: int) -> Proje
         project, user = await session.get(Project, project_id), await session.get(User, user_id)
         assert project is not None
         assert user is not None
-    return ProjectAccess(project=project, role=Role.owner, user=user)
+    return ProjectAccess.of(project, Role.owner, user)
 
 
 async def test_a_task_created_just_before_a_status_delete_locks_moves_with_the_rest(

@@ -2,7 +2,7 @@
 // from the last event seen, so a dropped connection or a restarted server loses nothing.
 
 import { ApiError, send } from "./api";
-import type { LiveEvent } from "./types";
+import type { LiveEvent, LiveMessage, TicketOut } from "./types";
 
 export type LiveStatus = "connecting" | "live" | "offline";
 
@@ -54,7 +54,7 @@ export class Live {
     this.handlers.status("connecting");
     let ticket: string;
     try {
-      const sent = await send<{ ticket: string }>("POST", `/projects/${this.projectId}/live/ticket`);
+      const sent = await send<TicketOut>("POST", `/projects/${this.projectId}/live/ticket`);
       ticket = sent.body.ticket;
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
@@ -77,9 +77,13 @@ export class Live {
       this.handlers.status("live");
     };
     socket.onmessage = (message) => {
-      const data = JSON.parse(message.data as string) as LiveEvent & { viewers?: number[] };
-      if (data.type === "presence") this.handlers.presence(data.viewers ?? []);
-      if (data.type === "presence" || data.type === "reload" || typeof data.seq !== "number") return;
+      const data = JSON.parse(message.data as string) as LiveMessage;
+      if (data.type === "presence") {
+        this.handlers.presence(data.viewers);
+        return;
+      }
+      // a reload is acted on at the close that follows it; a kind this build does not know, never
+      if (data.type === "reload" || typeof data.seq !== "number") return;
       if (data.seq <= this.last) return;
       if (data.seq > this.last + 1) {
         this.socket = null;

@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.activity.types import EventType
+from laneway.commits import RecordedEvent, pending
 from laneway.errors import NotFound
 from laneway.models import Event, ProjectCounter
 from laneway.models.base import utcnow
-from laneway.realtime import wire
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ class Reservation:
 
 @dataclass(slots=True)
 class Draft:
-    type: str
+    type: EventType
     subject_id: int
     task_id: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)
@@ -74,23 +75,38 @@ async def append(
     if len(drafts) != reservation.count:
         raise ValueError(f"reserved {reservation.count} events, got {len(drafts)}")
     now = utcnow()
-    rows: list[dict[str, Any]] = [
-        {
-            "project_id": reservation.project_id,
-            "seq": reservation.first_seq + offset,
-            "type": draft.type,
-            "actor_id": actor_id,
-            "subject_id": draft.subject_id,
-            "task_id": draft.task_id,
-            "changes": draft.changes,
-            "snapshot": draft.snapshot,
-            "created_at": now,
-        }
+    events = [
+        RecordedEvent(
+            project_id=reservation.project_id,
+            seq=reservation.first_seq + offset,
+            type=draft.type,
+            actor_id=actor_id,
+            subject_id=draft.subject_id,
+            task_id=draft.task_id,
+            changes=draft.changes,
+            snapshot=draft.snapshot,
+            created_at=now,
+        )
         for offset, draft in enumerate(drafts)
     ]
-    await session.execute(insert(Event), rows)
-    # Sent to live viewers only once the request's transaction has committed (see db.py).
-    session.info.setdefault(wire.PENDING_KEY, []).extend(wire.message(**row) for row in rows)
+    await session.execute(insert(Event), [row(event) for event in events])
+    # Published (live viewers, caches) only once the transaction has committed (see db.py).
+    pending(session).events.extend(events)
+
+
+def row(event: RecordedEvent) -> dict[str, Any]:
+    """The event as values for an INSERT into the log."""
+    return {
+        "project_id": event.project_id,
+        "seq": event.seq,
+        "type": event.type,
+        "actor_id": event.actor_id,
+        "subject_id": event.subject_id,
+        "task_id": event.task_id,
+        "changes": event.changes,
+        "snapshot": event.snapshot,
+        "created_at": event.created_at,
+    }
 
 
 async def record(

@@ -5,12 +5,13 @@ from typing import Any
 
 from pydantic import Field
 
+from laneway.activity.types import EventType
 from laneway.kit.schemas import ResponseModel
 
 
 class EventOut(ResponseModel):
     seq: int = Field(description="Contiguous per project, in commit order.")
-    type: str = Field(examples=["task.moved"])
+    type: EventType
     actor_id: int | None
     subject_id: int
     task_id: int | None

@@ -1,4 +1,4 @@
-"""Who is calling: one indexed lookup of the bearer token per request."""
+"""Who is calling: the bearer token's owner, from the per-process cache or one indexed lookup."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from laneway.auth import service
+from laneway.auth import service, tokens
+from laneway.auth.identity import Authenticated, UserRef
+from laneway.caches import CachesDep
 from laneway.db import SessionDep
 from laneway.errors import Forbidden, Unauthorized
-from laneway.models import TokenKind, TokenScope, User
+from laneway.models import TokenKind, TokenScope
 
 _bearer = HTTPBearer(auto_error=False, description="A session or personal API token.")
 _READS = frozenset({"GET", "HEAD"})
@@ -20,26 +22,33 @@ _READS = frozenset({"GET", "HEAD"})
 async def get_authenticated(
     request: Request,
     session: SessionDep,
+    caches: CachesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> service.Authenticated:
+) -> Authenticated:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send a bearer token in the Authorization header.")
-    auth = await service.authenticate(session, credentials.credentials)
+    digest = tokens.digest(credentials.credentials)
+    cached = caches.token(digest)
+    if cached is not None:
+        auth = service.check_usable(cached)
+    else:
+        auth = await service.authenticate_digest(session, digest)
+        caches.keep_token(digest, auth)
     if auth.token.scope is TokenScope.read and request.method not in _READS:
         raise Forbidden("This token may only read (scope `read`).")
     structlog.contextvars.bind_contextvars(user_id=auth.user.id)
     return auth
 
 
-def get_current_user(
-    auth: Annotated[service.Authenticated, Depends(get_authenticated)],
-) -> User:
+async def get_current_user(
+    auth: Annotated[Authenticated, Depends(get_authenticated)],
+) -> UserRef:
     return auth.user
 
 
-def get_session_auth(
-    auth: Annotated[service.Authenticated, Depends(get_authenticated)],
-) -> service.Authenticated:
+async def get_session_auth(
+    auth: Annotated[Authenticated, Depends(get_authenticated)],
+) -> Authenticated:
     """Account management (tokens, password, invitations) needs a signed-in session, so a
     leaked API token cannot mint more tokens or lock its owner out."""
     if auth.token.kind is not TokenKind.session:
@@ -47,6 +56,6 @@ def get_session_auth(
     return auth
 
 
-AuthDep = Annotated[service.Authenticated, Depends(get_authenticated)]
-SessionAuth = Annotated[service.Authenticated, Depends(get_session_auth)]
-CurrentUser = Annotated[User, Depends(get_current_user)]
+AuthDep = Annotated[Authenticated, Depends(get_authenticated)]
+SessionAuth = Annotated[Authenticated, Depends(get_session_auth)]
+CurrentUser = Annotated[UserRef, Depends(get_current_user)]

@@ -56,6 +56,10 @@ async def delete_tokens(
     return [int(row[0]) for row in result]
 
 
+async def password_hash(session: AsyncSession, user_id: int) -> str | None:
+    return await session.scalar(select(User.password_hash).where(User.id == user_id))
+
+
 async def set_password(session: AsyncSession, user_id: int, password_hash: str) -> None:
     await session.execute(
         update(User).where(User.id == user_id).values(password_hash=password_hash)

@@ -9,26 +9,20 @@ and on SQLite a write transaction holds the one write lock every other writer wa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.auth import repository, tokens
+from laneway.auth.identity import Authenticated, TokenRef, UserRef
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits
+from laneway.commits import pending
 from laneway.db import Database
 from laneway.errors import Conflict, Forbidden, NotFound, Unauthorized
 from laneway.kit.savepoint import add_unique
 from laneway.models import ApiToken, TokenKind, TokenScope, User
 from laneway.models.base import utcnow
-from laneway.realtime.wire import REVOKED_TOKENS_KEY
-
-
-@dataclass(frozen=True, slots=True)
-class Authenticated:
-    user: User
-    token: ApiToken
 
 
 def normalize_email(email: str) -> str:
@@ -37,7 +31,7 @@ def normalize_email(email: str) -> str:
 
 def _revoked(session: AsyncSession, token_ids: Sequence[int]) -> None:
     # live sockets opened with these tokens close once this commits
-    session.info.setdefault(REVOKED_TOKENS_KEY, []).extend(token_ids)
+    pending(session).revoked_tokens.extend(token_ids)
 
 
 async def register(
@@ -96,7 +90,7 @@ async def login(
 
 async def issue_token(
     session: AsyncSession,
-    user: User,
+    user: User | UserRef,
     *,
     kind: TokenKind,
     name: str,
@@ -120,7 +114,11 @@ async def issue_token(
 
 
 async def authenticate(session: AsyncSession, secret: str) -> Authenticated:
-    return _accept(await repository.token_with_user(session, digest=tokens.digest(secret)))
+    return await authenticate_digest(session, tokens.digest(secret))
+
+
+async def authenticate_digest(session: AsyncSession, digest: str) -> Authenticated:
+    return _accept(await repository.token_with_user(session, digest=digest))
 
 
 async def authenticate_token_id(session: AsyncSession, token_id: int) -> Authenticated:
@@ -132,24 +130,29 @@ def _accept(found: tuple[ApiToken, User] | None) -> Authenticated:
     if found is None:
         raise Unauthorized("The token is invalid or has been revoked.")
     token, user = found
-    if token.expires_at is not None and token.expires_at <= utcnow():
+    return check_usable(Authenticated(user=UserRef.of(user), token=TokenRef.of(token)))
+
+
+def check_usable(auth: Authenticated) -> Authenticated:
+    """Applied to a cached credential too: a token can expire while it is cached."""
+    if auth.token.expires_at is not None and auth.token.expires_at <= utcnow():
         raise Unauthorized("The token has expired.")
-    if not user.is_active:
+    if not auth.user.is_active:
         raise Unauthorized("The account is disabled.")
-    return Authenticated(user=user, token=token)
+    return auth
 
 
-async def list_tokens(session: AsyncSession, user: User) -> Sequence[ApiToken]:
+async def list_tokens(session: AsyncSession, user: UserRef) -> Sequence[ApiToken]:
     return await repository.tokens_of(session, user.id)
 
 
-async def revoke_token(session: AsyncSession, user: User, token_id: int) -> None:
+async def revoke_token(session: AsyncSession, user: UserRef, token_id: int) -> None:
     if not await repository.delete_token(session, user.id, token_id):
         raise NotFound("No such token.")
     _revoked(session, [token_id])
 
 
-async def logout_everywhere(session: AsyncSession, user: User) -> int:
+async def logout_everywhere(session: AsyncSession, user: UserRef) -> int:
     """End every session of the account, this one included; personal tokens stay."""
     ended = await repository.delete_tokens(session, user.id, kind=TokenKind.session)
     _revoked(session, ended)
@@ -160,7 +163,9 @@ async def change_password(
     database: Database, passwords: Passwords, auth: Authenticated, *, current: str, new: str
 ) -> None:
     """Keeps the session that asked; every other session of the account ends."""
-    if not await passwords.verify(auth.user.password_hash, current):
+    async with database.transaction(write=False) as session:
+        stored = await repository.password_hash(session, auth.user.id)
+    if not await passwords.verify(stored, current):
         raise Forbidden("The current password is wrong.")
     password_hash = await passwords.hash(new)
     async with database.transaction() as session:

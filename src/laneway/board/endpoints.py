@@ -1,24 +1,29 @@
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.board import repository
 from laneway.board.schemas import BoardOut
+from laneway.caches import Caches
 from laneway.db import SessionDep
 from laneway.errors import responses
 from laneway.kit import jsonbytes
 from laneway.kit.etag import IfNoneMatch
 from laneway.labels import service as label_service
 from laneway.projects.access import ProjectViewer
-from laneway.state import StateDep
+from laneway.projects.refs import ProjectRef
+from laneway.state import AppState, StateDep
 from laneway.statuses import repository as status_repository
 from laneway.statuses import service as status_service
 from laneway.tasks.schemas import task_json
 from laneway.tasks.search import TaskQuery
 
 router = APIRouter(tags=["board"])
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200  # tasks per column
 
 
 @router.get(
@@ -31,17 +36,65 @@ async def get_board(
     access: ProjectViewer,
     session: SessionDep,
     state: StateDep,
-    limit: Annotated[int, Query(ge=1, le=200, description="Tasks per column.")] = 50,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Tasks per column.")
+    ] = DEFAULT_LIMIT,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    project = access.project
+    """Any change in the project appends an event, so its newest number versions the whole
+    board: a board this process rendered at that number is answered as is, and a client that
+    has it gets a 304, without the database (see caches.py for how fresh the number is)."""
+    project_id, caches = access.project.id, state.caches
+    seq = caches.versions.current(project_id)
+    if seq is None:  # too long since this process could vouch for it: one small read
+        read_at = time.monotonic()
+        seq = await status_repository.last_seq(session, project_id)
+        caches.versions.confirmed(project_id, seq, read_at)
+    etag = board_etag(seq, limit)
+    if etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    body = caches.board(project_id, limit, seq)
+    if body is not None:
+        return _response(body, etag)
+    read_at = time.monotonic()
+    seq, body = await _render(session, state, access.project, limit)
+    caches.versions.confirmed(project_id, seq, read_at)
+    caches.keep_board(project_id, limit, seq, body)
+    etag = board_etag(seq, limit)
+    if etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return _response(body, etag)
+
+
+def board_etag(seq: int, limit: int) -> str:
+    return f'"b{seq}-{limit}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    return if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}
+
+
+def _response(body: bytes, etag: str) -> Response:
+    return Response(body, headers={"ETag": etag}, media_type="application/json")
+
+
+async def _labels(session: AsyncSession, caches: Caches, project_id: int) -> list[dict[str, Any]]:
+    labels = caches.project_labels(project_id)
+    if labels is None:
+        labels = [
+            {"id": lb.id, "project_id": lb.project_id, "name": lb.name, "color": lb.color}
+            for lb in await label_service.list_labels(session, project_id)
+        ]
+        caches.keep_labels(project_id, labels)
+    return labels
+
+
+async def _render(
+    session: AsyncSession, state: AppState, project: ProjectRef, limit: int
+) -> tuple[int, bytes]:
     statuses, seq = await status_repository.with_counts_and_seq(session, project.id)
-    # Any change in the project appends an event, so its last number versions the whole board.
-    board_etag = f'"b{seq}-{limit}"'
-    if if_none_match is not None and board_etag in {t.strip() for t in if_none_match.split(",")}:
-        return Response(status_code=304, headers={"ETag": board_etag})
     rows = await repository.first_pages(session, project.id, [s.id for s, _ in statuses], limit)
-    labels = await label_service.list_labels(session, project.id)
+    labels = await _labels(session, state.caches, project.id)
 
     by_status: dict[int, list[dict[str, Any]]] = {}
     users: dict[int, str] = {}
@@ -73,10 +126,7 @@ async def get_board(
         "key": project.key,
         "seq": seq,
         "columns": columns,
-        "labels": [
-            {"id": lb.id, "project_id": lb.project_id, "name": lb.name, "color": lb.color}
-            for lb in labels
-        ],
+        "labels": labels,
         "users": [{"id": i, "name": n} for i, n in sorted(users.items())],
     }
-    return jsonbytes.response(board, headers={"ETag": board_etag})
+    return seq, jsonbytes.dumps(board)

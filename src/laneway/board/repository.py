@@ -10,6 +10,7 @@ from sqlalchemy import Row, Select, bindparam, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from laneway.db import core
 from laneway.models import Task, User
 
 
@@ -53,4 +54,4 @@ async def first_pages(
         return []
     params: dict[str, Any] = {"project_id": project_id, "per_column": per_column + 1}
     params.update({f"status_{i}": status_id for i, status_id in enumerate(status_ids)})
-    return list(await session.execute(_first_pages_statement(len(status_ids)), params))
+    return list(await core(session).execute(_first_pages_statement(len(status_ids)), params))

@@ -12,10 +12,11 @@ from fastapi import Depends
 from sqlalchemy import select
 
 from laneway.auth.deps import CurrentUser
+from laneway.auth.identity import UserRef
 from laneway.db import SessionDep
 from laneway.errors import NotFound
 from laneway.kit.schemas import Id
-from laneway.models import Comment, Membership, Project, Role, User
+from laneway.models import Comment, Membership, Project, Role
 from laneway.projects.access import check_role
 
 
@@ -23,10 +24,10 @@ from laneway.projects.access import check_role
 class CommentAccess:
     comment: Comment
     role: Role
-    user: User
+    user: UserRef
 
 
-def require_comment_access() -> Callable[[Id, User, SessionDep], Awaitable[CommentAccess]]:
+def require_comment_access() -> Callable[[Id, UserRef, SessionDep], Awaitable[CommentAccess]]:
     """The comment and my role in its project, in one query; non-members get 404."""
 
     async def dependency(comment_id: Id, user: CurrentUser, session: SessionDep) -> CommentAccess:

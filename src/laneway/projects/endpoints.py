@@ -14,6 +14,7 @@ from laneway.projects.access import (
     ProjectAdminAnyState,
     ProjectViewer,
 )
+from laneway.projects.refs import ProjectRef
 from laneway.projects.schemas import (
     MemberIn,
     MemberOut,
@@ -26,7 +27,7 @@ from laneway.projects.schemas import (
 router = APIRouter(tags=["projects"])
 
 
-def _project_out(project: Project, role: Role) -> ProjectOut:
+def _project_out(project: Project | ProjectRef, role: Role) -> ProjectOut:
     return ProjectOut(
         id=project.id,
         key=project.key,

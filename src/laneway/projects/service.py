@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
+from laneway.activity.types import EventType
 from laneway.auth import repository as auth_repository
+from laneway.auth.identity import UserRef
 from laneway.errors import Conflict, Forbidden, NotFound
 from laneway.kit.savepoint import add_unique
 from laneway.models import Membership, Project, Role, User
@@ -59,7 +61,7 @@ async def _free_key(session: AsyncSession, stem: str) -> str:
 
 
 async def create_project(
-    session: AsyncSession, owner: User, *, name: str, key: str | None, description: str
+    session: AsyncSession, owner: User | UserRef, *, name: str, key: str | None, description: str
 ) -> Project:
     if key is not None and await repository.key_taken(session, key):
         raise Conflict(f"The project key {key} is already in use.")
@@ -88,7 +90,7 @@ async def create_project(
 
 
 async def list_projects(
-    session: AsyncSession, user: User, *, include_archived: bool
+    session: AsyncSession, user: UserRef, *, include_archived: bool
 ) -> Sequence[tuple[Project, Role]]:
     return await repository.projects_of(session, user.id, include_archived=include_archived)
 
@@ -101,10 +103,11 @@ async def update_project(
     description: str | None,
     archived: bool | None,
 ) -> Project:
-    project = access.project
-    reservation = await recorder.reserve(session, project.id)
+    reservation = await recorder.reserve(session, access.project.id)
+    # the row as it is now, under the project's write lock (access.project may be a cached copy)
+    project = await session.get_one(Project, access.project.id, populate_existing=True)
     before = project_snapshot(project)
-    event_type = "project.updated"
+    event_type: EventType = "project.updated"
     if archived is not None and archived != (project.archived_at is not None):
         if access.role is not Role.owner:
             raise Forbidden("Only an owner can archive or restore a project.")

@@ -22,6 +22,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from laneway.activity import repository as activity_repository
+from laneway.caches import Caches
+from laneway.commits import Changes
 from laneway.db import Database
 from laneway.realtime import wire
 from laneway.realtime.hub import Hub
@@ -37,12 +39,14 @@ class Fanout:
         self,
         hub: Hub,
         database: Database,
+        caches: Caches,
         redis_url: str | None,
         relay_interval: float,
         prefix: str = "laneway",
     ) -> None:
         self.channels = f"{prefix}:live:"
         self.hub, self.database, self.relay_interval = hub, database, relay_interval
+        self.caches = caches  # told of other replicas' commits as they arrive
         self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.redis = (
             Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
@@ -77,6 +81,13 @@ class Fanout:
                 await task
         if self.redis is not None:
             await self.redis.aclose()
+
+    def after_commit(self, changes: Changes) -> None:
+        """The commit channel's listener: events to viewers, revoked tokens' sockets closed."""
+        if changes.events:
+            self.committed([wire.message(event) for event in changes.events])
+        if changes.revoked_tokens:
+            self.revoked(changes.revoked_tokens)
 
     def revoked(self, token_ids: Sequence[int]) -> None:
         """After a commit that ended tokens: their sockets close here now, and on the other
@@ -146,11 +157,14 @@ class Fanout:
         if data["o"] == self.origin:
             return  # our own commit: already delivered locally
         if data["t"] == REVOKED_TYPE:
-            self.hub.revoke_tokens(int(token_id) for token_id in data["m"].split(","))
+            revoked = [int(token_id) for token_id in data["m"].split(",")]
+            self.caches.tokens_revoked(revoked)
+            self.hub.revoke_tokens(revoked)
             return
         if data["s"] == 0:
             self.hub.remote_presence(data["o"], data["p"], data["u"], data["m"] == "here")
             return
+        self.caches.remote_event(data["p"], data["s"], data["t"])
         self.hub.publish([Published(data["p"], data["s"], data["t"], data["u"], data["m"])])
 
     async def _relay(self) -> None:
@@ -165,5 +179,7 @@ class Fanout:
     async def _catch_up(self, project_id: int, last: int) -> None:
         async with self.database.transaction(write=False) as session:
             events = await activity_repository.events_after(session, project_id, last, limit=500)
+        for event in events:
+            self.caches.remote_event(event.project_id, event.seq, event.type)
         if events:
             self.hub.publish(wire.from_event(e) for e in events)

@@ -1,4 +1,5 @@
-"""Authorization for /tasks/{task_id} routes: the task, its project and my role in one query.
+"""Authorization for /tasks/{task_id} routes: the task in one query, my role in its project from
+the per-process cache (or one more query).
 
 The same rules as projects/access.py: not a member means 404, too low a role means 403, an
 archived project is read-only.
@@ -13,14 +14,15 @@ from typing import Annotated
 import structlog
 from fastapi import Depends
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.auth.deps import CurrentUser
+from laneway.auth.identity import UserRef
+from laneway.caches import Caches, CachesDep
 from laneway.db import SessionDep
 from laneway.errors import NotFound
 from laneway.kit.schemas import Id
-from laneway.models import Membership, Project, Role, Task, User
-from laneway.projects.access import ProjectAccess, check_role
+from laneway.models import Role, Task
+from laneway.projects.access import ProjectAccess, check_role, project_and_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,31 +31,21 @@ class TaskAccess:
     project: ProjectAccess
 
 
-async def _load(
-    session: AsyncSession, task_id: int, user_id: int
-) -> tuple[Task, Project, Role] | None:
-    row = (
-        await session.execute(
-            select(Task, Project, Membership.role)
-            .join(Project, Project.id == Task.project_id)
-            .join(
-                Membership,
-                (Membership.project_id == Task.project_id) & (Membership.user_id == user_id),
-            )
-            .where(Task.id == task_id)
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
-
-
 def require_task_role(
     least: Role, *, writes: bool
-) -> Callable[[Id, User, SessionDep], Awaitable[TaskAccess]]:
-    async def dependency(task_id: Id, user: CurrentUser, session: SessionDep) -> TaskAccess:
-        found = await _load(session, task_id, user.id)
-        if found is None:
+) -> Callable[[Id, UserRef, SessionDep, Caches], Awaitable[TaskAccess]]:
+    async def dependency(
+        task_id: Id, user: CurrentUser, session: SessionDep, caches: CachesDep
+    ) -> TaskAccess:
+        task = await session.scalar(select(Task).where(Task.id == task_id))
+        found = (
+            None
+            if task is None
+            else await project_and_role(session, caches, task.project_id, user.id)
+        )
+        if task is None or found is None:
             raise NotFound("No such task.")
-        task, project, role = found
+        project, role = found
         structlog.contextvars.bind_contextvars(project_id=project.id, task_id=task.id)
         check_role(role, least, writes=writes, archived=project.archived_at)
         return TaskAccess(task=task, project=ProjectAccess(project=project, role=role, user=user))

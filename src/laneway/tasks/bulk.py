@@ -6,6 +6,7 @@ from fractional_indexing import generate_n_keys_between
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
+from laneway.activity.types import EventType
 from laneway.errors import FieldError, UnprocessableContent
 from laneway.models import Task
 from laneway.models.base import utcnow
@@ -14,6 +15,12 @@ from laneway.tasks import repository
 from laneway.tasks.repository import RefQuery
 from laneway.tasks.schemas import MAX_LABELS, BulkAction, BulkIn, snapshot
 from laneway.tasks.service import check_refs
+
+_EVENT_TYPES: dict[BulkAction, EventType] = {
+    BulkAction.move: "task.moved",
+    BulkAction.archive: "task.archived",
+    BulkAction.restore: "task.restored",
+}
 
 
 def _needs(field: str, action: BulkAction) -> UnprocessableContent:
@@ -69,8 +76,8 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
         )
     refs = RefQuery(project.id)
     if action is BulkAction.move:
-        status = refs.status(body.status_id)
-        refs.placement(status)
+        refs.status(body.status_id)
+        refs.placement()
     if action is BulkAction.assign and body.assignee_id is not None:
         refs.member(body.assignee_id)
     labels = [*body.add_labels, *body.remove_labels]
@@ -83,10 +90,11 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
     now = utcnow()
     changed: list[Task] = []
     if action is BulkAction.move:
-        moving = [t for t in tasks if t.status_id != found["status_id"] and t.archived_at is None]
-        ranks = generate_n_keys_between(found.get("low"), None, len(moving))
+        target = int(found.status_id or 0)  # check_refs refused a missing status
+        moving = [t for t in tasks if t.status_id != target and t.archived_at is None]
+        ranks = generate_n_keys_between(found.low, None, len(moving))
         for task, rank in zip(moving, ranks, strict=True):
-            task.status_id, task.rank = found["status_id"], rank
+            task.status_id, task.rank = target, rank
         changed = moving
     elif action is BulkAction.assign:
         changed = [t for t in tasks if t.assignee_id != body.assignee_id]
@@ -110,11 +118,7 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
         task.updated_at = now
     await session.flush()
 
-    event_type = {
-        BulkAction.move: "task.moved",
-        BulkAction.archive: "task.archived",
-        BulkAction.restore: "task.restored",
-    }.get(action, "task.updated")
+    event_type = _EVENT_TYPES.get(action, "task.updated")
     drafts = []
     for task in changed:
         after = snapshot(task, project.key)

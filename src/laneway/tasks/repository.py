@@ -1,107 +1,164 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.db import core
 from laneway.errors import NotFound
 from laneway.models import Label, Membership, Project, Status, Task
 
 LIVE = Task.archived_at.is_(None)
 
 
+@dataclass(frozen=True, slots=True)
+class Refs:
+    """What a write's lookups found. `asked` names the lookups made; the others stay None."""
+
+    asked: frozenset[str]
+    status_id: int | None = None  # the status, if it is the project's
+    assignee_id: int | None = None  # the user, if a member
+    labels_found: int | None = None  # how many of the labels are the project's
+    parent_project_id: int | None = None
+    cycle: bool = False  # the new parent is a sub-task of the task
+    low: str | None = None  # the ranks the task goes between
+    high: str | None = None
+    anchor_found: bool | None = None  # after_id / before_id is live in the target status
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    status: str | None = None  # "id" or "first" (the first by position)
+    member: bool = False
+    labels: bool = False
+    parent: str | None = None  # "task" (a new task) or "child" (with the cycle check)
+    placement: str | None = None  # "end", "after" or "before"
+    moving: bool = False  # the task being placed is already in the column
+
+
 class RefQuery:
     """Collects every lookup a write needs (is this status ours, is that user a member, where
-    does the task go) and answers them all in one SELECT of scalar subqueries."""
+    does the task go) and answers them all in one SELECT of scalar subqueries, built once per
+    combination of lookups with bound parameters."""
 
     def __init__(self, project_id: int) -> None:
-        self.project_id = project_id
-        self._columns: dict[str, ScalarSelect[Any] | ColumnElement[Any]] = {}
+        self._shape = _Shape()
+        self._params: dict[str, Any] = {"p_project": project_id}
 
-    def status(self, status_id: int | None) -> ScalarSelect[Any]:
-        query = select(Status.id).where(Status.project_id == self.project_id)
-        if status_id is None:
-            query = query.order_by(Status.position, Status.id).limit(1)
-        else:
-            query = query.where(Status.id == status_id)
-        subquery = query.scalar_subquery()
-        self._columns["status_id"] = subquery
-        return subquery
+    def _ask(self, **changes: Any) -> None:
+        self._shape = replace(self._shape, **changes)
+
+    def status(self, status_id: int | None) -> None:
+        """The status (None: the project's first) must be the project's."""
+        self._ask(status="first" if status_id is None else "id")
+        self._params["p_status"] = status_id
 
     def member(self, user_id: int) -> None:
-        self._columns["assignee_id"] = (
-            select(Membership.user_id)
-            .where(Membership.project_id == self.project_id, Membership.user_id == user_id)
-            .scalar_subquery()
-        )
+        self._ask(member=True)
+        self._params["p_member"] = user_id
 
     def labels(self, label_ids: Sequence[int]) -> None:
-        self._columns["labels_found"] = (
-            select(func.count())
-            .select_from(Label)
-            .where(Label.project_id == self.project_id, Label.id.in_(set(label_ids)))
-            .scalar_subquery()
-        )
+        self._ask(labels=True)
+        self._params["p_labels"] = sorted(set(label_ids))
 
     def parent(self, parent_id: int, child_id: int | None) -> None:
-        self._columns["parent_project_id"] = (
-            select(Task.project_id).where(Task.id == parent_id).scalar_subquery()
-        )
-        if child_id is None:
-            return
-        # Would the child become its own ancestor? Walk up from the new parent.
-        ancestors = select(Task.id, Task.parent_id).where(Task.id == parent_id).cte(recursive=True)
-        ancestors = ancestors.union_all(
-            select(Task.id, Task.parent_id).join(ancestors, Task.id == ancestors.c.parent_id)
-        )
-        self._columns["cycle"] = (
-            select(func.count())
-            .select_from(ancestors)
-            .where(ancestors.c.id == child_id)
-            .scalar_subquery()
-        )
+        self._ask(parent="task" if child_id is None else "child")
+        self._params.update(p_parent=parent_id, p_child=child_id)
 
     def placement(
         self,
-        status: ColumnElement[Any] | int,
         *,
         moving_id: int | None = None,
         after_id: int | None = None,
         before_id: int | None = None,
     ) -> None:
-        """The two ranks a task goes between, read fresh under the project's write lock.
+        """The two ranks a task goes in the asked status between, read fresh.
 
         After `after_id` means between it and its current successor; before `before_id` means
         between its current predecessor and it; neither means the end of the column. Reading
         the real neighbour (not the client's idea of it) keeps every live rank unique.
         """
-        column = [Task.project_id == self.project_id, Task.status_id == status, LIVE]
-        if moving_id is not None:
-            column.append(Task.id != moving_id)
-        if after_id is not None:
-            anchor = select(Task.rank).where(Task.id == after_id, *column).scalar_subquery()
-            self._columns["low"] = anchor
-            self._columns["high"] = (
-                select(func.min(Task.rank)).where(*column, Task.rank > anchor).scalar_subquery()
-            )
-            self._columns["anchor_found"] = anchor.is_not(None)
-        elif before_id is not None:
-            anchor = select(Task.rank).where(Task.id == before_id, *column).scalar_subquery()
-            self._columns["low"] = (
-                select(func.max(Task.rank)).where(*column, Task.rank < anchor).scalar_subquery()
-            )
-            self._columns["high"] = anchor
-            self._columns["anchor_found"] = anchor.is_not(None)
-        else:
-            self._columns["low"] = select(func.max(Task.rank)).where(*column).scalar_subquery()
+        where = "after" if after_id is not None else "before" if before_id is not None else "end"
+        self._ask(placement=where, moving=moving_id is not None)
+        self._params.update(p_moving=moving_id, p_anchor=after_id or before_id)
 
-    async def run(self, session: AsyncSession) -> dict[str, Any]:
-        if not self._columns:
-            return {}
-        row = (await session.execute(select(*(c.label(k) for k, c in self._columns.items())))).one()
-        return dict(row._mapping)
+    async def run(self, session: AsyncSession) -> Refs:
+        shape = self._shape
+        if shape == _Shape():
+            return Refs(asked=frozenset())
+        row = (await core(session).execute(_statement(shape), self._params)).one()
+        return Refs(asked=frozenset(row._fields), **row._mapping)
+
+
+@cache
+def _statement(shape: _Shape) -> Select[Any]:
+    project_id: Any = bindparam("p_project")
+    columns: dict[str, Any] = {}
+    status: Any = None
+    if shape.status is not None:
+        query = select(Status.id).where(Status.project_id == project_id)
+        if shape.status == "first":
+            query = query.order_by(Status.position, Status.id).limit(1)
+        else:
+            query = query.where(Status.id == bindparam("p_status"))
+        status = columns["status_id"] = query.scalar_subquery()
+    if shape.member:
+        columns["assignee_id"] = (
+            select(Membership.user_id)
+            .where(Membership.project_id == project_id, Membership.user_id == bindparam("p_member"))
+            .scalar_subquery()
+        )
+    if shape.labels:
+        columns["labels_found"] = (
+            select(func.count())
+            .select_from(Label)
+            .where(
+                Label.project_id == project_id,
+                Label.id.in_(bindparam("p_labels", expanding=True)),
+            )
+            .scalar_subquery()
+        )
+    if shape.parent is not None:
+        parent_id: Any = bindparam("p_parent")
+        columns["parent_project_id"] = (
+            select(Task.project_id).where(Task.id == parent_id).scalar_subquery()
+        )
+        if shape.parent == "child":
+            # Would the child become its own ancestor? Walk up from the new parent.
+            up = select(Task.id, Task.parent_id).where(Task.id == parent_id).cte(recursive=True)
+            up = up.union_all(select(Task.id, Task.parent_id).join(up, Task.id == up.c.parent_id))
+            columns["cycle"] = (
+                select(func.count() > 0)
+                .select_from(up)
+                .where(up.c.id == bindparam("p_child"))
+                .scalar_subquery()
+            )
+    if shape.placement is not None:
+        column = [Task.project_id == project_id, Task.status_id == status, LIVE]
+        if shape.moving:
+            column.append(Task.id != bindparam("p_moving"))
+        if shape.placement == "end":
+            columns["low"] = select(func.max(Task.rank)).where(*column).scalar_subquery()
+        else:
+            anchor = (
+                select(Task.rank).where(Task.id == bindparam("p_anchor"), *column).scalar_subquery()
+            )
+            columns["anchor_found"] = anchor.is_not(None)
+            if shape.placement == "after":
+                columns["low"] = anchor
+                columns["high"] = (
+                    select(func.min(Task.rank)).where(*column, Task.rank > anchor).scalar_subquery()
+                )
+            else:
+                columns["low"] = (
+                    select(func.max(Task.rank)).where(*column, Task.rank < anchor).scalar_subquery()
+                )
+                columns["high"] = anchor
+    return select(*(value.label(name) for name, value in columns.items()))
 
 
 async def by_ids(session: AsyncSession, task_ids: Sequence[int]) -> Sequence[Task]:

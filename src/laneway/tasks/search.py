@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     FromClause,
+    Row,
     Select,
     and_,
     column,
@@ -32,6 +33,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import type_coerce
 
+from laneway.db import core
 from laneway.errors import UnprocessableContent
 from laneway.kit.cursor import CursorCodec
 from laneway.kit.schemas import Id, IsoDate, Text
@@ -152,7 +154,7 @@ def _decode_position(sort: Sort, position: list[Any]) -> list[Any]:
 
 def build(
     project_id: int, query: TaskQuery, dialect: str, codec: CursorCodec
-) -> tuple[Select[tuple[Task, Any]], Sort]:
+) -> tuple[Select[Any], Sort]:
     conditions: list[ColumnElement[bool]] = [Task.project_id == project_id]
     conditions.append(
         Task.archived_at.is_not(None) if query.archived else Task.archived_at.is_(None)
@@ -201,7 +203,8 @@ def build(
         )
         conditions.append(after)
     order = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
-    statement = select(Task, keys[0].label("sort_key"))
+    # plain rows, not ORM objects: up to 200 per request, read once and serialized
+    statement = select(*Task.__table__.columns, keys[0].label("sort_key"))
     if text_match is not None and text_match.join is not None:
         statement = statement.join(text_match.join, text_match.join.c.rowid == Task.id)
     statement = statement.where(*conditions).order_by(*order).limit(query.limit + 1)
@@ -216,13 +219,13 @@ def _cursor_value(value: Any) -> Any:
 
 async def run(
     session: AsyncSession, project_id: int, query: TaskQuery, codec: CursorCodec
-) -> tuple[list[Task], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     dialect = session.get_bind().dialect.name
     statement, _sort = build(project_id, query, dialect, codec)
-    rows = list(await session.execute(statement))
+    rows = list(await core(session).execute(statement))
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit:
-        last_task, last_key = page[-1]
-        next_cursor = codec.encode(query.scope(project_id), [_cursor_value(last_key), last_task.id])
-    return [task for task, _key in page], next_cursor
+        last = page[-1]
+        next_cursor = codec.encode(query.scope(project_id), [_cursor_value(last.sort_key), last.id])
+    return page, next_cursor

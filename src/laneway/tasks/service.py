@@ -6,15 +6,16 @@ what it depends on fresh, then changes rows and appends exactly one event per ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
-from fractional_indexing import generate_key_between
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
+from laneway.activity.types import EventType
 from laneway.errors import (
     Conflict,
     FieldError,
@@ -27,11 +28,19 @@ from laneway.kit.schemas import MAX_INT32
 from laneway.models import Task
 from laneway.models.base import utcnow
 from laneway.projects.access import ProjectAccess
-from laneway.tasks import ranks, repository
+from laneway.tasks import one_trip, ranks, repository
 from laneway.tasks.access import TaskAccess
-from laneway.tasks.repository import RefQuery
-from laneway.tasks.schemas import PriorityName, TaskCreateIn, TaskMoveIn, TaskUpdateIn, snapshot
+from laneway.tasks.repository import RefQuery, Refs
+from laneway.tasks.schemas import (
+    PriorityName,
+    TaskCreateIn,
+    TaskMoveIn,
+    TaskUpdateIn,
+    snapshot,
+    task_json,
+)
 
+_COLUMNS = list(Task.__table__.columns)
 # API field name -> Task attribute, for the fields a PATCH may change directly
 _PLAIN_FIELDS = {
     "title": "title",
@@ -48,19 +57,20 @@ def _invalid(field: str, message: str) -> FieldError:
     return FieldError(loc=["body", field], msg=message, type="reference_invalid")
 
 
-def check_refs(found: dict[str, Any], *, labels: Sequence[int] = (), project_id: int) -> None:
+def check_refs(found: Refs, *, labels: Sequence[int] = (), project_id: int) -> None:
     errors: list[FieldError] = []
-    if "status_id" in found and found["status_id"] is None:
+    asked = found.asked
+    if "status_id" in asked and found.status_id is None:
         errors.append(_invalid("status_id", "no such status in this project"))
-    if "assignee_id" in found and found["assignee_id"] is None:
+    if "assignee_id" in asked and found.assignee_id is None:
         errors.append(_invalid("assignee_id", "the assignee must be a member of the project"))
-    if "labels_found" in found and found["labels_found"] != len(set(labels)):
+    if "labels_found" in asked and found.labels_found != len(set(labels)):
         errors.append(_invalid("labels", "every label must belong to this project"))
-    if "parent_project_id" in found and found["parent_project_id"] != project_id:
+    if "parent_project_id" in asked and found.parent_project_id != project_id:
         errors.append(_invalid("parent_id", "no such task in this project"))
-    if found.get("cycle"):
+    if found.cycle:
         errors.append(_invalid("parent_id", "a task cannot be placed under its own sub-task"))
-    if found.get("anchor_found") is False:
+    if found.anchor_found is False:
         errors.append(
             _invalid("after_id", "the neighbour must be a live task in the target status")
         )
@@ -68,45 +78,68 @@ def check_refs(found: dict[str, Any], *, labels: Sequence[int] = (), project_id:
         raise UnprocessableContent("The request refers to things it cannot use.", errors=errors)
 
 
-def _rank_between(found: dict[str, Any]) -> str:
-    rank: str = generate_key_between(found.get("low"), found.get("high"))
-    return rank
+def _rank_between(found: Refs, *, locked: bool) -> str:
+    # without the project's lock, another writer may have read the same neighbours
+    place = ranks.between if locked else ranks.spread_between
+    return place(found.low, found.high)
+
+
+def _one_trip(session: AsyncSession) -> bool:
+    """PostgreSQL writes the counter, the task and its event in one statement (one_trip.py)."""
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+def _row(task: Task, **changed: Any) -> SimpleNamespace:
+    """The task's columns with some replaced, for its JSON before the row is written."""
+    return SimpleNamespace(**{c.name: getattr(task, c.name) for c in _COLUMNS} | changed)
 
 
 async def create_task(session: AsyncSession, access: ProjectAccess, body: TaskCreateIn) -> Task:
     project = access.project
-    reservation = await recorder.reserve(session, project.id, events=1, tasks=1)
+    # a parent is checked for cycles by reading the tree: under the lock
+    one_trip_ok = _one_trip(session) and body.parent_id is None
+    reservation = (
+        None if one_trip_ok else await recorder.reserve(session, project.id, events=1, tasks=1)
+    )
     refs = RefQuery(project.id)
-    status = refs.status(body.status_id)
+    refs.status(body.status_id)
     if body.assignee_id is not None:
         refs.member(body.assignee_id)
     if body.labels:
         refs.labels(body.labels)
     if body.parent_id is not None:
         refs.parent(body.parent_id, None)
-    refs.placement(status)
+    refs.placement()
     found = await refs.run(session)
     check_refs(found, labels=body.labels, project_id=project.id)
 
     now = utcnow()
-    task = Task(
-        project_id=project.id,
-        number=reservation.first_number,
-        title=body.title,
-        description=body.description,
-        status_id=found["status_id"],
-        assignee_id=body.assignee_id,
-        reporter_id=access.user.id,
-        priority=body.priority.level,
-        label_ids=sorted(set(body.labels)),
-        due_date=body.due_date,
-        estimate=body.estimate,
-        parent_id=body.parent_id,
-        rank=_rank_between(found),
-        version=1,
-        created_at=now,
-        updated_at=now,
-    )
+    values: dict[str, Any] = {
+        "project_id": project.id,
+        "title": body.title,
+        "description": body.description,
+        "status_id": found.status_id,
+        "assignee_id": body.assignee_id,
+        "reporter_id": access.user.id,
+        "priority": body.priority.level,
+        "label_ids": sorted(set(body.labels)),
+        "due_date": body.due_date,
+        "estimate": body.estimate,
+        "parent_id": body.parent_id,
+        "rank": _rank_between(found, locked=reservation is not None),
+        "archived_at": None,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if reservation is None:
+        # id and number are filled in by the statement that writes the row
+        draft = task_json(SimpleNamespace(**values, id=0, number=0), project.key)
+        guards = one_trip.Guards(project.id, values["label_ids"], body.assignee_id)
+        return await one_trip.create(
+            session, guards, access.user.id, values, draft, f"{project.key}-"
+        )
+    task = Task(number=reservation.first_number, **values)
     session.add(task)
     await session.flush()
     await recorder.append(
@@ -122,21 +155,54 @@ def _json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _reserve_unless_one_trip(
+    session: AsyncSession, project_id: int, expected: int | None, *, reparents: bool = False
+) -> Awaitable[recorder.Reservation] | None:
+    """With an explicit If-Match on PostgreSQL the write takes the project's lock in its one
+    statement (None here); otherwise the lock comes first: `If-Match: *` re-reads the task
+    under it, and a new parent is checked for cycles by reading the tree under it."""
+    if expected is not None and not reparents and _one_trip(session):
+        return None
+    return recorder.reserve(session, project_id)
+
+
 async def _write(
     session: AsyncSession,
     access: TaskAccess,
     expected: int | None,
     values: dict[str, Any],
-    event_type: str,
-    reservation: recorder.Reservation,
+    event_type: EventType,
+    reservation: recorder.Reservation | None,
 ) -> Task:
     """Apply `values` if the task is still at the version the client saw; one event.
 
-    The caller holds the project's write lock, so the task cannot change under us any more;
-    it may have changed between the access check and taking the lock, though. With an explicit
-    If-Match that is a 412; with `If-Match: *` we re-read it under the lock and go on.
+    The task may have changed since the access check loaded it. With an explicit If-Match
+    that is a 412 (the write re-checks the version against the newest committed row); with
+    `If-Match: *` the caller took the project's write lock first, and we re-read the task
+    under it and go on.
     """
     task = access.task
+    key = access.project.project.key
+    if reservation is None:
+        now = utcnow()
+        values = {**values, "version": task.version + 1, "updated_at": now}
+        before = snapshot(task, key)
+        after = task_json(_row(task, **values), key)
+        changes = recorder.diff(before, after, ignore=("version", "updated_at"))
+        guards = one_trip.Guards(
+            access.project.project.id, values.get("label_ids", ()), values.get("assignee_id")
+        )
+        return await one_trip.write(
+            session,
+            guards,
+            access.project.user.id,
+            task.id,
+            task.version,
+            values,
+            event_type,
+            changes,
+            after,
+        )
     if expected is None:
         task = await repository.refresh(session, task)
     before = snapshot(task, access.project.project.key)
@@ -175,7 +241,9 @@ async def update_task(
                 f"{required} cannot be null.",
                 errors=[_invalid(required, "cannot be null")],
             )
-    reservation = await recorder.reserve(session, project.id)
+    reparents = body.parent_id is not None
+    pending_lock = _reserve_unless_one_trip(session, project.id, expected, reparents=reparents)
+    reservation = None if pending_lock is None else await pending_lock
     refs = RefQuery(project.id)
     values: dict[str, Any] = {
         attr: getattr(body, field) for field, attr in _PLAIN_FIELDS.items() if field in given
@@ -200,13 +268,14 @@ async def update_task(
     if status_changes or restoring:
         # a task entering a column (or coming back from the archive) goes to its end
         target = body.status_id if body.status_id is not None else task.status_id
-        refs.placement(refs.status(target), moving_id=task.id)
+        refs.status(target)
+        refs.placement(moving_id=task.id)
     found = await refs.run(session)
     check_refs(found, labels=values.get("label_ids", ()), project_id=project.id)
     if status_changes or restoring:
-        values["status_id"] = found["status_id"]
-        values["rank"] = _rank_between(found)
-    event_type = "task.updated"
+        values["status_id"] = found.status_id
+        values["rank"] = _rank_between(found, locked=reservation is not None)
+    event_type: EventType = "task.updated"
     if body.archived is True and task.archived_at is None:
         values["archived_at"] = utcnow()
         event_type = "task.archived"
@@ -215,7 +284,7 @@ async def update_task(
         event_type = "task.restored"
     updated = await _write(session, access, expected, values, event_type, reservation)
     if "rank" in values:
-        await ranks.rebalance_if_long(session, access.project, updated)
+        return await ranks.rebalance_if_long(session, access.project, updated)
     return updated
 
 
@@ -228,16 +297,19 @@ async def move_task(
         raise UnprocessableContent("A task cannot be placed next to itself.")
     if task.archived_at is not None:
         raise Conflict("Archived tasks are not on the board; restore the task first.")
-    reservation = await recorder.reserve(session, project.id)
+    pending_lock = _reserve_unless_one_trip(session, project.id, expected)
+    reservation = None if pending_lock is None else await pending_lock
     refs = RefQuery(project.id)
-    status = refs.status(body.status_id)
-    refs.placement(status, moving_id=task.id, after_id=body.after_id, before_id=body.before_id)
+    refs.status(body.status_id)
+    refs.placement(moving_id=task.id, after_id=body.after_id, before_id=body.before_id)
     found = await refs.run(session)
     check_refs(found, project_id=project.id)
-    values = {"status_id": found["status_id"], "rank": _rank_between(found)}
+    values = {
+        "status_id": found.status_id,
+        "rank": _rank_between(found, locked=reservation is not None),
+    }
     moved = await _write(session, access, expected, values, "task.moved", reservation)
-    await ranks.rebalance_if_long(session, access.project, moved)
-    return moved
+    return await ranks.rebalance_if_long(session, access.project, moved)
 
 
 async def delete_task(session: AsyncSession, access: TaskAccess, expected: int | None) -> None:

@@ -6,7 +6,7 @@ import { useLazy } from "../lazy";
 import { Live, type LiveStatus } from "../live";
 import { getOnce } from "../prefetch";
 import { navigate, onLink, useLocation } from "../route";
-import type { BoardOut, Label, LiveEvent, Member, Page, Project, Task, User } from "../types";
+import type { BoardOut, Label, LiveEvent, Member, Project, Task, TaskPage, User } from "../types";
 import { Notice } from "../ui";
 import { Column, ROW } from "./Column";
 import { filterFromQuery, filterParams, filterToQuery, isFiltered } from "./filter";
@@ -77,7 +77,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
       if (isFiltered(filter)) {
         const params = filterParams(filter);
         const pages = await Promise.all(
-          state.statuses.map((s) => get<Page<Task>>(listPath(projectId, s.id, params, FIRST_PAGE))),
+          state.statuses.map((s) => get<TaskPage>(listPath(projectId, s.id, params, FIRST_PAGE))),
         );
         state.statuses.forEach((s, i) => {
           state = withPage(state, s.id, pages[i].items, pages[i].next_cursor, true);
@@ -166,7 +166,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
       const params = filterParams(filter);
       if (!replace && cursor) params.set("cursor", cursor);
       const size = replace ? Math.max(FIRST_PAGE, board.columns[statusId]?.ids.length ?? 0) : NEXT_PAGE;
-      const page = await get<Page<Task>>(listPath(projectId, statusId, params, Math.min(200, size)));
+      const page = await get<TaskPage>(listPath(projectId, statusId, params, Math.min(200, size)));
       dispatch({ type: "page", statusId, items: page.items, cursor: page.next_cursor, replace });
     } catch (error) {
       setNotice({ tone: "error", text: `Could not load more tasks: ${message(error)}` });

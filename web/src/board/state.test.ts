@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BoardColumn, BoardOut, Label, LiveEvent, Status, Task } from "../types";
+import type { BoardColumn, BoardOut, EventType, Label, LiveEvent, Status, Task } from "../types";
 import {
   type Action,
   applyEvent,
@@ -72,7 +72,7 @@ function board(columns: BoardColumn[], seq = 10, labels: Label[] = []): BoardOut
 
 function event(
   seq: number,
-  type: string,
+  type: EventType,
   snapshot: object | null,
   changes: Record<string, unknown> = {},
   subjectId?: number,
@@ -688,7 +688,7 @@ function simulate(seed: number, steps: number, initial: Task[] = []) {
   const events: LiveEvent[] = [];
   let nextId = Math.max(100, ...initial.map((t) => t.id)) + 1;
   let seq = 0;
-  const emit = (type: string, before: Task, after: Task | null) => {
+  const emit = (type: EventType, before: Task, after: Task | null) => {
     const changes: Record<string, unknown> = {};
     if (after) {
       for (const key of Object.keys(after) as (keyof Task)[]) {

@@ -7,11 +7,13 @@ import { message } from "../auth";
 import type { BoardState, EditFields } from "../board/state";
 import {
   type Comment,
+  type CommentPage,
+  type EventPage,
   type LiveEvent,
   type Member,
-  type Page,
   PRIORITIES,
   type Task,
+  type TaskPage,
   type User,
 } from "../types";
 import { Avatar, Notice, When } from "../ui";
@@ -57,7 +59,7 @@ export function Drawer(props: {
     }
   };
   const loadComments = () =>
-    get<Page<Comment>>(`/tasks/${taskId}/comments?limit=100`).then((p) => setComments(p.items), () => undefined);
+    get<CommentPage>(`/tasks/${taskId}/comments?limit=100`).then((p) => setComments(p.items), () => undefined);
   // The log pages forward from the oldest; the drawer keeps the newest HISTORY events. After
   // the first load, a change fetches only what came after the last event shown.
   const historyEnd = useRef(0);
@@ -66,7 +68,7 @@ export function Drawer(props: {
     const events: LiveEvent[] = [];
     try {
       for (let page = 0; page < 20; page++) {
-        const got = await get<{ items: LiveEvent[]; next_after: number | null }>(
+        const got = await get<EventPage>(
           `/tasks/${taskId}/activity?limit=200&after=${after}`,
         );
         events.push(...got.items);
@@ -85,7 +87,7 @@ export function Drawer(props: {
     });
   };
   const loadChildren = () =>
-    get<Page<Task>>(`/projects/${board.projectId}/tasks?parent=${taskId}&limit=100`).then(
+    get<TaskPage>(`/projects/${board.projectId}/tasks?parent=${taskId}&limit=100`).then(
       (p) => setChildren(p.items),
       () => undefined,
     );

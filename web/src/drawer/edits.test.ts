@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeTask } from "../testing";
-import type { LiveEvent, Status, Task } from "../types";
+import type { EventType, LiveEvent, Status, Task } from "../types";
 import { type Draft, describeEvent, draftOf, edits } from "./edits";
 
 function task(fields: Partial<Task> = {}): Task {
@@ -23,7 +23,7 @@ function status(id: number, name: string): Status {
   return { id, project_id: 1, name, category: "unstarted", position: id, wip_limit: null, count: 0 };
 }
 
-function event(type: string, changes: Record<string, unknown> = {}, actor: number | null = 1): LiveEvent {
+function event(type: EventType, changes: Record<string, unknown> = {}, actor: number | null = 1): LiveEvent {
   return {
     seq: 1,
     type,
@@ -126,7 +126,7 @@ describe("describeEvent", () => {
   });
 
   it("has a verb for each task and comment event", () => {
-    const lines = [
+    const lines: [EventType, string][] = [
       ["task.archived", "Ada archived the task"],
       ["task.restored", "Ada restored the task"],
       ["task.deleted", "Ada deleted the task"],

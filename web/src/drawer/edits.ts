@@ -1,6 +1,6 @@
 // The drawer's form: what the user typed, and which of it differs from the task.
 
-import type { LiveEvent, Status, Task } from "../types";
+import type { EventType, LiveEvent, Status, Task } from "../types";
 
 export type Draft = Pick<
   Task,
@@ -35,7 +35,7 @@ export function edits(task: Task, draft: Draft): Edits {
   return changed;
 }
 
-const VERBS: Record<string, string> = {
+const VERBS: Partial<Record<EventType, string>> = {
   "task.created": "created the task",
   "task.updated": "changed",
   "task.moved": "moved the task",

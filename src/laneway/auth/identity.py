@@ -1,0 +1,41 @@
+"""Who is calling, as frozen values: safe to keep in a per-process cache and share between
+requests, unlike ORM objects, which belong to one session and can be changed through it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from laneway.models import ApiToken, TokenKind, TokenScope, User
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    id: int
+    email: str
+    name: str
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserRef:
+        return cls(user.id, user.email, user.name, user.is_active, user.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRef:
+    id: int
+    user_id: int
+    kind: TokenKind
+    scope: TokenScope
+    expires_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenRef:
+        return cls(token.id, token.user_id, token.kind, token.scope, token.expires_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    user: UserRef
+    token: TokenRef

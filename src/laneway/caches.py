@@ -1,0 +1,143 @@
+"""Per-process copies of what nearly every request reads: who a token belongs to, a member's
+role in a project, and each project's board.
+
+The bound: no process answers from a copy older than `LANEWAY_CACHE_SECONDS` (1 s) when
+something changed elsewhere. Changes this process commits apply before its response is sent
+(read-your-writes); changes other replicas commit apply as soon as Redis relays their events,
+normally within milliseconds. The age limit holds even when a message is lost, Redis is down,
+or an operator's command changed the database directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from cachetools import LRUCache, TTLCache
+from fastapi import Depends, Request
+
+from laneway.auth.identity import Authenticated
+from laneway.commits import Changes
+from laneway.config import CacheSettings
+from laneway.models import Role
+from laneway.projects.refs import ProjectRef
+
+# Events after which a project's memberships or its own fields may differ
+_ACCESS_EVENTS = ("project.", "member.")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBoard:
+    seq: int  # the project's event number it shows
+    body: bytes
+
+
+class ProjectVersions:
+    """Each project's newest event number as this process knows it, and since when it can
+    vouch for it. Only a database read or this process's own commit vouches: hearing of an
+    event from another replica raises the number, but cannot prove nothing newer exists."""
+
+    def __init__(self, max_age: float) -> None:
+        self.max_age = max_age
+        self._seq: dict[int, int] = {}
+        self._checked: dict[int, float] = {}
+
+    def current(self, project_id: int) -> int | None:
+        """The newest event number, if known within the age limit."""
+        checked = self._checked.get(project_id)
+        if checked is None or time.monotonic() - checked > self.max_age:
+            return None
+        return self._seq[project_id]
+
+    def confirmed(self, project_id: int, seq: int, at: float) -> None:
+        """The database held `seq` (or newer) at monotonic time `at`."""
+        self._seq[project_id] = max(self._seq.get(project_id, 0), seq)
+        self._checked[project_id] = max(self._checked.get(project_id, at), at)
+
+    def heard(self, project_id: int, seq: int) -> None:
+        if project_id in self._seq and seq > self._seq[project_id]:
+            self._seq[project_id] = seq
+
+
+class Caches:
+    def __init__(self, settings: CacheSettings) -> None:
+        self.enabled = settings.seconds > 0
+        max_age = settings.seconds
+        # by the token's SHA-256: the secret itself is never kept
+        self.tokens: TTLCache[str, Authenticated] = TTLCache(settings.entries, max_age)
+        self.access: TTLCache[tuple[int, int], tuple[ProjectRef, Role]] = TTLCache(
+            settings.entries, max_age
+        )
+        self.versions = ProjectVersions(max_age)
+        self.boards: LRUCache[tuple[int, int], RenderedBoard] = LRUCache(settings.boards)
+        self.labels: TTLCache[int, list[dict[str, Any]]] = TTLCache(settings.entries, max_age)
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def token(self, digest: str) -> Authenticated | None:
+        return self.tokens.get(digest) if self.enabled else None
+
+    def keep_token(self, digest: str, auth: Authenticated) -> None:
+        if self.enabled:
+            self.tokens[digest] = auth
+
+    def role(self, project_id: int, user_id: int) -> tuple[ProjectRef, Role] | None:
+        return self.access.get((project_id, user_id)) if self.enabled else None
+
+    def keep_role(self, project: ProjectRef, user_id: int, role: Role) -> None:
+        if self.enabled:
+            self.access[(project.id, user_id)] = (project, role)
+
+    def project_labels(self, project_id: int) -> list[dict[str, Any]] | None:
+        return self.labels.get(project_id) if self.enabled else None
+
+    def keep_labels(self, project_id: int, labels: list[dict[str, Any]]) -> None:
+        if self.enabled:
+            self.labels[project_id] = labels
+
+    def board(self, project_id: int, limit: int, seq: int) -> bytes | None:
+        found = self.boards.get((project_id, limit)) if self.enabled else None
+        return found.body if found is not None and found.seq == seq else None
+
+    def keep_board(self, project_id: int, limit: int, seq: int, body: bytes) -> None:
+        if self.enabled:
+            self.boards[(project_id, limit)] = RenderedBoard(seq, body)
+
+    # --- invalidation ------------------------------------------------------------------------
+
+    def after_commit(self, changes: Changes) -> None:
+        """This process committed: its next request must see it."""
+        committed_at = time.monotonic()
+        for event in changes.events:
+            self.versions.confirmed(event.project_id, event.seq, committed_at)
+            self.event_seen(event.project_id, event.type)
+        self.tokens_revoked(changes.revoked_tokens)
+
+    def remote_event(self, project_id: int, seq: int, event_type: str) -> None:
+        """Another replica committed (relayed by Redis or read from the log)."""
+        self.versions.heard(project_id, seq)
+        self.event_seen(project_id, event_type)
+
+    def event_seen(self, project_id: int, event_type: str) -> None:
+        if event_type.startswith("label."):
+            self.labels.pop(project_id, None)
+        if event_type.startswith(_ACCESS_EVENTS):
+            for key in [key for key in self.access if key[0] == project_id]:
+                self.access.pop(key, None)
+
+    def tokens_revoked(self, token_ids: Iterable[int]) -> None:
+        revoked = set(token_ids)
+        if not revoked:
+            return
+        for digest in [d for d, auth in self.tokens.items() if auth.token.id in revoked]:
+            self.tokens.pop(digest, None)
+
+
+async def get_caches(request: Request) -> Caches:
+    caches: Caches = request.app.state.laneway.caches
+    return caches
+
+
+CachesDep = Annotated[Caches, Depends(get_caches)]
