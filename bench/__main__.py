@@ -48,7 +48,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
     parser.add_argument("--workloads", default=",".join([*workloads.WORKLOADS, "fanout"]))
     parser.add_argument("--viewers", type=int, help="live viewers for fanout (1000; quick 50)")
-    parser.add_argument("--rate", type=float, help="changes per second for fanout (50; quick 20)")
+    parser.add_argument(
+        "--rates", default="5,10,20,50", help="changes per second, one fanout step each"
+    )
     parser.add_argument(
         "--admin-url",
         default=os.environ.get(
@@ -127,13 +129,16 @@ async def main() -> int:
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0)
     args.clients = args.clients or (8 if args.quick else 32)
     args.viewers = args.viewers or (50 if args.quick else 1000)
-    args.rate = args.rate or (20.0 if args.quick else 50.0)
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
     live: dict[str, Any] | None = None
+    sample = Path(tempfile.mkstemp(suffix=".json")[1])
     soaked: dict[str, Any] | None = None
     names = [n.strip() for n in args.workloads.split(",") if n.strip()]
 
     started = time.perf_counter()
-    url = await dataset.recreate_database(args.admin_url, "laneway_bench")
+    # another name lets two benches run side by side (set LANEWAY_REDIS_PREFIX apart too)
+    name = os.environ.get("LANEWAY_BENCH_DATABASE", "laneway_bench")
+    url = await dataset.recreate_database(args.admin_url, name)
     data = await dataset.seed(url, size)
     print(
         f"seeded {len(data.tasks)} tasks on the big board in {time.perf_counter() - started:.1f} s",
@@ -182,34 +187,34 @@ async def main() -> int:
                 flush=True,
             )
         if "fanout" in names:
-            live = await fanout.run(
-                server.base,
-                data,
-                dsn,
-                server.workers,
-                viewers=args.viewers,
-                rate=args.rate,
-                duration=args.duration,
-            )
-            print(
-                f"  fanout           {live['viewers']} viewers, {live['events']} events: "
-                f"p50 {live['p50_ms']} p95 {live['p95_ms']} p99 {live['p99_ms']} ms, "
-                f"missed {live['missed']}, duplicates {live['duplicates']}",
-                flush=True,
-            )
+            target = fanout.laneway(server.base, data, dsn, server.workers)
+            live = {"laneway": await _fanout(target, args, rates)}
+            sample.write_text(live["laneway"]["sample"])
 
     connection = await asyncpg.connect(dsn)
     await connection.execute(
         "CREATE TABLE IF NOT EXISTS bench_reference (id serial PRIMARY KEY, title text)"
     )
     await connection.close()
-    with servers.running(*servers.reference(dsn, str(board_file), args.workers)) as server:
+    template = str(sample) if live else None
+    with servers.running(
+        *servers.reference(dsn, str(board_file), args.workers, template)
+    ) as server:
         print(f"references on {server.base}", flush=True)
-        for name, path, method, expected in (
-            ("ref-small", "/small", "GET", {200}),
-            ("ref-board-bytes", "/board", "GET", {200}),
-            ("ref-insert", "/insert", "POST", {201}),
-        ):
+        if live is not None:
+            target = fanout.reference(server.base, data.tokens, server.workers)
+            live["reference"] = await _fanout(target, args, rates)
+            live["ratio"] = report.sustained_ratio(live)
+        http_references = (
+            (
+                ("ref-small", "/small", "GET", {200}),
+                ("ref-board-bytes", "/board", "GET", {200}),
+                ("ref-insert", "/insert", "POST", {201}),
+            )
+            if set(names) - {"fanout"}
+            else ()
+        )
+        for name, path, method, expected in http_references:
             url_ = f"{server.base}{path}"
 
             async def step(
@@ -238,6 +243,7 @@ async def main() -> int:
             )
             _print_row(name, rows[name])
     board_file.unlink()
+    sample.unlink()
 
     commit = _git("rev-parse", "--short", "HEAD") or "unknown"
     now = dt.datetime.now(dt.UTC)
@@ -288,8 +294,7 @@ async def main() -> int:
     if soaked is not None:
         errors += sum(soaked["errors"].values())
     if live is not None:
-        errors += live["missed"] + live["duplicates"] + live["out_of_order_viewers"]
-        errors += sum(n for status, n in live["writes"].items() if status != 200)
+        errors += fanout.failures(live["laneway"]) + fanout.failures(live["reference"])
     if errors:
         print(f"{errors} requests failed", file=sys.stderr)
     for name, (count, budget) in over.items():
@@ -297,6 +302,14 @@ async def main() -> int:
             f"{name} sends {count} statements per request; its budget is {budget}", file=sys.stderr
         )
     return 1 if errors or over else 0
+
+
+async def _fanout(
+    target: fanout.Target, args: argparse.Namespace, rates: list[float]
+) -> dict[str, Any]:
+    seconds = 1.0 if args.quick else args.duration / 2
+    print(f"  {target.name}: {args.viewers} viewers, {seconds:g} s per rate", flush=True)
+    return await fanout.ramp(target, viewers=args.viewers, rates=rates, seconds=seconds)
 
 
 async def _pg_version(dsn: str) -> str:

@@ -34,6 +34,45 @@ def ratios(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
+def sustained_ratio(live: dict[str, Any]) -> float | None:
+    reference = live["reference"]["sustained_per_s"]
+    return round(live["laneway"]["sustained_per_s"] / reference, 3) if reference else None
+
+
+def fanout_table(live: dict[str, Any] | None) -> list[str]:
+    if not live:
+        return []
+    ours = live["laneway"]
+    lines = [
+        "",
+        f"Live fan-out: {ours['viewers']} viewers of one project, {ours['step_s']:g} s per rate, "
+        f"{ours['message_bytes']}-byte event messages. Latency is from the event's commit to its "
+        "receipt; CPU is per delivery, of the server processes and of the client (driver and "
+        "viewer processes).",
+        "",
+        "| server | changes/s sent | events/s | deliveries/s | p50 ms | p95 ms | p99 ms | missed "
+        "| duplicates | resumes | changes shed | server CPU µs/delivery "
+        "| client CPU µs/delivery |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, label in (("laneway", "Laneway"), ("reference", "ref-fanout")):
+        lines.extend(
+            f"| {label} | {step['rate']:g} | {step['achieved_per_s']:g} "
+            f"| {step['deliveries_per_s']:,} | {step['p50_ms']} | {step['p95_ms']} "
+            f"| {step['p99_ms']} | {step['missed']} | {step['duplicates']} | {step['resumes']} "
+            f"| {step.get('shed', 0)} "
+            f"| {step['server_cpu_us']} | {step['client_cpu_us']} |"
+            for step in (live.get(name) or {}).get("steps", ())
+        )
+    lines += ["", "| sustained (p99 ≤ 100 ms, nothing missed) | events/s |", "|---|---:|"]
+    for name, label in (("laneway", "Laneway"), ("reference", "ref-fanout")):
+        if live.get(name):
+            lines.append(f"| {label} | {live[name]['sustained_per_s']:g} |")
+    if live.get("ratio") is not None:
+        lines.append(f"| Laneway / ref-fanout | {live['ratio']:.2f} |")
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     meta = report["meta"]
     lines = [
@@ -54,22 +93,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {row.get('app_cpu_ms', 0):.2f} | {row.get('pg_cpu_ms', 0):.2f} "
             f"| {row.get('peak_rss_mb', 0):.0f} |"
         )
-    live = report.get("fanout")
-    if live:
-        lines += [
-            "",
-            f"Live fan-out: {live['viewers']} viewers of one project, moves sent at "
-            f"{live['changes_per_s']:g}/s ({live['achieved_per_s']:g} events/s committed), "
-            f"{live['events']} events, {live['deliveries']:,} deliveries.",
-            "",
-            "| commit → receipt p50 ms | p95 ms | p99 ms | missed | duplicates | resumes "
-            "| worker RSS MB before → after (sum) | peak RSS MB/worker |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|",
-            f"| {live['p50_ms']} | {live['p95_ms']} | {live['p99_ms']} | {live['missed']} "
-            f"| {live['duplicates']} | {live['resumes']} "
-            f"| {live['rss_mb_before']} → {live['rss_mb_after']} "
-            f"| {live['peak_rss_mb_per_worker']} |",
-        ]
+    lines += fanout_table(report.get("fanout"))
     soaked = report.get("soak")
     if soaked:
         lines += [

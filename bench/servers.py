@@ -98,7 +98,7 @@ def laneway(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int
 
 
 def reference(
-    dsn: str, board_file: str, workers: int
+    dsn: str, board_file: str, workers: int, live_template: str | None = None
 ) -> tuple[list[str], dict[str, str], str, int]:
     port = free_port()
     command = [
@@ -114,6 +114,12 @@ def reference(
         "--no-access-log",
         "--log-level",
         "warning",
+        "--ws-per-message-deflate",  # as `laneway serve` runs
+        "false",
     ]
     env = {"BENCH_BOARD_FILE": board_file, "BENCH_ASYNCPG_DSN": dsn}
+    if live_template:
+        env["BENCH_LIVE_TEMPLATE"] = live_template
+        env["BENCH_REDIS_URL"] = os.environ.get("LANEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+        env["BENCH_LIVE_CHANNEL"] = f"bench:ref-fanout:{port}"  # pub/sub ignores the db number
     return command, env, "/small", port

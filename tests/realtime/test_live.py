@@ -120,6 +120,30 @@ async def test_viewers_that_come_and_go_see_every_event_once_in_order(
         assert seen == expected  # none missing, none twice, in order
 
 
+async def test_a_resume_gets_exactly_the_events_after_it_from_memory_or_the_log(
+    live_server: str, live_api: Api
+) -> None:
+    owner = await live_api.user()
+    pid = (await live_api.project(owner))["id"]
+    before = await _last_seq(live_api, owner, pid)  # from before anyone watched: the log only
+    first = follow(live_server, pid, owner.token, after=before)
+    for _ in range(5):
+        await live_api.task(owner, pid)
+    seqs = [(await _next(first))["seq"] for _ in range(5)]  # published here, so held in memory
+    assert seqs == list(range(before + 1, before + 6))
+    streams = [first]
+    for after in (seqs[1], seqs[-1], before, before - 2, 0):
+        stream = follow(live_server, pid, owner.token, after=after)
+        assert [(await _next(stream))["seq"] for _ in range(after, seqs[-1])] == list(
+            range(after + 1, seqs[-1] + 1)
+        )
+        streams.append(stream)
+    await live_api.task(owner, pid)
+    for stream in streams:  # and then the live stream, with no gap and nothing twice
+        assert (await _next(stream))["seq"] == seqs[-1] + 1
+        await stream.aclose()
+
+
 async def test_strangers_and_anonymous_are_refused(live_server: str, live_api: Api) -> None:
     owner, stranger = await live_api.user(), await live_api.user()
     pid = (await live_api.project(owner))["id"]

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
+from laneway.activity import repository
 from laneway.activity.schemas import EventOut, EventPage
 from laneway.db import SessionDep
 from laneway.errors import responses
@@ -33,12 +34,7 @@ def _page(events: list[Event], limit: int) -> EventPage:
 async def project_activity(
     access: ProjectViewer, session: SessionDep, after: After = 0, limit: Limit = 100
 ) -> EventPage:
-    events = await session.scalars(
-        select(Event)
-        .where(Event.project_id == access.project.id, Event.seq > after)
-        .order_by(Event.seq)
-        .limit(limit + 1)
-    )
+    events = await repository.events_after(session, access.project.id, after, limit=limit + 1)
     return _page(list(events), limit)
 
 

@@ -3,14 +3,14 @@
     WebSocket /api/v1/projects/{project_id}/live?after=<seq>
 
 Authenticated by `Authorization: Bearer` or, for browsers, `?ticket=` from the ticket route.
-A viewer first receives every event after `after` from the log, then the live stream, with no
-gap and no duplicate: it subscribes before reading the log, and fills from the log any gap it
-sees in the live stream. No database session stays open between messages.
+A viewer first receives every event after `after`, then the live stream, with no gap and no
+duplicate (see stream.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import anyio
@@ -26,16 +26,17 @@ from laneway.db import SessionDep, writes
 from laneway.errors import LanewayError, NotFound, TooManyRequests, Unauthorized, responses
 from laneway.exception_handlers import error_response
 from laneway.kit.schemas import Id, Seq
-from laneway.models import Event, ProjectCounter
+from laneway.models import ProjectCounter
 from laneway.projects import repository as project_repository
 from laneway.projects.access import ProjectViewer
 from laneway.realtime import tickets, wire
-from laneway.realtime.hub import RELOAD, Subscription
+from laneway.realtime.hub import RELOAD
+from laneway.realtime.recent import Ring
+from laneway.realtime.stream import Stream
 from laneway.state import AppState, StateDep
 
 router = APIRouter(tags=["live"])
 log = structlog.get_logger("laneway.live")
-PAGE = 500
 MAX_CLIENT_MESSAGE = 1024  # bytes; uvicorn refuses frames over its ws_max_size before this
 
 
@@ -97,55 +98,17 @@ async def _viewer(websocket: WebSocket, state: AppState, project_id: int) -> tup
     return user_id, token_id, int(last or 0)
 
 
-async def _log_after(state: AppState, project_id: int, after: int, upto: int | None) -> list[str]:
-    async with state.database.transaction(write=False) as session:
-        query = select(Event).where(Event.project_id == project_id, Event.seq > after)
-        if upto is not None:
-            query = query.where(Event.seq <= upto)
-        events = await session.scalars(query.order_by(Event.seq).limit(PAGE))
-        return [wire.from_event(e).text for e in events]
-
-
-class _Stream:
-    def __init__(self, websocket: WebSocket, state: AppState, project_id: int, last: int) -> None:
-        self.websocket, self.state, self.project_id, self.last = websocket, state, project_id, last
-
-    async def catch_up(self, upto: int | None = None) -> None:
-        """Send the log from the last sent event up to `upto` (or its end)."""
-        while True:
-            # never cancel a read half-way: the pooled connection would be thrown away
-            with anyio.CancelScope(shield=True):
-                page = await _log_after(self.state, self.project_id, self.last, upto)
-            for text in page:
-                await self.websocket.send_text(text)
-                self.last += 1
-            if len(page) < PAGE:
-                return
-
-    async def follow(self, subscription: Subscription) -> None:
-        while True:
-            event = await subscription.queue.get()
-            if subscription.closed.is_set():  # revoked or removed: nothing more goes out
-                return
-            if event.seq == 0:  # presence: not part of the log
-                await self.websocket.send_text(event.text)
-                continue
-            if event.seq <= self.last:
-                continue  # already sent from the log
-            if event.seq > self.last + 1:  # a gap (a lost message): the log has it
-                await self.catch_up(event.seq - 1)
-            await self.websocket.send_text(event.text)
-            self.last = event.seq
-
-
 @router.websocket("/projects/{project_id}/live")
 async def live(websocket: WebSocket, project_id: Id, after: Seq | None = None) -> None:
     state: AppState = websocket.app.state.laneway
     if not _origin_allowed(websocket, state):
         await websocket.close(code=1008, reason="origin not allowed")
         return
+    # looked up before the project's last seq is read: see Stream
+    ring = state.hub.recent.ring(project_id)
     try:
-        user_id, token_id, latest = await _viewer(websocket, state, project_id)
+        async with state.hub.log_reads:
+            user_id, token_id, latest = await _viewer(websocket, state, project_id)
     except LanewayError as error:
         await websocket.send_denial_response(error_response(error))
         return
@@ -155,28 +118,32 @@ async def live(websocket: WebSocket, project_id: Id, after: Seq | None = None) -
         await websocket.send_denial_response(error_response(refused))
         return
     try:
-        await _serve(websocket, state, project_id, after, user_id, token_id, latest)
+        viewer = _Viewer(user_id, token_id, latest, ring)
+        await _serve(websocket, state, project_id, after, viewer)
     finally:
         state.hub.release_socket(user_id)
 
 
+@dataclass(frozen=True, slots=True)
+class _Viewer:
+    user_id: int
+    token_id: int
+    latest: int  # the project's last seq when the viewer was let in
+    ring: Ring | None
+
+
 async def _serve(
-    websocket: WebSocket,
-    state: AppState,
-    project_id: int,
-    after: int | None,
-    user_id: int,
-    token_id: int,
-    latest: int,
+    websocket: WebSocket, state: AppState, project_id: int, after: int | None, viewer: _Viewer
 ) -> None:
     await websocket.accept()
+    latest = viewer.latest
     start = latest if after is None else max(0, after)
     if latest - start > state.settings.live.max_backlog:
         await websocket.send_text(wire.control("reload", seq=latest))
         await websocket.close(code=RELOAD, reason="too far behind; reload the board")
         return
-    subscription = state.hub.subscribe(project_id, user_id, token_id, latest)
-    stream = _Stream(websocket, state, project_id, start)
+    subscription = state.hub.subscribe(project_id, viewer.user_id, viewer.token_id, latest)
+    stream = Stream(websocket, state, project_id, after=start, latest=latest, ring=viewer.ring)
     try:
         async with anyio.create_task_group() as group:
 

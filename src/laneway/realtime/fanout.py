@@ -20,12 +20,11 @@ import orjson
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import select
 
+from laneway.activity import repository as activity_repository
 from laneway.caches import Caches
 from laneway.commits import Changes
 from laneway.db import Database
-from laneway.models import Event
 from laneway.realtime import wire
 from laneway.realtime.hub import Hub
 from laneway.realtime.wire import Published
@@ -179,14 +178,7 @@ class Fanout:
 
     async def _catch_up(self, project_id: int, last: int) -> None:
         async with self.database.transaction(write=False) as session:
-            events = list(
-                await session.scalars(
-                    select(Event)
-                    .where(Event.project_id == project_id, Event.seq > last)
-                    .order_by(Event.seq)
-                    .limit(500)
-                )
-            )
+            events = await activity_repository.events_after(session, project_id, last, limit=500)
         for event in events:
             self.caches.remote_event(event.project_id, event.seq, event.type)
         if events:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 import structlog
 
+from laneway.realtime.recent import Recent
 from laneway.realtime.wire import Published, control
 
 log = structlog.get_logger("laneway.live")
@@ -21,6 +22,14 @@ RESUME = 4008  # too slow: reconnect with ?after=<last seq>
 REVOKED = 4001  # the token was revoked: sign in again
 REMOVED = 4003  # no longer a member, or the project was archived
 RELOAD = 4009  # too far behind: reload the board, then follow from its seq
+
+# An event that arrives before an earlier one (committed on another replica, still on its way
+# through Redis) waits this long for it, so that viewers get them in order without each reading
+# the log for the missing one; past it they do (the event may be lost).
+HOLD_SECONDS = 1.0
+RECENT_EVENTS = 2048  # per project: more than a viewer queue, so a dropped viewer resumes here
+RECENT_PROJECTS = 32
+LOG_READS = 4  # concurrent database reads for opening and resuming streams, per process
 
 
 class Subscription:
@@ -46,8 +55,20 @@ class Subscription:
 
 
 class Hub:
-    def __init__(self, queue_size: int) -> None:
-        self.queue_size = queue_size
+    def __init__(
+        self,
+        queue_size: int,
+        *,
+        recent_events: int = RECENT_EVENTS,
+        hold_seconds: float = HOLD_SECONDS,
+        log_reads: int = LOG_READS,
+    ) -> None:
+        self.queue_size, self.hold_seconds = queue_size, hold_seconds
+        self.recent = Recent(recent_events, RECENT_PROJECTS)
+        # the writers' pool connections outlast any crowd of viewers (re)connecting at once
+        self.log_reads = asyncio.Semaphore(log_reads)
+        self._held: dict[int, dict[int, Published]] = {}  # per project, by seq
+        self._release: dict[int, asyncio.TimerHandle] = {}
         self._by_project: dict[int, set[Subscription]] = defaultdict(set)
         # presence: who watches each project, here and (as last heard) on other replicas
         self._local_people: dict[int, Counter[int]] = defaultdict(Counter)
@@ -80,7 +101,9 @@ class Hub:
             self.presence_changed(project_id, user_id, here=True)
             self.on_presence(project_id, user_id, True)
         self._by_project[project_id].add(subscription)
-        self._last_seq[project_id] = max(self._last_seq.get(project_id, 0), seen)
+        # a newcomer's seq never moves the others' mark past events still on their way
+        self._last_seq.setdefault(project_id, seen)
+        self.recent.track(project_id)
         subscription.offer(self._presence_list(project_id))
         return subscription
 
@@ -100,6 +123,10 @@ class Hub:
             if not viewers:
                 del self._by_project[subscription.project_id]
                 self._last_seq.pop(subscription.project_id, None)
+                self._held.pop(subscription.project_id, None)
+                release = self._release.pop(subscription.project_id, None)
+                if release is not None:
+                    release.cancel()
 
     def viewers(self, project_id: int) -> int:
         return len(self._by_project.get(project_id, ()))
@@ -143,21 +170,54 @@ class Hub:
 
     def publish(self, events: Iterable[Published]) -> None:
         for event in events:
-            viewers = list(self._by_project.get(event.project_id, ()))
-            if viewers and event.seq > self._last_seq.get(event.project_id, 0):
-                self._last_seq[event.project_id] = event.seq
+            self.recent.add(event)
+            project_id = event.project_id
+            if project_id not in self._by_project:
+                continue
+            if event.seq > self._last_seq.get(project_id, 0) + 1:
+                self._hold(event)
+                continue
+            self._send(event)
+            held = self._held.get(project_id)
+            while held and (self._last_seq[project_id] + 1) in held:
+                self._send(held.pop(self._last_seq[project_id] + 1))
+            if held is not None and not held:
+                self._release_held(project_id)
+
+    def _hold(self, event: Published) -> None:
+        held = self._held.setdefault(event.project_id, {})
+        held[event.seq] = event
+        if len(held) >= self.queue_size:
+            self._release_held(event.project_id)
+        elif event.project_id not in self._release:
+            self._release[event.project_id] = asyncio.get_running_loop().call_later(
+                self.hold_seconds, self._release_held, event.project_id
+            )
+
+    def _release_held(self, project_id: int) -> None:
+        """Send what waited, in order, gaps and all: each viewer fills a gap from the log."""
+        release = self._release.pop(project_id, None)
+        if release is not None:
+            release.cancel()
+        for _seq, event in sorted(self._held.pop(project_id, {}).items()):
+            self._send(event)
+
+    def _send(self, event: Published) -> None:
+        viewers = list(self._by_project.get(event.project_id, ()))
+        if viewers and event.seq > self._last_seq.get(event.project_id, 0):
+            self._last_seq[event.project_id] = event.seq
+        for viewer in viewers:
+            was_open = not viewer.closed.is_set()
+            viewer.offer(event)
+            if was_open and viewer.close_code == RESUME:
+                self.dropped += 1
+        if event.type == "member.removed":
             for viewer in viewers:
-                was_open = not viewer.closed.is_set()
-                viewer.offer(event)
-                if was_open and viewer.close_code == RESUME:
-                    self.dropped += 1
-            if event.type == "member.removed":
-                for viewer in viewers:
-                    if viewer.user_id == event.subject_id:
-                        viewer.close(REMOVED, "no longer a member of this project")
-            elif event.type == "project.archived":
-                for viewer in viewers:
-                    viewer.close(REMOVED, "the project was archived")
+                if viewer.user_id == event.subject_id:
+                    viewer.close(REMOVED, "no longer a member of this project")
+        elif event.type == "project.archived":
+            for viewer in viewers:
+                viewer.close(REMOVED, "the project was archived")
 
     def revoke_tokens(self, token_ids: Iterable[int]) -> None:
         revoked = set(token_ids)

@@ -1,0 +1,20 @@
+"""Reads of the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.models import Event
+
+
+async def events_after(
+    session: AsyncSession, project_id: int, after: int, *, limit: int, upto: int | None = None
+) -> Sequence[Event]:
+    """The project's events with `after` < seq (<= `upto`), oldest first, at most `limit`."""
+    query = select(Event).where(Event.project_id == project_id, Event.seq > after)
+    if upto is not None:
+        query = query.where(Event.seq <= upto)
+    return (await session.scalars(query.order_by(Event.seq).limit(limit))).all()
