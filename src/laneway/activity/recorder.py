@@ -7,7 +7,7 @@ project's counter row; see ProjectCounter for why this one lock orders the proje
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -95,18 +95,11 @@ async def append(
 
 
 def row(event: RecordedEvent) -> dict[str, Any]:
-    """The event as values for an INSERT into the log."""
-    return {
-        "project_id": event.project_id,
-        "seq": event.seq,
-        "type": event.type,
-        "actor_id": event.actor_id,
-        "subject_id": event.subject_id,
-        "task_id": event.task_id,
-        "changes": event.changes,
-        "snapshot": event.snapshot,
-        "created_at": event.created_at,
-    }
+    """The event as values for an INSERT into the log (its fields are the log's columns)."""
+    return {name: getattr(event, name) for name in _FIELDS}
+
+
+_FIELDS = tuple(f.name for f in fields(RecordedEvent))
 
 
 async def record(
