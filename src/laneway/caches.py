@@ -71,10 +71,12 @@ class Caches:
             settings.entries, max_age
         )
         self.versions = ProjectVersions(max_age)
-        self.boards: LRUCache[tuple[int, int], RenderedBoard] = LRUCache(settings.boards)
+        self.boards: LRUCache[tuple[int, int], RenderedBoard] = LRUCache(
+            settings.board_bytes, getsizeof=lambda board: len(board.body)
+        )
         self.labels: TTLCache[int, list[dict[str, Any]]] = TTLCache(settings.entries, max_age)
         # each card's JSON by (task id, version): a task's card changes only with its version
-        self.cards: LRUCache[tuple[int, int], bytes] = LRUCache(settings.cards)
+        self.cards: LRUCache[tuple[int, int], bytes] = LRUCache(settings.card_bytes, getsizeof=len)
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -104,8 +106,15 @@ class Caches:
         return found.body if found is not None and found.seq == seq else None
 
     def keep_board(self, project_id: int, limit: int, seq: int, body: bytes) -> None:
-        if self.enabled:
+        if self.enabled and len(body) <= self.boards.maxsize:
             self.boards[(project_id, limit)] = RenderedBoard(seq, body)
+
+    def card(self, task_id: int, version: int) -> bytes | None:
+        return self.cards.get((task_id, version))
+
+    def keep_card(self, task_id: int, version: int, card: bytes) -> None:
+        if len(card) <= self.cards.maxsize:
+            self.cards[(task_id, version)] = card
 
     # --- invalidation ------------------------------------------------------------------------
 

@@ -102,8 +102,9 @@ class CacheSettings(BaseSettings):
     # 0 turns the caches off.
     seconds: float = Field(default=1.0, ge=0, le=60)
     entries: int = Field(default=10_000, ge=1)  # tokens and memberships, each
-    boards: int = Field(default=64, ge=1)  # rendered boards (project, page size)
-    cards: int = Field(default=20_000, ge=1)  # rendered cards (about 400 bytes each)
+    # rendered boards and cards, by their size in bytes (a description may be 100 KB)
+    board_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    card_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
 
 
 class LogSettings(BaseSettings):

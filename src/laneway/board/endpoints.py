@@ -98,7 +98,7 @@ async def _render(
 
     # A card's JSON depends on its row alone (its version changes with every change to it):
     # after a change, a board re-renders the one card that changed, not all of them.
-    cards = state.caches.cards
+    caches = state.caches
     by_status: dict[int, list[Any]] = {}
     users: dict[int, str] = {}
     for row in rows:
@@ -118,9 +118,10 @@ async def _render(
             )
         rendered = []
         for row in tasks:
-            card = cards.get((row.id, row.version))
+            card = caches.card(row.id, row.version)
             if card is None:
-                card = cards[(row.id, row.version)] = jsonbytes.dumps(task_json(row, project.key))
+                card = jsonbytes.dumps(task_json(row, project.key))
+                caches.keep_card(row.id, row.version, card)
             rendered.append(card)
         head = jsonbytes.dumps(
             {**status_service.snapshot(status), "count": count, "next_cursor": next_cursor}
