@@ -101,6 +101,9 @@ class Caches:
         if self.enabled:
             self.labels[project_id] = labels
 
+    def has_board(self, project_id: int, limit: int) -> bool:
+        return self.enabled and (project_id, limit) in self.boards
+
     def board(self, project_id: int, limit: int, seq: int) -> bytes | None:
         found = self.boards.get((project_id, limit)) if self.enabled else None
         return found.body if found is not None and found.seq == seq else None

@@ -46,16 +46,19 @@ async def get_board(
     has it gets a 304, without the database (see caches.py for how fresh the number is)."""
     project_id, caches = access.project.id, state.caches
     seq = caches.versions.current(project_id)
-    if seq is None:  # too long since this process could vouch for it: one small read
+    # too long since this process could vouch for its number: one small read, worth it only
+    # if a rendered board or the client's copy may still be current (else render at once)
+    if seq is None and (if_none_match is not None or caches.has_board(project_id, limit)):
         read_at = time.monotonic()
         seq = await status_repository.last_seq(session, project_id)
         caches.versions.confirmed(project_id, seq, read_at)
-    etag = board_etag(seq, limit)
-    if etag_matches(if_none_match, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    body = caches.board(project_id, limit, seq)
-    if body is not None:
-        return _response(body, etag)
+    if seq is not None:
+        etag = board_etag(seq, limit)
+        if etag_matches(if_none_match, etag):
+            return Response(status_code=304, headers={"ETag": etag})
+        body = caches.board(project_id, limit, seq)
+        if body is not None:
+            return _response(body, etag)
     read_at = time.monotonic()
     seq, body = await _render(session, state, access.project, limit)
     caches.versions.confirmed(project_id, seq, read_at)

@@ -182,4 +182,4 @@ class Fanout:
         for event in events:
             self.caches.remote_event(event.project_id, event.seq, event.type)
         if events:
-            self.hub.publish(wire.from_event(e) for e in events)
+            self.hub.publish(wire.message(e) for e in events)

@@ -24,7 +24,7 @@ async def log_after(state: AppState, project_id: int, after: int, upto: int | No
         events = await activity_repository.events_after(
             session, project_id, after, upto=upto, limit=PAGE
         )
-        return [wire.from_event(e).text for e in events]
+        return [wire.message(e).text for e in events]
 
 
 class Stream:

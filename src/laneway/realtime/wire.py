@@ -36,9 +36,6 @@ def message(event: Event | RecordedEvent) -> Published:
     return Published(event.project_id, event.seq, event.type, event.subject_id, text)
 
 
-from_event = message
-
-
 def control(kind: str, **fields: Any) -> str:
     """Messages that are not events (no seq): reload, resume, presence."""
     return jsonbytes.dumps({"type": kind, **fields}).decode()
