@@ -3,6 +3,8 @@
     python -m bench --seed-only                      # once: the bench database
     python -m bench.profile_request /api/v1/projects/1/board
     python -m bench.profile_request /api/v1/projects/1/board --if-none-match
+    python -m bench.profile_request /api/v1/projects/1/tasks --json '{"title": "t"}'
+    python -m bench.profile_request /api/v1/tasks/7/move --json '{"status_id": 2}' --if-match
 
 Needs `pip install pyinstrument`. Runs the app in this process (no HTTP server), so it shows
 Laneway's own cost per request: dependencies, queries, serialization.
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -33,7 +37,15 @@ async def main() -> None:
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--if-none-match", action="store_true")
+    parser.add_argument("--json", help="send this body: POST, or PATCH with --method")
+    parser.add_argument("--method", default=None)
+    parser.add_argument("--all", action="store_true", help="show library frames too")
+    parser.add_argument(
+        "--if-match", action="store_true", help="send the ETag of the previous response"
+    )
     args = parser.parse_args()
+    body = json.loads(args.json) if args.json is not None else None
+    method = args.method or ("POST" if body is not None else "GET")
     app = create_app(bench_settings(args.url))
     async with LifespanManager(app):
         state = app.state.laneway
@@ -45,22 +57,33 @@ async def main() -> None:
         headers = {"Authorization": f"Bearer {token}"}
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://profile") as client:
-            first = await client.get(args.path, headers=headers)
+            extra: dict[str, Any] = {} if body is None else {"json": body}
+            if args.if_match:  # the task's current version, then each response's
+                task = await client.get(args.path.removesuffix("/move"), headers=headers)
+                headers["If-Match"] = task.headers["etag"]
+
+            async def send() -> httpx.Response:
+                response = await client.request(method, args.path, headers=headers, **extra)
+                if args.if_match:
+                    headers["If-Match"] = response.headers["etag"]
+                return response
+
+            first = await send()
             if args.if_none_match:
                 headers["If-None-Match"] = first.headers["etag"]
             for _ in range(20):
-                await client.get(args.path, headers=headers)
+                await send()
             profiler = Profiler(interval=0.0005)
             profiler.start()
             started = time.perf_counter()
             for _ in range(args.requests):
-                response = await client.get(args.path, headers=headers)
+                response = await send()
             elapsed = time.perf_counter() - started
             profiler.stop()
     print(
         f"{response.status_code}: {elapsed / args.requests * 1000:.2f} ms per request (in-process)"
     )
-    print(profiler.output_text(unicode=False, color=False))
+    print(profiler.output_text(unicode=False, color=False, show_all=args.all))
 
 
 if __name__ == "__main__":

@@ -158,8 +158,9 @@ async def test_text_search_stays_in_its_project(api: Api, state: AppState) -> No
         return
     # one pass over the FTS5 index joined to tasks by rowid: no correlated subquery that would
     # search the index again for every row, nor a rank computed for other projects' rows
-    statement, _sort = search.build(pid, TaskQuery(q="crash"), "sqlite", state.cursors)
-    sql = str(statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    statement, params, _sort = search.build(pid, TaskQuery(q="crash"), "sqlite", state.cursors)
+    bound = statement.params(params)
+    sql = str(bound.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
     async with state.database.transaction(write=False) as session:
         plan = [row[3] for row in await session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
     assert len([step for step in plan if "VIRTUAL TABLE" in step]) == 1, plan

@@ -19,7 +19,7 @@ from laneway.projects.refs import ProjectRef
 from laneway.state import AppState, StateDep
 from laneway.statuses import repository as status_repository
 from laneway.statuses import service as status_service
-from laneway.tasks.schemas import task_json
+from laneway.tasks.cards import cards
 from laneway.tasks.search import TaskQuery
 
 router = APIRouter(tags=["board"])
@@ -99,8 +99,6 @@ async def _render(
     rows = await repository.first_pages(session, project.id, [s.id for s, _ in statuses], limit)
     labels = await _labels(session, state.caches, project.id)
 
-    # A card's JSON depends on its row alone (its version changes with every change to it):
-    # after a change, a board re-renders the one card that changed, not all of them.
     caches = state.caches
     by_status: dict[int, list[Any]] = {}
     users: dict[int, str] = {}
@@ -119,13 +117,7 @@ async def _render(
             next_cursor = state.cursors.encode(
                 query.scope(project.id), [tasks[-1].rank, tasks[-1].id]
             )
-        rendered = []
-        for row in tasks:
-            card = caches.card(row.id, row.version)
-            if card is None:
-                card = jsonbytes.dumps(task_json(row, project.key))
-                caches.keep_card(row.id, row.version, card)
-            rendered.append(card)
+        rendered = cards(caches, tasks, project.key)
         head = jsonbytes.dumps(
             {**status_service.snapshot(status), "count": count, "next_cursor": next_cursor}
         )

@@ -13,16 +13,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from cachetools import LRUCache
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     FromClause,
+    Integer,
     Row,
     Select,
+    String,
     and_,
+    bindparam,
     column,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -99,12 +104,13 @@ class _TextMatch:
     join: FromClause | None = None  # joined to tasks on its rowid (SQLite's FTS5 table)
 
 
-def _text_match(dialect: str, words: Sequence[str]) -> _TextMatch:
+def _text_match(dialect: str) -> _TextMatch:
+    """Matches the words bound as `p_match` (see `_match`)."""
+    match: Any = bindparam("p_match", type_=String())
     if dialect == "postgresql":
-        query = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
+        query = func.to_tsquery("simple", match)
         vector: ColumnElement[Any] = literal_column("tasks.search")
         return _TextMatch(vector.op("@@")(query), func.ts_rank(vector, query))
-    match = " ".join(f'"{w}"*' for w in words)
     fts = table("tasks_fts", column("rowid"), column("rank"), column("tasks_fts")).alias("fts")
     # Joined, not a subquery: one pass over the index, whose rows other than this project's
     # cost a primary-key look-up and are dropped before FTS5 computes their rank (bm25,
@@ -112,11 +118,21 @@ def _text_match(dialect: str, words: Sequence[str]) -> _TextMatch:
     return _TextMatch(fts.c.tasks_fts.op("MATCH")(match), -fts.c.rank, fts)
 
 
+def _match(dialect: str, words: Sequence[str]) -> str:
+    if dialect == "postgresql":
+        return " & ".join(f"{w}:*" for w in words)
+    return " ".join(f'"{w}"*' for w in words)
+
+
 def label_filter(dialect: str, label_ids: Sequence[int]) -> ColumnElement[bool]:
     if dialect == "postgresql":
         return type_coerce(Task.label_ids, ARRAY(BigInteger())).contains(sorted(set(label_ids)))
+    return _sqlite_labels([literal(label_id) for label_id in set(label_ids)])
+
+
+def _sqlite_labels(label_ids: Sequence[Any]) -> ColumnElement[bool]:
     conditions = []
-    for label_id in set(label_ids):
+    for label_id in label_ids:
         each = func.json_each(Task.label_ids).table_valued("value")
         conditions.append(select(1).select_from(each).where(each.c.value == label_id).exists())
     return and_(*conditions)
@@ -152,63 +168,136 @@ def _decode_position(sort: Sort, position: list[Any]) -> list[Any]:
         raise UnprocessableContent("The cursor is not valid for this list.") from None
 
 
-def build(
-    project_id: int, query: TaskQuery, dialect: str, codec: CursorCodec
-) -> tuple[Select[Any], Sort]:
-    conditions: list[ColumnElement[bool]] = [Task.project_id == project_id]
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a list's statement depends on other than values, which are bound parameters:
+    the statement is built once per shape (building it is most of a list's own CPU time)."""
+
+    dialect: str
+    archived: bool
+    status: bool
+    assignee: bool
+    unassigned: bool
+    reporter: bool
+    labels: int  # PostgreSQL binds the whole list (0 or 1), SQLite one EXISTS per label
+    priority: bool
+    parent: bool
+    due_before: bool
+    due_after: bool
+    text: bool
+    sort: Sort
+    cursor: bool
+
+
+_STATEMENTS: LRUCache[_Shape, Select[Any]] = LRUCache(maxsize=512)
+
+
+def _statement(shape: _Shape) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = [Task.project_id == bindparam("p_project")]
     conditions.append(
-        Task.archived_at.is_not(None) if query.archived else Task.archived_at.is_(None)
+        Task.archived_at.is_not(None) if shape.archived else Task.archived_at.is_(None)
     )
-    if query.status:
-        conditions.append(Task.status_id.in_(query.status))
-    if query.assignee or query.unassigned:
+    if shape.status:
+        conditions.append(Task.status_id.in_(bindparam("p_status", expanding=True)))
+    if shape.assignee or shape.unassigned:
         either: list[ColumnElement[bool]] = []
-        if query.assignee:
-            either.append(Task.assignee_id.in_(query.assignee))
-        if query.unassigned:
+        if shape.assignee:
+            either.append(Task.assignee_id.in_(bindparam("p_assignee", expanding=True)))
+        if shape.unassigned:
             either.append(Task.assignee_id.is_(None))
         conditions.append(or_(*either))
-    if query.reporter:
-        conditions.append(Task.reporter_id.in_(query.reporter))
-    if query.label:
-        conditions.append(label_filter(dialect, query.label))
-    if query.priority:
-        conditions.append(Task.priority.in_([p.level for p in query.priority]))
-    if query.parent is not None:
-        conditions.append(Task.parent_id == query.parent)
-    if query.due_before is not None:
-        conditions.append(Task.due_date < query.due_before)
-    if query.due_after is not None:
-        conditions.append(Task.due_date > query.due_after)
+    if shape.reporter:
+        conditions.append(Task.reporter_id.in_(bindparam("p_reporter", expanding=True)))
+    if shape.labels and shape.dialect == "postgresql":
+        labels = type_coerce(Task.label_ids, ARRAY(BigInteger()))
+        conditions.append(labels.contains(bindparam("p_labels", type_=ARRAY(BigInteger()))))
+    elif shape.labels:
+        conditions.append(
+            _sqlite_labels(
+                [bindparam(f"p_label_{i}", type_=Integer()) for i in range(shape.labels)]
+            )
+        )
+    if shape.priority:
+        conditions.append(Task.priority.in_(bindparam("p_priority", expanding=True)))
+    if shape.parent:
+        conditions.append(Task.parent_id == bindparam("p_parent"))
+    if shape.due_before:
+        conditions.append(Task.due_date < bindparam("p_due_before"))
+    if shape.due_after:
+        conditions.append(Task.due_date > bindparam("p_due_after"))
     relevance: Any = None
     text_match: _TextMatch | None = None
-    sort = query.effective_sort()
-    words = query.words()
-    if words:
-        text_match = _text_match(dialect, words)
+    if shape.text:
+        text_match = _text_match(shape.dialect)
         conditions.append(text_match.condition)
         relevance = text_match.relevance
-    elif sort == "relevance":
-        raise UnprocessableContent("sort=relevance needs a search text (q) with words in it.")
 
     # relevance ranks best first; every other sort is ascending unless prefixed with "-"
+    sort = shape.sort
     descending = sort.startswith("-") or sort == "relevance"
     keys = _sort_keys(sort, relevance)
-    if query.cursor is not None:
-        position = _decode_position(sort, codec.decode(query.scope(project_id), query.cursor))
-        after = (
-            sql_tuple(*keys) < sql_tuple(*position)
-            if descending
-            else sql_tuple(*keys) > sql_tuple(*position)
+    if shape.cursor:
+        position = sql_tuple(bindparam("p_after_key", type_=keys[0].type), bindparam("p_after_id"))
+        conditions.append(
+            sql_tuple(*keys) < position if descending else sql_tuple(*keys) > position
         )
-        conditions.append(after)
     order = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
     # plain rows, not ORM objects: up to 200 per request, read once and serialized
     statement = select(*Task.__table__.columns, keys[0].label("sort_key"))
     if text_match is not None and text_match.join is not None:
         statement = statement.join(text_match.join, text_match.join.c.rowid == Task.id)
-    statement = statement.where(*conditions).order_by(*order).limit(query.limit + 1)
-    return statement, sort
+    return (
+        statement.where(*conditions).order_by(*order).limit(bindparam("p_limit", type_=Integer()))
+    )
+
+
+def build(
+    project_id: int, query: TaskQuery, dialect: str, codec: CursorCodec
+) -> tuple[Select[Any], dict[str, Any], Sort]:
+    """The list's statement (shared by every list of the same shape) and its parameters."""
+    sort = query.effective_sort()
+    words = query.words()
+    if sort == "relevance" and not words:
+        raise UnprocessableContent("sort=relevance needs a search text (q) with words in it.")
+    labels = sorted(set(query.label))
+    shape = _Shape(
+        dialect=dialect,
+        archived=query.archived,
+        status=bool(query.status),
+        assignee=bool(query.assignee),
+        unassigned=query.unassigned,
+        reporter=bool(query.reporter),
+        labels=(min(len(labels), 1) if dialect == "postgresql" else len(labels)),
+        priority=bool(query.priority),
+        parent=query.parent is not None,
+        due_before=query.due_before is not None,
+        due_after=query.due_after is not None,
+        text=bool(words),
+        sort=sort,
+        cursor=query.cursor is not None,
+    )
+    params: dict[str, Any] = {
+        "p_project": project_id,
+        "p_limit": query.limit + 1,
+        "p_status": query.status,
+        "p_assignee": query.assignee,
+        "p_reporter": query.reporter,
+        "p_labels": labels,
+        "p_priority": [p.level for p in query.priority],
+        "p_parent": query.parent,
+        "p_due_before": query.due_before,
+        "p_due_after": query.due_after,
+    }
+    params.update({f"p_label_{i}": label for i, label in enumerate(labels)})
+    if words:
+        params["p_match"] = _match(dialect, words)
+    if query.cursor is not None:
+        position = _decode_position(sort, codec.decode(query.scope(project_id), query.cursor))
+        params["p_after_key"], params["p_after_id"] = position
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        statement = _STATEMENTS[shape] = _statement(shape)
+    return statement, params, sort
 
 
 def _cursor_value(value: Any) -> Any:
@@ -221,8 +310,8 @@ async def run(
     session: AsyncSession, project_id: int, query: TaskQuery, codec: CursorCodec
 ) -> tuple[list[Row[Any]], str | None]:
     dialect = session.get_bind().dialect.name
-    statement, _sort = build(project_id, query, dialect, codec)
-    rows = list(await core(session).execute(statement))
+    statement, params, _sort = build(project_id, query, dialect, codec)
+    rows = list(await core(session).execute(statement, params))
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit:
