@@ -105,6 +105,8 @@ async def create_task(
     reservation = (
         None if one_trip_ok else await recorder.reserve(session, project.id, events=1, tasks=1)
     )
+    if one_trip_ok and alone:  # the checks' read and the write each commit by themselves
+        await one_trip.autocommit(session)
     refs = RefQuery(project.id)
     refs.status(body.status_id)
     if body.assignee_id is not None:
