@@ -20,7 +20,7 @@ def cards(caches: Caches, rows: Iterable[Any], project_key: str) -> list[bytes]:
     for row in rows:
         card = caches.card(row.id, row.version)
         if card is None:
-            card = jsonbytes.dumps(task_json(row, project_key))
+            card = jsonbytes.kept(task_json(row, project_key))
             caches.keep_card(row.id, row.version, card)
         rendered.append(card)
     return rendered
