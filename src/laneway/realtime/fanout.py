@@ -31,6 +31,7 @@ from laneway.realtime.wire import Published
 
 log = structlog.get_logger("laneway.live")
 OUTBOX_SIZE = 10_000
+PUBLISH_BATCH = 500
 REVOKED_TYPE = "tokens.revoked"  # on channel <prefix>:live:0, never a project's
 
 
@@ -113,23 +114,32 @@ class Fanout:
                 self.publish_failures += 1
 
     async def _publisher(self, redis: Redis) -> None:
+        """Whatever queued meanwhile goes out in one round trip (a pipeline keeps the order):
+        one PUBLISH at a time falls behind a busy process's commits, and the outbox grows."""
         while True:
-            event = await self._outbox.get()
-            message = orjson.dumps(
-                {
-                    "o": self.origin,
-                    "p": event.project_id,
-                    "s": event.seq,
-                    "t": event.type,
-                    "u": event.subject_id,
-                    "m": event.text,
-                }
-            )
+            batch = [await self._outbox.get()]
+            while len(batch) < PUBLISH_BATCH and not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
             try:
-                await redis.publish(f"{self.channels}{event.project_id}", message)
+                async with redis.pipeline(transaction=False) as pipe:
+                    for event in batch:
+                        pipe.publish(f"{self.channels}{event.project_id}", self._encode(event))
+                    await pipe.execute()
             except (RedisError, OSError) as error:
-                self.publish_failures += 1
-                log.warning("live publish failed", error=str(error))
+                self.publish_failures += len(batch)
+                log.warning("live publish failed", error=str(error), events=len(batch))
+
+    def _encode(self, event: Published) -> bytes:
+        return orjson.dumps(
+            {
+                "o": self.origin,
+                "p": event.project_id,
+                "s": event.seq,
+                "t": event.type,
+                "u": event.subject_id,
+                "m": event.text,
+            }
+        )
 
     async def _subscriber(self, redis: Redis) -> None:
         delay = 0.2
