@@ -15,8 +15,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed ## Install and run Laneway on the embedded default (SQLite, demo data)
-	$(BIN)/laneway serve --demo
+run: $(VENV)/.installed ## Install and run Laneway on the embedded default (SQLite, demo data); PORT=8080 to change the port
+	$(BIN)/laneway serve --demo $(if $(PORT),--port $(PORT))
 
 test: lint typecheck web chromium unit bench-quick ## Install what tests need and run every check (CI runs this)
 
