@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Executable, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -173,6 +174,19 @@ class _Core:
 
 def core(session: AsyncSession) -> _Core:
     return _Core(session)
+
+
+async def autocommit(session: AsyncSession) -> AsyncConnection:
+    """The session's connection with no transaction around its statements, each of which
+    then commits by itself (without a BEGIN and a COMMIT round trip around it). Whatever the
+    request read in a transaction until now is committed first (it only read)."""
+    if session.in_transaction():
+        connection = await session.connection()
+        options = connection.sync_connection.get_execution_options()  # type: ignore[union-attr]
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return connection
+        await session.commit()
+    return await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from laneway.caches import Caches
 from laneway.config import CacheSettings, Settings
@@ -15,9 +16,9 @@ from laneway.realtime.wire import Published
 from tests.replicas import RedisServer
 
 
-async def _until(condition: object, seconds: float = 20.0) -> None:
+async def _until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.01)
 

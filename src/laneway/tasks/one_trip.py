@@ -35,10 +35,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.commits import RecordedEvent, pending
-from laneway.db import core
+from laneway.db import autocommit, core
 from laneway.errors import Conflict, NotFound, PreconditionFailed
 from laneway.models import Event, Label, Membership, Project, ProjectCounter, Task
 
@@ -243,19 +243,6 @@ def update_statement(columns: tuple[str, ...], *, labels: bool, assignee: bool) 
 
 def _task(row: Any) -> Task:
     return Task(**{c.name: row._mapping[c.name] for c in _COLUMNS})
-
-
-async def autocommit(session: AsyncSession) -> AsyncConnection:
-    """The session's connection with no transaction around its statements, each of which
-    then commits by itself (without a BEGIN and a COMMIT round trip around it). Whatever the
-    request read in a transaction until now is committed first (it only read)."""
-    if session.in_transaction():
-        connection = await session.connection()
-        options = connection.sync_connection.get_execution_options()  # type: ignore[union-attr]
-        if options.get("isolation_level") == "AUTOCOMMIT":
-            return connection
-        await session.commit()
-    return await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 async def _run(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.activity.types import EventType
+from laneway.db import autocommit
 from laneway.errors import (
     Conflict,
     FieldError,
@@ -106,7 +107,7 @@ async def create_task(
         None if one_trip_ok else await recorder.reserve(session, project.id, events=1, tasks=1)
     )
     if one_trip_ok and alone:  # the checks' read and the write each commit by themselves
-        await one_trip.autocommit(session)
+        await autocommit(session)
     refs = RefQuery(project.id)
     refs.status(body.status_id)
     if body.assignee_id is not None:
