@@ -11,12 +11,17 @@ help: ## List the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Running needs only the package; the checks add the test tools (pytest, mypy, playwright, ...).
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed ## Install and run Laneway on the embedded default (SQLite, demo data); PORT=8080 to change the port
-	$(BIN)/laneway serve --demo $(if $(PORT),--port $(PORT))
+run: $(VENV)/.installed-run ## Install and run Laneway on the embedded default (SQLite, demo data); PORT=8080 HOST=0.0.0.0 to change where it listens
+	$(BIN)/laneway serve --demo $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: lint typecheck web chromium unit bench-quick ## Install what tests need and run every check (CI runs this)
 

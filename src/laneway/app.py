@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
+from starlette.routing import Route, WebSocketRoute
 
 from laneway import __version__, exception_handlers, health, idempotency
 from laneway.activity.endpoints import router as activity_router
@@ -19,6 +20,7 @@ from laneway.kit.body_limit import BodyLimitMiddleware
 from laneway.kit.openapi import add_schemas
 from laneway.kit.security_headers import SecurityHeadersMiddleware
 from laneway.labels.endpoints import router as labels_router
+from laneway.observability import endpoint as metrics_endpoint
 from laneway.observability.access_log import AccessLogMiddleware
 from laneway.observability.logging import configure_logging
 from laneway.projects.endpoints import router as projects_router
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Routes are matched in order, one by one: the board's and the tasks' come first, and each
     # router is included at the top level (a nested router is one more level to walk through).
+    app.state.route_templates = {}
     for router in (
         board_router,
         tasks_router,
@@ -70,8 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+        # the templates the metrics and logs show (routes do not carry the prefix)
+        for route in router.routes:
+            if isinstance(route, Route | WebSocketRoute):
+                app.state.route_templates[id(route)] = API_PREFIX + route.path
     add_schemas(app, *LIVE_MESSAGES)  # the live socket's messages, for generated clients
     app.include_router(health.router)
+    metrics_endpoint.install(app, settings.metrics.token)
     web_routes.install(app)
     web_docs.install(app)
     exception_handlers.install(app)

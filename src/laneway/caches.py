@@ -61,6 +61,21 @@ class ProjectVersions:
             self._seq[project_id] = seq
 
 
+class Tally:
+    """Hits and misses of one cache, as plain integers: /metrics samples them."""
+
+    __slots__ = ("hits", "misses")
+
+    def __init__(self) -> None:
+        self.hits = self.misses = 0
+
+    def count(self, found: object) -> None:
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+
+
 class Caches:
     def __init__(self, settings: CacheSettings) -> None:
         self.enabled = settings.seconds > 0
@@ -77,25 +92,35 @@ class Caches:
         self.labels: TTLCache[int, list[dict[str, Any]]] = TTLCache(settings.entries, max_age)
         # each card's JSON by (task id, version): a task's card changes only with its version
         self.cards: LRUCache[tuple[int, int], bytes] = LRUCache(settings.card_bytes, getsizeof=len)
+        self._tallies = {name: Tally() for name in ("token", "role", "board", "card", "labels")}
+
+    def tallies(self) -> dict[str, Tally]:
+        return self._tallies
 
     # --- reads -------------------------------------------------------------------------------
 
     def token(self, digest: str) -> Authenticated | None:
-        return self.tokens.get(digest) if self.enabled else None
+        found = self.tokens.get(digest) if self.enabled else None
+        self._tallies["token"].count(found)
+        return found
 
     def keep_token(self, digest: str, auth: Authenticated) -> None:
         if self.enabled:
             self.tokens[digest] = auth
 
     def role(self, project_id: int, user_id: int) -> tuple[ProjectRef, Role] | None:
-        return self.access.get((project_id, user_id)) if self.enabled else None
+        found = self.access.get((project_id, user_id)) if self.enabled else None
+        self._tallies["role"].count(found)
+        return found
 
     def keep_role(self, project: ProjectRef, user_id: int, role: Role) -> None:
         if self.enabled:
             self.access[(project.id, user_id)] = (project, role)
 
     def project_labels(self, project_id: int) -> list[dict[str, Any]] | None:
-        return self.labels.get(project_id) if self.enabled else None
+        found = self.labels.get(project_id) if self.enabled else None
+        self._tallies["labels"].count(found)
+        return found
 
     def keep_labels(self, project_id: int, labels: list[dict[str, Any]]) -> None:
         if self.enabled:
@@ -106,14 +131,18 @@ class Caches:
 
     def board(self, project_id: int, limit: int, seq: int) -> bytes | None:
         found = self.boards.get((project_id, limit)) if self.enabled else None
-        return found.body if found is not None and found.seq == seq else None
+        body = found.body if found is not None and found.seq == seq else None
+        self._tallies["board"].count(body)
+        return body
 
     def keep_board(self, project_id: int, limit: int, seq: int, body: bytes) -> None:
         if self.enabled and len(body) <= self.boards.maxsize:
             self.boards[(project_id, limit)] = RenderedBoard(seq, body)
 
     def card(self, task_id: int, version: int) -> bytes | None:
-        return self.cards.get((task_id, version))
+        found = self.cards.get((task_id, version))
+        self._tallies["card"].count(found)
+        return found
 
     def keep_card(self, task_id: int, version: int, card: bytes) -> None:
         if len(card) <= self.cards.maxsize:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, TypeVar
 
+import prometheus_client
 import typer
 import uvicorn
 from rich.console import Console
@@ -21,6 +26,7 @@ from laneway.auth import service as auth_service
 from laneway.config import Settings
 from laneway.demo import DemoInfo
 from laneway.errors import LanewayError
+from laneway.observability import metrics
 from laneway.state import AppState
 
 app = typer.Typer(
@@ -243,6 +249,7 @@ def serve(
     port = port or settings.http.port
     if migrate is None:
         migrate = settings.is_sqlite
+    metrics_dir = _share_metrics(settings, host)
 
     async def prepare(state: AppState) -> None:
         if migrate:
@@ -259,6 +266,31 @@ def serve(
     url = settings.http.public_url or f"http://{host}:{port}"
     console.print(f"Laneway {__version__} on {'SQLite' if settings.is_sqlite else 'PostgreSQL'}")
     console.print(f"open [bold]{url}[/bold]  (API docs: {url}/docs)")
+    try:
+        _run_uvicorn(host, port, workers)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _share_metrics(settings: Settings, host: str) -> Path | None:
+    """With metrics on, every worker writes them to one directory (made here unless
+    PROMETHEUS_MULTIPROC_DIR names one), and a metrics port is served from this process."""
+    config = settings.metrics
+    if config.port is None and config.token is None:
+        return None
+    given = os.environ.get(metrics.MULTIPROCESS_ENV)
+    directory = Path(given) if given else Path(tempfile.mkdtemp(prefix="laneway-metrics-"))
+    metrics.use_multiprocess(directory)
+    if config.port is not None:
+        registry = metrics.multiprocess_registry()
+        address = config.host or host
+        prometheus_client.start_http_server(config.port, addr=address, registry=registry)
+        console.print(f"metrics on http://{address}:{config.port}/metrics")
+    return None if given else directory
+
+
+def _run_uvicorn(host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "laneway.app:create_app",
         factory=True,

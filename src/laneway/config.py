@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Early versions signed with this published value when no key was set; it is refused everywhere.
@@ -114,6 +114,39 @@ class LogSettings(BaseSettings):
     json_output: bool = Field(default=True, alias="LANEWAY_LOG_JSON")
 
 
+class MetricsSettings(BaseSettings):
+    model_config = _config("LANEWAY_METRICS_")
+
+    # Prometheus text at /metrics on a port of its own (open: keep it off the public network),
+    # or on the main port behind `Authorization: Bearer <token>`; neither set: no /metrics.
+    port: int | None = Field(default=None, ge=1, le=65535)
+    host: str | None = None  # the metrics port's address; unset: the server's own
+    token: str | None = Field(default=None, min_length=16)
+    # How often each process samples its pool, sockets, memory and event-loop lag
+    sample_seconds: float = Field(default=5.0, gt=0)
+
+
+class TracingSettings(BaseSettings):
+    model_config = _config("LANEWAY_TRACING_")
+
+    # OpenTelemetry traces over OTLP/HTTP once an endpoint is set, under OpenTelemetry's own
+    # variable names; the `tracing` extra installs the SDK and exporter. Off by default.
+    endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+    )
+    # The share of traces started here that are kept (a caller's sampled flag is followed)
+    sample_ratio: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        validation_alias=AliasChoices("LANEWAY_TRACING_SAMPLE_RATIO", "OTEL_TRACES_SAMPLER_ARG"),
+    )
+    service_name: str = Field(default="laneway", validation_alias="OTEL_SERVICE_NAME")
+
+
 class Settings(BaseSettings):
     model_config = _config("LANEWAY_")
 
@@ -129,6 +162,8 @@ class Settings(BaseSettings):
     live: LiveSettings = Field(default_factory=LiveSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
 
     @model_validator(mode="after")
     def _refuse_known_or_short_secret(self) -> Settings:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -19,9 +21,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from laneway.commits import CommitChannel
 from laneway.config import Settings
+from laneway.observability import metrics
 
 _WRITE_OPTION = "laneway_write"
 _WRITES_MARK = "laneway_writes"
@@ -51,6 +55,43 @@ def declared(endpoint: object) -> bool:
     return hasattr(endpoint, _WRITES_MARK)
 
 
+class MeteredPool(AsyncAdaptedQueuePool):
+    """The usual pool, counting the checkouts that found every connection taken and how long
+    they waited (the pool's events say when a connection is handed out, not how long the
+    request queued for it)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_overflow = kwargs.get("max_overflow", 10)  # the pool's own default
+        self.waits = 0
+        self.waited_seconds = 0.0
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        if self.checkedin() > 0 or self.overflow() < self.limit_overflow:
+            return super()._do_get()
+        started = time.perf_counter()
+        try:
+            return super()._do_get()
+        finally:
+            self.waits += 1
+            self.waited_seconds += time.perf_counter() - started
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    size: int
+    in_use: int
+    overflow: int
+    waits: int
+    waited_seconds: float
+
+
+def _count_statement(*_args: Any) -> None:
+    counter = metrics.statements.get()
+    if counter is not None:
+        counter[0] += 1
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -70,6 +111,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_recycle=db.pool_recycle,
         pool_pre_ping=db.pool_pre_ping,
         connect_args={"timeout": db.connect_timeout},
+        poolclass=MeteredPool,
         # errors and echo show the statement, never the values bound to it (passwords, text)
         hide_parameters=True,
         echo=db.echo,
@@ -82,6 +124,7 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
+        poolclass=MeteredPool,
         pool_size=5,
         max_overflow=10,
         pool_timeout=settings.database.pool_timeout,
@@ -120,6 +163,7 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # SQLite has one writer at a time. Queueing writers here, in the event loop, is much
         # cheaper than SQLite's busy handler, which sleeps and polls for the lock.
@@ -153,6 +197,18 @@ class Database:
                 await session.commit()
         # reached only when the transaction committed
         self.commits.committed(session)
+
+    def pool_stats(self) -> PoolStats:
+        pool = self.engine.sync_engine.pool
+        if not isinstance(pool, MeteredPool):  # an in-memory SQLite database has no queue
+            return PoolStats(0, 0, 0, 0, 0.0)
+        return PoolStats(
+            size=pool.size(),
+            in_use=pool.checkedout(),
+            overflow=max(pool.overflow(), 0),
+            waits=pool.waits,
+            waited_seconds=pool.waited_seconds,
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()

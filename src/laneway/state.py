@@ -14,6 +14,7 @@ from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
 from laneway.kit.cursor import CursorCodec
+from laneway.observability.metrics import Metrics, Sampler
 from laneway.realtime.fanout import Fanout
 from laneway.realtime.guard import CredentialGuard
 from laneway.realtime.hub import Hub
@@ -31,6 +32,8 @@ class AppState:
     hub: Hub
     fanout: Fanout
     guard: CredentialGuard
+    metrics: Metrics | None  # None: no /metrics configured, nothing counted
+    sampler: Sampler | None
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -57,6 +60,8 @@ class AppState:
                 settings.live.relay_interval_seconds,
                 settings.redis.prefix,
             ),
+            metrics=None,
+            sampler=None,
         )
 
     def __post_init__(self) -> None:
@@ -69,8 +74,15 @@ class AppState:
         await self.keys.load(self.database)
         self.fanout.start()
         self.guard.start()
+        config = self.settings.metrics
+        if config.port is not None or config.token is not None:
+            self.metrics = Metrics()
+            self.sampler = Sampler(self.metrics, self, config.sample_seconds)
+            self.sampler.start()
 
     async def close(self) -> None:
+        if self.sampler is not None:
+            await self.sampler.stop()
         self.keys.close()
         await self.guard.stop()
         await self.fanout.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -39,6 +40,7 @@ class SharedLimiter:
             if redis_url
             else None
         )
+        self.rejected: Counter[str] = Counter()  # by limit, for /metrics
 
     async def _use(self, call: Callable[[MovingWindowRateLimiter], Awaitable[bool]]) -> bool:
         if self._shared is not None:
@@ -57,6 +59,7 @@ class SharedLimiter:
         return await self._use(lambda limiter: limiter.test(item, *key))
 
     async def refuse(self, item: RateLimitItem, *key: str, detail: str) -> TooManyRequests:
+        self.rejected[key[0]] += 1
         wait = [item.get_expiry()]
 
         async def reset(limiter: MovingWindowRateLimiter) -> bool:
@@ -74,6 +77,9 @@ class AuthLimits:
         self._per_account = parse(settings.login_per_account)
         self._per_ip = parse(settings.login_per_ip)
         self._register = parse(settings.register_per_ip)
+
+    def rejections(self) -> dict[str, int]:
+        return dict(self._limiter.rejected)
 
     def _login_keys(self, email: str, address: str) -> tuple[tuple[RateLimitItem, str, str], ...]:
         return (

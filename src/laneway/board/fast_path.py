@@ -20,7 +20,10 @@ from laneway.auth import service, tokens
 from laneway.board.endpoints import DEFAULT_LIMIT, MAX_LIMIT, board_etag, etag_matches
 from laneway.caches import Caches
 from laneway.errors import Unauthorized
+from laneway.observability import metrics
 
+# the template the route has (mounted under /api/v1): the fast path's answers count under it
+ROUTE = "/api/v1/projects/{project_id}/board"
 _PATH = re.compile(r"/api/v1/projects/([1-9][0-9]{0,17})/board")
 _QUERY = re.compile(rb"(?:limit=([1-9][0-9]{0,2}))?")
 
@@ -69,6 +72,7 @@ class BoardFastPath:
         if seq is None:
             return None
         structlog.contextvars.bind_contextvars(user_id=auth.user.id, project_id=project_id)
+        scope[metrics.ROUTE_KEY] = ROUTE
         etag = board_etag(seq, limit)
         if etag_matches(if_none_match, etag):
             return Response(status_code=304, headers={"ETag": etag})

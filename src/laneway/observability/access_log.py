@@ -1,4 +1,5 @@
-"""One JSON line per request, carrying the request id and whoever the request was for."""
+"""One JSON line per request, carrying the request id and whoever the request was for, and
+the same request counted in the metrics (one timer serves both)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import time
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from laneway.observability import metrics
+from laneway.observability.metrics import Metrics
+
 log = structlog.get_logger("laneway.access")
+
+# Probes and scrapes arrive every few seconds from machines: logged only at DEBUG
+_QUIET_PREFIXES = ("/health/", "/metrics")
 
 
 class AccessLogMiddleware:
@@ -21,6 +28,8 @@ class AccessLogMiddleware:
         structlog.contextvars.clear_contextvars()
         started = time.perf_counter()
         status = 500
+        statements = [0]
+        counting = metrics.statements.set(statements)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
@@ -31,10 +40,22 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            log.info(
+            metrics.statements.reset(counting)
+            seconds = time.perf_counter() - started
+            app_state = scope["app"].state
+            route = metrics.route_of(scope, getattr(app_state, "route_templates", {}))
+            state = getattr(app_state, "laneway", None)
+            recorder: Metrics | None = getattr(state, "metrics", None)
+            if recorder is not None:
+                recorder.request(scope["method"], route, status, seconds)
+                recorder.request_statements(route, statements[0])
+            path: str = scope["path"]
+            (log.debug if path.startswith(_QUIET_PREFIXES) else log.info)(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=path,
+                route=route,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
+                statements=statements[0],
             )

@@ -77,6 +77,7 @@ class Hub:
         self._last_seq: dict[int, int] = {}  # the newest event delivered, per watched project
         self._sockets: Counter[int] = Counter()  # open live sockets per user
         self.dropped = 0  # viewers disconnected for being slow
+        self.sent = 0  # events handed to viewers
 
     def claim_socket(self, user_id: int, limit: int) -> bool:
         """Count one more socket for the user, unless they hold `limit` already."""
@@ -84,6 +85,9 @@ class Hub:
             return False
         self._sockets[user_id] += 1
         return True
+
+    def sockets(self) -> int:
+        return self._sockets.total()
 
     def release_socket(self, user_id: int) -> None:
         self._sockets[user_id] -= 1
@@ -206,6 +210,7 @@ class Hub:
         viewers = list(self._by_project.get(event.project_id, ()))
         if viewers and event.seq > self._last_seq.get(event.project_id, 0):
             self._last_seq[event.project_id] = event.seq
+        self.sent += len(viewers)
         for viewer in viewers:
             was_open = not viewer.closed.is_set()
             viewer.offer(event)

@@ -1,0 +1,326 @@
+"""Prometheus metrics, shared by uvicorn's worker processes.
+
+`laneway serve` points prometheus-client at a directory of its own (multiprocess mode), so the
+numbers every worker writes add up in one answer, whichever process answers `/metrics`. What a
+request does is counted as it happens (one counter and two histograms per request); what a
+process holds (pool, sockets, memory, event-loop lag, cache tallies) is sampled every few
+seconds by `Sampler`, off the request path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import shutil
+import time
+from contextvars import ContextVar
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
+from starlette.types import Scope
+
+from laneway import __version__
+
+if TYPE_CHECKING:
+    from laneway.state import AppState
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# Routes nobody declared (scanners, typos) share one label, so they cannot grow the series
+UNMATCHED = "<unmatched>"
+
+# Set by what answers a request before routing (the board's fast path)
+ROUTE_KEY = "laneway.route"
+# Statements this request ran, counted by the engine's cursor hook (db.py)
+statements: ContextVar[list[int] | None] = ContextVar("laneway_statements", default=None)
+
+
+def use_multiprocess(directory: Path) -> None:
+    """Make every metric created from now on (here and in worker processes started after
+    this) write to `directory`, emptied first: numbers of an earlier run must not add up."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROCESS_ENV] = str(directory)
+    # prometheus-client picks the value store when it is first imported, which here happened
+    # before the command line was read; workers spawned later import it afresh.
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+
+
+def multiprocess_registry() -> CollectorRegistry:
+    """Every process's numbers, read from the shared directory at each scrape."""
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
+def process_exited() -> None:
+    """Drop this process's live gauges (sockets, pool in use) from the shared numbers."""
+    if os.environ.get(MULTIPROCESS_ENV):
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+class Metrics:
+    """Every metric one process reports, in a registry of its own (so several apps in one
+    process, as in tests, never collide)."""
+
+    def __init__(self) -> None:
+        self.registry = registry = CollectorRegistry(auto_describe=False)
+        http = ["method", "route", "status"]
+        self.requests = Counter(
+            "laneway_http_requests", "HTTP requests answered", http, registry=registry
+        )
+        self.duration = Histogram(
+            "laneway_http_request_duration_seconds",
+            "Time from the request's arrival to its response's last byte",
+            http,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
+        )
+        self.statements = Histogram(
+            "laneway_db_statements_per_request",
+            "SQL statements one HTTP request ran",
+            ["route"],
+            buckets=(0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 25, 50),
+            registry=registry,
+        )
+        self.pool_size = Gauge(
+            "laneway_db_pool_size",
+            "Pooled connections kept open",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.pool_in_use = Gauge(
+            "laneway_db_pool_in_use",
+            "Connections checked out of the pool",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.pool_overflow = Gauge(
+            "laneway_db_pool_overflow",
+            "Connections open beyond the pool's size",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.pool_waits = Counter(
+            "laneway_db_pool_waits",
+            "Checkouts that found every connection in use and waited",
+            registry=registry,
+        )
+        self.pool_wait_seconds = Counter(
+            "laneway_db_pool_wait_seconds",
+            "Time spent waiting for a connection",
+            registry=registry,
+        )
+        self.cache = Counter(
+            "laneway_cache_requests", "Cache lookups", ["cache", "result"], registry=registry
+        )
+        self.rate_limited = Counter(
+            "laneway_rate_limit_rejections",
+            "Requests refused by a rate limit",
+            ["limit"],
+            registry=registry,
+        )
+        self.live_sockets = Gauge(
+            "laneway_live_sockets",
+            "Open live sockets",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.live_sent = Counter(
+            "laneway_live_events_sent", "Events handed to live viewers", registry=registry
+        )
+        self.live_dropped = Counter(
+            "laneway_live_events_dropped",
+            "Viewers disconnected for falling behind (they resume from the event log)",
+            registry=registry,
+        )
+        self.rss = Gauge(
+            "laneway_process_resident_memory_bytes",
+            "Resident memory of each process",
+            registry=registry,
+            multiprocess_mode="liveall",
+        )
+        self.loop_lag = Gauge(
+            "laneway_event_loop_lag_seconds",
+            "How late the event loop ran a timer, the worst over the last sample",
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self.gc_collections = Counter(
+            "laneway_gc_collections",
+            "Garbage collector runs",
+            ["generation"],
+            registry=registry,
+        )
+        self.sqlite_bytes = Gauge(
+            "laneway_sqlite_database_bytes",
+            "Size of the SQLite file and its write-ahead log",
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self.data_dir_free = Gauge(
+            "laneway_data_dir_free_bytes",
+            "Free space where the data directory is",
+            registry=registry,
+            multiprocess_mode="livemin",
+        )
+        self.build_info = Gauge(
+            "laneway_build_info",
+            "The running version",
+            ["version"],
+            registry=registry,
+            multiprocess_mode="max",
+        )
+        self.build_info.labels(__version__).set(1)
+        # children by label values: `labels()` costs more than the increment itself
+        self._request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._statement_children: dict[str, Histogram] = {}
+
+    def request(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        children = self._request_children.get(key)
+        if children is None:
+            labels = (method, route, str(status))
+            children = (self.requests.labels(*labels), self.duration.labels(*labels))
+            self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def request_statements(self, route: str, count: int) -> None:
+        child = self._statement_children.get(route)
+        if child is None:
+            child = self._statement_children[route] = self.statements.labels(route)
+        child.observe(count)
+
+    def exposition(self) -> bytes:
+        """The text Prometheus scrapes: every worker's numbers when they share a directory."""
+        shared = os.environ.get(MULTIPROCESS_ENV)
+        return generate_latest(multiprocess_registry() if shared else self.registry)
+
+
+class _Deltas:
+    """Turns running totals kept elsewhere (plain integers on the hot path) into counter
+    increments; a total that went down (its owner was rebuilt) counts from zero again."""
+
+    def __init__(self) -> None:
+        self._last: dict[object, float] = {}
+
+    def add(self, key: object, total: float, counter: Counter) -> None:
+        last = self._last.get(key, 0.0)
+        delta = total - last if total >= last else total
+        if delta > 0:
+            counter.inc(delta)
+        self._last[key] = total
+
+
+class Sampler:
+    """Every `interval` seconds, copies what this process holds into its metrics; the sleep's
+    overshoot is the event-loop lag."""
+
+    def __init__(self, metrics: Metrics, state: AppState, interval: float) -> None:
+        self.metrics, self.state, self.interval = metrics, state, interval
+        self._deltas = _Deltas()
+        self._task: asyncio.Task[None] | None = None
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def start(self) -> None:
+        self.sample(0.0)
+        self._task = asyncio.create_task(self._run(), name="metrics-sampler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            process_exited()
+
+    async def _run(self) -> None:
+        # the worst lag over a sample, from short sleeps: one long sleep would see one timer
+        tick = min(0.25, self.interval)
+        while True:
+            worst, until = 0.0, time.monotonic() + self.interval
+            while time.monotonic() < until:
+                expected = time.monotonic() + tick
+                await asyncio.sleep(tick)
+                worst = max(worst, time.monotonic() - expected)
+            self.sample(worst)
+
+    def sample(self, lag: float) -> None:
+        m, state, deltas = self.metrics, self.state, self._deltas
+        m.loop_lag.set(lag)
+        pool = state.database.pool_stats()
+        m.pool_size.set(pool.size)
+        m.pool_in_use.set(pool.in_use)
+        m.pool_overflow.set(pool.overflow)
+        deltas.add("pool.waits", pool.waits, m.pool_waits)
+        deltas.add("pool.waited", pool.waited_seconds, m.pool_wait_seconds)
+        for name, tally in state.caches.tallies().items():
+            deltas.add((name, "hit"), tally.hits, m.cache.labels(name, "hit"))
+            deltas.add((name, "miss"), tally.misses, m.cache.labels(name, "miss"))
+        for limit, count in state.auth_limits.rejections().items():
+            deltas.add(("limit", limit), count, m.rate_limited.labels(limit))
+        hub = state.hub
+        m.live_sockets.set(hub.sockets())
+        deltas.add("live.sent", hub.sent, m.live_sent)
+        deltas.add("live.dropped", hub.dropped, m.live_dropped)
+        m.rss.set(self._rss())
+        for generation, stats in enumerate(gc.get_stats()):
+            collections = m.gc_collections.labels(str(generation))
+            deltas.add(("gc", generation), stats["collections"], collections)
+        self._disk(state)
+
+    def _rss(self) -> int:
+        try:
+            with open("/proc/self/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * self._page
+        except OSError:  # not Linux: the peak is the best the standard library knows
+            import resource
+
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def _disk(self, state: AppState) -> None:
+        settings = state.settings
+        data_dir = settings.data_dir
+        if data_dir.exists():
+            self.metrics.data_dir_free.set(shutil.disk_usage(data_dir).free)
+        if settings.is_sqlite:
+            database = state.database.engine.url.database
+            if database and database != ":memory:":
+                self.metrics.sqlite_bytes.set(_file_sizes(Path(database)))
+
+
+def _file_sizes(database: Path) -> int:
+    total = 0
+    for path in (database, database.with_name(database.name + "-wal")):
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:
+            continue
+    return total
+
+
+def route_of(scope: Scope, prefixed: dict[int, str]) -> str:
+    """The route template a request matched (`/api/v1/tasks/{task_id}`), never its path.
+
+    FastAPI hands on the route as its router declared it, without the prefix the router was
+    included under: `prefixed` has the full template of each such route, by the route's id."""
+    route = scope.get("route")
+    if route is not None:
+        template = prefixed.get(id(route))
+        if template is not None:
+            return template
+        path = getattr(route, "path", None)
+        if isinstance(path, str):
+            return path
+    answered_before_routing = scope.get(ROUTE_KEY)
+    return answered_before_routing if isinstance(answered_before_routing, str) else UNMATCHED
