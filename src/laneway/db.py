@@ -86,9 +86,13 @@ class PoolStats:
     waited_seconds: float
 
 
-def _count_statement(*_args: Any) -> None:
+# Transaction control is not counted: pysqlite sends BEGIN as a statement, asyncpg does not
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     counter = metrics.statements.get()
-    if counter is not None:
+    if counter is not None and not statement.startswith(_CONTROL):
         counter[0] += 1
 
 

@@ -1,42 +1,107 @@
-"""Liveness (the process answers) and readiness (it can reach its database)."""
+"""Liveness (the process answers) and readiness (what it depends on answers).
+
+Readiness checks each dependency on its own: the database is required (`down`, 503, without
+it), Redis only speeds things up and joins replicas (`degraded`, still 200, without it: live
+changes then reach other replicas through the event log's relay, a second later). Load
+balancers and Kubernetes route on the status code; people read the JSON.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
 
 import structlog
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from laneway.errors import ServiceUnavailable, responses
-from laneway.state import StateDep
+from laneway.state import AppState, StateDep
 
 router = APIRouter(prefix="/health", tags=["health"])
 log = structlog.get_logger("laneway.health")
 
-READY_TIMEOUT_S = 2.0
+CHECK_TIMEOUT_S = 2.0
+RETRY_AFTER_S = 5
 
 
-class HealthOut(BaseModel):
+class Readiness(StrEnum):
+    ready = "ready"
+    degraded = "degraded"  # serving, with an optional dependency missing
+    down = "down"  # cannot serve: a required dependency is missing
+
+
+class CheckOut(BaseModel):
+    status: str  # "ok" or "error"
+    required: bool
+    latency_ms: float | None = None
+    # a short reason ("timeout", "unreachable"); the details go to the log, not to the caller
+    error: str | None = None
+
+
+class LiveOut(BaseModel):
     status: str
-    checks: dict[str, str] = {}
 
 
-@router.get("/live", response_model=HealthOut, operation_id="health_live")
-async def live() -> HealthOut:
-    return HealthOut(status="ok")
+class ReadyOut(BaseModel):
+    status: Readiness
+    checks: dict[str, CheckOut]
+
+
+@router.get("/live", response_model=LiveOut, operation_id="health_live")
+async def live() -> LiveOut:
+    return LiveOut(status="ok")
 
 
 @router.get(
-    "/ready", response_model=HealthOut, operation_id="health_ready", responses=responses(503)
+    "/ready",
+    response_model=ReadyOut,
+    operation_id="health_ready",
+    responses={503: {"model": ReadyOut, "description": "A required dependency is missing"}},
 )
-async def ready(state: StateDep) -> HealthOut:
+async def ready(state: StateDep, response: Response) -> ReadyOut:
+    checks = await check_all(state)
+    if any(check.required and check.status != "ok" for check in checks.values()):
+        status = Readiness.down
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    elif any(check.status != "ok" for check in checks.values()):
+        status = Readiness.degraded
+    else:
+        status = Readiness.ready
+    return ReadyOut(status=status, checks=checks)
+
+
+async def check_all(state: AppState) -> dict[str, CheckOut]:
+    probes: dict[str, tuple[bool, Callable[[], Awaitable[object]]]] = {
+        "database": (True, lambda: _database(state)),
+    }
+    redis = state.fanout.redis
+    if redis is not None:
+        probes["redis"] = (False, redis.ping)
+    results = await asyncio.gather(
+        *(_timed(name, required, probe) for name, (required, probe) in probes.items())
+    )
+    return dict(zip(probes, results, strict=True))
+
+
+async def _database(state: AppState) -> None:
+    async with state.database.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+async def _timed(name: str, required: bool, probe: Callable[[], Awaitable[object]]) -> CheckOut:
+    started = time.perf_counter()
     try:
-        async with asyncio.timeout(READY_TIMEOUT_S):
-            async with state.database.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure to reach the database means "not ready"
-        log.warning("readiness check failed", error=repr(exc))
-        raise ServiceUnavailable("The database is not reachable.") from exc
-    return HealthOut(status="ok", checks={"database": "ok"})
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            await probe()
+    except TimeoutError:
+        log.warning("readiness check timed out", dependency=name)
+        return CheckOut(status="error", required=required, error="timeout")
+    except Exception as exc:  # any failure to reach it means it is missing
+        log.warning("readiness check failed", dependency=name, error=repr(exc))
+        return CheckOut(status="error", required=required, error="unreachable")
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    return CheckOut(status="ok", required=required, latency_ms=latency)

@@ -617,6 +617,17 @@ export interface components {
             /** Items */
             items: components["schemas"]["TaskOut"][];
         };
+        /** CheckOut */
+        CheckOut: {
+            /** Status */
+            status: string;
+            /** Required */
+            required: boolean;
+            /** Latency Ms */
+            latency_ms?: number | null;
+            /** Error */
+            error?: string | null;
+        };
         /** Column */
         Column: {
             /** Id */
@@ -737,18 +748,6 @@ export interface components {
             /** Type */
             type: string;
         };
-        /** HealthOut */
-        HealthOut: {
-            /** Status */
-            status: string;
-            /**
-             * Checks
-             * @default {}
-             */
-            checks?: {
-                [key: string]: string;
-            };
-        };
         /** InvitationIn */
         InvitationIn: {
             /** Email */
@@ -790,6 +789,11 @@ export interface components {
             name?: string | null;
             /** Color */
             color?: string | null;
+        };
+        /** LiveOut */
+        LiveOut: {
+            /** Status */
+            status: string;
         };
         /** LoginIn */
         LoginIn: {
@@ -895,6 +899,19 @@ export interface components {
             description?: string | null;
             /** Archived */
             archived?: boolean | null;
+        };
+        /**
+         * Readiness
+         * @enum {string}
+         */
+        Readiness: "ready" | "degraded" | "down";
+        /** ReadyOut */
+        ReadyOut: {
+            status: components["schemas"]["Readiness"];
+            /** Checks */
+            checks: {
+                [key: string]: components["schemas"]["CheckOut"];
+            };
         };
         /** RegisterIn */
         RegisterIn: {
@@ -4343,7 +4360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthOut"];
+                    "application/json": components["schemas"]["LiveOut"];
                 };
             };
         };
@@ -4363,17 +4380,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthOut"];
+                    "application/json": components["schemas"]["ReadyOut"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description A required dependency is missing */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["ReadyOut"];
                 };
             };
         };

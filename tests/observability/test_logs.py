@@ -43,12 +43,6 @@ async def test_access_log_is_json_with_request_and_user(
     assert access[-1]["user_id"] == user.id
 
 
-async def test_health(api: Api) -> None:
-    assert (await api.client.get("/health/live")).json() == {"status": "ok", "checks": {}}
-    ready = await api.client.get("/health/ready")
-    assert ready.json() == {"status": "ok", "checks": {"database": "ok"}}
-
-
 async def test_openapi_documents_the_api(api: Api) -> None:
     document = (await api.client.get("/openapi.json")).json()
     paths = document["paths"]
