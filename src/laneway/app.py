@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from laneway.kit.openapi import add_schemas
 from laneway.kit.security_headers import SecurityHeadersMiddleware
 from laneway.labels.endpoints import router as labels_router
 from laneway.observability import endpoint as metrics_endpoint
+from laneway.observability import tracing
 from laneway.observability.access_log import AccessLogMiddleware
 from laneway.observability.logging import configure_logging
 from laneway.projects.endpoints import router as projects_router
@@ -32,28 +34,41 @@ from laneway.tasks.endpoints import router as tasks_router
 from laneway.web import docs as web_docs
 from laneway.web import routes as web_routes
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The app; `tracer_provider` replaces the one the settings describe (tests use it)."""
     settings = settings or Settings()
     configure_logging(settings.log)
+    own_provider = tracer_provider is None
+    provider = tracing.provider_from(settings.tracing) if own_provider else tracer_provider
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState.build(settings)
         app.state.laneway = state
+        if provider is not None:
+            tracing.instrument(provider, state.database.engine)
         await state.start()
         try:
             yield
         finally:
             await state.close()
+            if provider is not None and own_provider:
+                provider.shutdown()  # sends the spans still queued
 
     app = FastAPI(
         title="Laneway",
         version=__version__,
         summary="Fast, self-hosted, real-time project and task tracker.",
         lifespan=lifespan,
+        telemetry=tracing.fastapi_config(provider),
         # served from packaged assets by web_docs instead of FastAPI's CDN page; no ReDoc
         docs_url=None,
         redoc_url=None,

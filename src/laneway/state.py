@@ -86,6 +86,7 @@ class AppState:
         self.keys.close()
         await self.guard.stop()
         await self.fanout.stop()
+        await self.auth_limits.close()
         await self.database.dispose()
 
 

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -24,9 +25,15 @@ CHEAP_HASHING = {  # tests need no production-cost password hashing
 
 
 def start_server(
-    database_url: str, port: int | None = None, *, workers: int = 1, **settings: str
+    database_url: str,
+    port: int | None = None,
+    *,
+    workers: int = 1,
+    log: IO[str] | None = None,
+    **settings: str,
 ) -> tuple[subprocess.Popen[str], str]:
-    """`laneway serve` on a spare port (or `port`) with cheap hashing; returns once it is ready."""
+    """`laneway serve` on a spare port (or `port`) with cheap hashing; returns once it is ready.
+    Its log goes to `log` when given (a pipe nobody reads would stall a chatty server)."""
     port = port or _free_port()
     env = {
         **os.environ,
@@ -44,7 +51,7 @@ def start_server(
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log or subprocess.PIPE,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"

@@ -17,6 +17,7 @@ import structlog
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool
 
 from laneway.config import AuthSettings
 from laneway.errors import TooManyRequests
@@ -27,14 +28,19 @@ log = structlog.get_logger("laneway.auth")
 class SharedLimiter:
     def __init__(self, redis_url: str | None, prefix: str) -> None:
         self._memory = MovingWindowRateLimiter(MemoryStorage())
+        # our own pool, so shutting down closes its connections
+        self._pool = (
+            ConnectionPool.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+            if redis_url
+            else None
+        )
         self._shared = (
             MovingWindowRateLimiter(
                 RedisStorage(
                     f"async+{redis_url}",
                     implementation="redispy",
                     key_prefix=f"{prefix}:limits",
-                    socket_timeout=1,
-                    socket_connect_timeout=1,
+                    connection_pool=self._pool,
                 )
             )
             if redis_url
@@ -51,6 +57,10 @@ class SharedLimiter:
                     "rate limit storage unreachable; limiting per process", error=repr(error)
                 )
         return await call(self._memory)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
 
     async def hit(self, item: RateLimitItem, *key: str) -> bool:
         return await self._use(lambda limiter: limiter.hit(item, *key))
@@ -77,6 +87,9 @@ class AuthLimits:
         self._per_account = parse(settings.login_per_account)
         self._per_ip = parse(settings.login_per_ip)
         self._register = parse(settings.register_per_ip)
+
+    async def close(self) -> None:
+        await self._limiter.close()
 
     def rejections(self) -> dict[str, int]:
         return dict(self._limiter.rejected)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
 from asgi_correlation_id import correlation_id
 
 from laneway.config import LogSettings
+from laneway.observability.tracing import add_trace_ids
 
 
 def _add_request_id(
@@ -20,11 +22,30 @@ def _add_request_id(
     return event
 
 
+# Values that follow these are credentials wherever they appear in a message
+_CREDENTIAL = re.compile(r"(?i)(bearer\s+|[?&](?:ticket|token|password|secret)=)[^\s&\"',]+")
+
+
+def _redact(
+    _logger: object, _method: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """The last line of defence: a credential that slipped into a message (a query string, a
+    header) is replaced before the line is written. Nothing of ours logs one on purpose."""
+    for key, value in event.items():
+        if isinstance(value, str) and _CREDENTIAL.search(value):
+            event[key] = _CREDENTIAL.sub(r"\1[redacted]", value)
+    return event
+
+
 class _WithoutQueryString(logging.Filter):
     """uvicorn logs each WebSocket handshake with its query string, where a browser's live
-    ticket travels: keep the path, drop the query."""
+    ticket travels: keep the path, drop the query. At DEBUG, the WebSocket library also dumps
+    every handshake line, header and frame (`< GET ...?ticket=`, `< authorization: ...`):
+    those are dropped whole."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(("< ", "> ", "= ", "! ")):
+            return False
         if isinstance(record.msg, str) and '"WebSocket %s"' in record.msg:
             args = record.args
             if isinstance(args, tuple) and len(args) >= 2 and isinstance(args[1], str):
@@ -36,6 +57,7 @@ def configure_logging(settings: LogSettings) -> None:
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         _add_request_id,
+        add_trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -63,6 +85,7 @@ def configure_logging(settings: LogSettings) -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                _redact,
                 renderer,
             ],
         )
