@@ -10,93 +10,28 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from laneway import housekeeping
+from laneway import housekeeping, worker
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.housekeeping import TOKEN_GRACE, Sweep
-from laneway.models import ApiToken, IdempotencyKey, Invitation, LiveTicket, TokenKind
+from laneway.models import ApiToken, IdempotencyKey, Invitation, LiveTicket
 from laneway.models.base import utcnow
 from laneway.state import AppState
 from tests.conftest import make_settings
-from tests.support import Api
-
-
-def ago(**delta: float) -> datetime:
-    return utcnow() - timedelta(**delta)
-
-
-def ahead(**delta: float) -> datetime:
-    return utcnow() + timedelta(**delta)
-
-
-async def _plant_token(database: Database, user_id: int, expires: datetime | None) -> int:
-    async with database.transaction() as session:
-        token_id: int = await session.scalar(
-            insert(ApiToken)
-            .values(
-                user_id=user_id,
-                kind=TokenKind.personal,
-                name="planted",
-                prefix="lwp_planted",
-                token_hash=os.urandom(32).hex(),
-                created_at=ago(days=100),
-                expires_at=expires,
-            )
-            .returning(ApiToken.id)
-        )
-    return token_id
-
-
-async def _plant_ticket(
-    database: Database, token_id: int, project_id: int, expires: datetime
-) -> str:
-    ticket_hash = os.urandom(32).hex()
-    async with database.transaction() as session:
-        await session.execute(
-            insert(LiveTicket).values(
-                ticket_hash=ticket_hash,
-                token_id=token_id,
-                project_id=project_id,
-                expires_at=expires,
-            )
-        )
-    return ticket_hash
-
-
-async def _plant_invitation(database: Database, expires: datetime) -> str:
-    code_hash = os.urandom(32).hex()
-    async with database.transaction() as session:
-        await session.execute(
-            insert(Invitation).values(
-                code_hash=code_hash,
-                email="new@example.com",
-                created_at=ago(days=8),
-                expires_at=expires,
-            )
-        )
-    return code_hash
-
-
-async def _plant_key(database: Database, user_id: int, created: datetime) -> str:
-    key = os.urandom(8).hex()
-    async with database.transaction() as session:
-        await session.execute(
-            insert(IdempotencyKey).values(
-                user_id=user_id,
-                key=key,
-                fingerprint="f" * 64,
-                status_code=201,
-                body=b"{}",
-                created_at=created,
-            )
-        )
-    return key
+from tests.support import (
+    Api,
+    ago,
+    ahead,
+    plant_idempotency_key,
+    plant_invitation,
+    plant_ticket,
+    plant_token,
+)
 
 
 async def _left(database: Database) -> dict[str, set[Any]]:
@@ -120,23 +55,23 @@ async def test_expired_rows_go_and_live_rows_stay(api: Api, state: AppState) -> 
     before = await _left(database)
     (login,) = before["tokens"]
 
-    gone_tokens = {await _plant_token(database, owner.id, ago(hours=2)) for _ in range(3)}
-    expired_in_grace = await _plant_token(database, owner.id, ago(minutes=10))
+    gone_tokens = {await plant_token(database, owner.id, ago(hours=2)) for _ in range(3)}
+    expired_in_grace = await plant_token(database, owner.id, ago(minutes=10))
     kept_tokens = {
         expired_in_grace,
-        await _plant_token(database, owner.id, ahead(days=1)),
-        await _plant_token(database, owner.id, None),  # never expires
+        await plant_token(database, owner.id, ahead(days=1)),
+        await plant_token(database, owner.id, None),  # never expires
     }
     # tickets of a deleted token go with it, by cascade, and are not counted as tickets
-    await _plant_ticket(database, next(iter(gone_tokens)), pid, ahead(minutes=1))
+    await plant_ticket(database, next(iter(gone_tokens)), pid, ahead(minutes=1))
     for _ in range(2):
-        await _plant_ticket(database, login, pid, ago(seconds=1))
-        await _plant_invitation(database, ago(seconds=1))
-    kept_ticket = await _plant_ticket(database, login, pid, ahead(minutes=1))
-    kept_invitation = await _plant_invitation(database, ahead(days=1))
+        await plant_ticket(database, login, pid, ago(seconds=1))
+        await plant_invitation(database, ago(seconds=1))
+    kept_ticket = await plant_ticket(database, login, pid, ahead(minutes=1))
+    kept_invitation = await plant_invitation(database, ahead(days=1))
     for _ in range(5):
-        await _plant_key(database, owner.id, ago(hours=49))
-    kept_key = await _plant_key(database, owner.id, ago(hours=47))
+        await plant_idempotency_key(database, owner.id, ago(hours=49))
+    kept_key = await plant_idempotency_key(database, owner.id, ago(hours=47))
 
     # batches of two: several DELETEs per job, each its own transaction
     counts = await _run_all(Sweep(database, batch_size=2))
@@ -161,7 +96,7 @@ async def test_expired_rows_go_and_live_rows_stay(api: Api, state: AppState) -> 
 async def test_a_stopping_sweep_ends_after_its_batch(api: Api, state: AppState) -> None:
     owner = await api.user()
     for _ in range(5):
-        await _plant_key(state.database, owner.id, ago(hours=49))
+        await plant_idempotency_key(state.database, owner.id, ago(hours=49))
     stopping = Sweep(state.database, batch_size=2, stopping=lambda: True)
     assert await housekeeping.old_idempotency_keys(stopping) == 2
     assert await housekeeping.old_idempotency_keys(Sweep(state.database, batch_size=2)) == 3
@@ -172,7 +107,7 @@ async def test_workers_sweeping_together_delete_each_row_once(
 ) -> None:
     owner = await api.user()
     for _ in range(12):
-        await _plant_key(state.database, owner.id, ago(hours=49))
+        await plant_idempotency_key(state.database, owner.id, ago(hours=49))
     other = Database(settings)  # another worker's own connections
     try:
         counts = await asyncio.gather(
@@ -184,6 +119,13 @@ async def test_workers_sweeping_together_delete_each_row_once(
     finally:
         await other.dispose()
     assert sum(counts) == 12
+    assert (await _left(state.database))["idempotency_keys"] == set()
+
+
+async def test_one_run_in_process(api: Api, state: AppState, settings: Settings) -> None:
+    owner = await api.user()
+    await plant_idempotency_key(state.database, owner.id, ago(hours=49))
+    assert await worker.work(settings, once=True) == 0
     assert (await _left(state.database))["idempotency_keys"] == set()
 
 
@@ -207,7 +149,7 @@ def _lines(log: Path) -> list[dict[str, Any]]:
 async def test_worker_once_runs_every_job_and_exits(database_url: str, tmp_path: Path) -> None:
     database = Database(make_settings(database_url, tmp_path))
     try:
-        await _plant_invitation(database, ago(seconds=1))
+        await plant_invitation(database, ago(seconds=1))
         process, log = _worker(database_url, tmp_path, "--once")
         assert process.wait(timeout=30) == 0, log.read_text()
         async with database.transaction(write=False) as session:
