@@ -324,17 +324,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Laneway cluster: open {cluster.url}  (nginx -> replicas {replicas})")
     print(f"worker every {arguments.worker_interval:g} s; logs and nginx.conf in {directory}")
     print("Ctrl-C stops everything.", flush=True)
+    reported: set[str] = set()
     try:
-        while not stopping and not (gone := cluster.exited()):
+        # a replica or the worker that exits is reported, and the rest go on (kill a replica
+        # to watch the other take over); without nginx nothing is reachable: stop
+        while not stopping and "nginx" not in reported:
+            for child in cluster.exited():
+                if child.name not in reported:
+                    reported.add(child.name)
+                    code = child.process.returncode
+                    print(f"{child.name} exited ({code}):\n{child.tail(5)}", file=sys.stderr)
             time.sleep(0.5)
-        if not stopping:
-            for child in gone:
-                print(f"{child.name} exited:\n{child.tail()}", file=sys.stderr)
     finally:
         served = cluster.served_by()
         cluster.stop()
     for address, count in sorted(served.items()):
-        print(f"{address} answered {count} requests")
+        print(f"requests answered by {address}: {count}")
+    print(f"logs kept in {directory}")
     return 0 if stopping else 1
 
 
