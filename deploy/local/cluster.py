@@ -96,9 +96,9 @@ class Cluster:
                 self._spawn(f"app-{number}", [self.python, "-m", "laneway", *serve])
             self._spawn("worker", [self.python, "-m", "laneway", "worker"])
             config = self.write_nginx_config()
+            prefix = str(self.directory.resolve())
             self._spawn(
-                "nginx",
-                [self.nginx, "-p", str(self.directory), "-e", "nginx-error.log", "-c", str(config)],
+                "nginx", [self.nginx, "-p", prefix, "-e", "nginx-error.log", "-c", str(config)]
             )
             deadline = time.monotonic() + timeout
             for base in [*self.app_urls, self.url]:
@@ -120,15 +120,18 @@ class Cluster:
 
     def _migrate(self, timeout: float) -> None:
         log = self.directory / "migrate.log"
-        with log.open("wb") as out:
-            migrated = subprocess.run(  # noqa: S603 - our own CLI
-                [self.python, "-m", "laneway", "migrate", "upgrade"],
-                env=self._environment(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            )
+        try:
+            with log.open("wb") as out:
+                migrated = subprocess.run(  # noqa: S603 - our own CLI
+                    [self.python, "-m", "laneway", "migrate", "upgrade"],
+                    env=self._environment(),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    timeout=timeout,
+                    check=False,
+                )
+        except subprocess.TimeoutExpired:
+            raise ClusterError(f"`laneway migrate upgrade` took over {timeout:g} s") from None
         if migrated.returncode != 0:
             raise ClusterError(f"`laneway migrate upgrade` failed:\n{log.read_text()}")
 
@@ -157,7 +160,7 @@ class Cluster:
             ),
         }
         text = re.sub(r"\{\{(\w+)\}\}", lambda match: values[match[1]], TEMPLATE.read_text())
-        path = self.directory / "nginx.conf"
+        path = self.directory.resolve() / "nginx.conf"
         path.write_text(text)
         return path
 
