@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help run test lint typecheck web chromium unit bench bench-quick format clean
+.PHONY: help run cluster test lint typecheck web chromium nginx unit bench bench-quick format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -23,13 +23,21 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run ## Install and run Laneway on the embedded default (SQLite, demo data); PORT=8080 HOST=0.0.0.0 to change where it listens
 	$(BIN)/laneway serve --demo $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
-test: lint typecheck web chromium unit bench-quick ## Install what tests need and run every check (CI runs this)
+# `make cluster`: the database is made if missing; PORT=9000 moves nginx (replicas on the next ports)
+CLUSTER_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/laneway_cluster
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+cluster: $(VENV)/.installed nginx ## Two replicas on PostgreSQL + Redis, a worker, nginx in front on :8080 (deploy/local/); Ctrl-C stops all
+	$(BIN)/python -m deploy.local.cluster --create-database \
+	  --database-url $(CLUSTER_DATABASE_URL) --redis-url $(CLUSTER_REDIS_URL) $(if $(PORT),--port $(PORT))
+
+test: lint typecheck web chromium nginx unit bench-quick ## Install what tests need and run every check (CI runs this)
 
 lint: $(VENV)/.installed ## ruff format check and lint (incl. security rules)
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench deploy
+	$(BIN)/ruff check src tests bench deploy
 
-typecheck: $(VENV)/.installed ## mypy --strict on src/
+typecheck: $(VENV)/.installed ## mypy --strict on src/ and deploy/
 	$(BIN)/mypy
 
 web/node_modules/.installed: web/package.json web/package-lock.json
@@ -48,6 +56,15 @@ chromium: ## Install Debian's Chromium for the browser tests, if it is missing
 	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; }
 
+# The cluster test and `make cluster` run Debian's nginx as a child process. Debian 12's `nginx`
+# package is the smallest build: proxy, upstream, map and WebSocket upgrades are built in
+# (nginx-light adds only the echo module). Its postinst starts no service where policy-rc.d
+# forbids it (containers); elsewhere it also starts the system's nginx on port 80.
+nginx: ## Install Debian's nginx for the cluster test and `make cluster`, if it is missing
+	@test -x /usr/sbin/nginx || { \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends nginx; }
+
 unit: $(VENV)/.installed ## pytest on SQLite and PostgreSQL, with coverage, on every core
 	$(BIN)/pytest -n auto --cov --cov-report=term
 
@@ -58,8 +75,8 @@ bench: $(VENV)/.installed ## The full bench; writes bench/results/<date>-<commit
 	$(BIN)/python -m bench
 
 format: $(VENV)/.installed ## Apply ruff formatting and safe fixes
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench deploy
+	$(BIN)/ruff check --fix src tests bench deploy
 
 clean: ## Remove the virtualenv and caches (keeps laneway-data/)
 	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,15 +1,22 @@
-"""Test helpers: an API client that speaks Laneway, and a SQL statement counter."""
+"""Test helpers: an API client that speaks Laneway, a SQL statement counter, and rows planted
+straight into the database."""
 
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 import httpx
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from laneway.db import Database
+from laneway.models import ApiToken, IdempotencyKey, Invitation, LiveTicket, TokenKind
+from laneway.models.base import utcnow
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"
@@ -133,3 +140,78 @@ class StatementCounter:
         _tb: TracebackType | None,
     ) -> None:
         event.remove(self._engine, "before_cursor_execute", self._record)
+
+
+# Rows planted straight into the database, for what no API call makes (expired rows)
+
+
+def ago(**delta: float) -> datetime:
+    return utcnow() - timedelta(**delta)
+
+
+def ahead(**delta: float) -> datetime:
+    return utcnow() + timedelta(**delta)
+
+
+async def plant_token(database: Database, user_id: int, expires: datetime | None) -> int:
+    async with database.transaction() as session:
+        token_id: int = await session.scalar(
+            insert(ApiToken)
+            .values(
+                user_id=user_id,
+                kind=TokenKind.personal,
+                name="planted",
+                prefix="lwp_planted",
+                token_hash=os.urandom(32).hex(),
+                created_at=ago(days=100),
+                expires_at=expires,
+            )
+            .returning(ApiToken.id)
+        )
+    return token_id
+
+
+async def plant_ticket(
+    database: Database, token_id: int, project_id: int, expires: datetime
+) -> str:
+    ticket_hash = os.urandom(32).hex()
+    async with database.transaction() as session:
+        await session.execute(
+            insert(LiveTicket).values(
+                ticket_hash=ticket_hash,
+                token_id=token_id,
+                project_id=project_id,
+                expires_at=expires,
+            )
+        )
+    return ticket_hash
+
+
+async def plant_invitation(database: Database, expires: datetime) -> str:
+    code_hash = os.urandom(32).hex()
+    async with database.transaction() as session:
+        await session.execute(
+            insert(Invitation).values(
+                code_hash=code_hash,
+                email="new@example.com",
+                created_at=ago(days=8),
+                expires_at=expires,
+            )
+        )
+    return code_hash
+
+
+async def plant_idempotency_key(database: Database, user_id: int, created: datetime) -> str:
+    key = os.urandom(8).hex()
+    async with database.transaction() as session:
+        await session.execute(
+            insert(IdempotencyKey).values(
+                user_id=user_id,
+                key=key,
+                fingerprint="f" * 64,
+                status_code=201,
+                body=b"{}",
+                created_at=created,
+            )
+        )
+    return key

@@ -1,4 +1,4 @@
-"""The `laneway` command: serve, migrate, create-user, demo, openapi."""
+"""The `laneway` command: serve, worker, migrate, create-user, demo, openapi."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from laneway.demo import DemoInfo
 from laneway.errors import LanewayError
 from laneway.observability import metrics
 from laneway.state import AppState
+from laneway.worker import main as run_worker
 
 app = typer.Typer(
     help="Laneway: a fast, self-hosted, real-time task tracker.", no_args_is_help=True
@@ -226,6 +227,23 @@ def demo(
 def openapi() -> None:
     """Print the OpenAPI document (web/'s `npm run gen:api` makes TypeScript types of it)."""
     typer.echo(json.dumps(create_app().openapi(), indent=2))
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run every job once, then exit.")] = False,
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            min=0.1,
+            help="Seconds between runs (default: LANEWAY_WORKER_INTERVAL_SECONDS, 300).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run the background worker: deletes expired tokens, live tickets, invitations and old
+    idempotency keys every interval. Stops on SIGTERM or Ctrl-C after the batch in progress."""
+    raise typer.Exit(run_worker(once=once, interval=interval))
 
 
 @app.command()

@@ -107,6 +107,15 @@ class CacheSettings(BaseSettings):
     card_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
 
 
+class WorkerSettings(BaseSettings):
+    model_config = _config("LANEWAY_WORKER_")
+
+    # `laneway worker` runs every housekeeping job this often
+    interval_seconds: float = Field(default=300.0, gt=0)
+    # rows one DELETE removes at most: each batch is its own short transaction
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+
+
 class LogSettings(BaseSettings):
     model_config = _config("LANEWAY_LOG_")
 
@@ -161,6 +170,7 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)

@@ -1,0 +1,102 @@
+"""Rows that only wait to be deleted: expired tokens, live tickets, invitations and idempotency
+keys. Reads already ignore them; `laneway worker` removes them.
+
+Each job deletes in batches of at most `batch_size` rows, one short transaction per batch, so
+it never holds a lock for long (on SQLite, never the write lock). Any number of workers may run
+at once: a row is deleted once whoever gets there first, and on PostgreSQL a batch skips the
+rows another worker's batch holds instead of waiting for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, delete, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from laneway.db import Database
+from laneway.idempotency import RETENTION
+from laneway.models import ApiToken, IdempotencyKey, Invitation, LiveTicket
+from laneway.models.base import utcnow
+
+# A token is deleted this long after it expired. Until then its owner is told "expired" rather
+# than "invalid", and a request that authenticated just before the expiry can still finish what
+# refers to the token (a live ticket) without meeting a deleted row.
+TOKEN_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """One run's parameters: a cut-off instant for every job, and when to stop early."""
+
+    database: Database
+    batch_size: int = 1000
+    now: datetime = field(default_factory=utcnow)
+    stopping: Callable[[], bool] = lambda: False  # asked between batches
+
+
+Key = InstrumentedAttribute[Any]
+
+
+async def _delete_in_batches(
+    sweep: Sweep, model: type[Any], key: Sequence[Key], condition: ColumnElement[bool]
+) -> int:
+    """DELETE ... WHERE key IN (SELECT key ... WHERE condition LIMIT n), until a batch comes
+    back short or the sweep is stopping; the number of rows deleted."""
+    target = key[0] if len(key) == 1 else tuple_(*key)
+    batch = (
+        select(*key)
+        .where(condition)
+        .limit(sweep.batch_size)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer anyway
+    )
+    total = 0
+    while True:
+        async with sweep.database.transaction() as session:
+            result = await session.execute(delete(model).where(target.in_(batch)))
+        deleted = cast(CursorResult[Any], result).rowcount
+        total += deleted
+        if deleted < sweep.batch_size or sweep.stopping():
+            return total
+
+
+async def expired_tokens(sweep: Sweep) -> int:
+    """Session and personal tokens expired more than TOKEN_GRACE ago. A revoked token is
+    deleted when it is revoked; the live tickets issued under a token go with it (cascade)."""
+    return await _delete_in_batches(
+        sweep, ApiToken, [ApiToken.id], ApiToken.expires_at <= sweep.now - TOKEN_GRACE
+    )
+
+
+async def expired_live_tickets(sweep: Sweep) -> int:
+    """Used tickets are deleted when used; these were never used."""
+    return await _delete_in_batches(
+        sweep, LiveTicket, [LiveTicket.ticket_hash], LiveTicket.expires_at <= sweep.now
+    )
+
+
+async def expired_invitations(sweep: Sweep) -> int:
+    return await _delete_in_batches(
+        sweep, Invitation, [Invitation.code_hash], Invitation.expires_at <= sweep.now
+    )
+
+
+async def old_idempotency_keys(sweep: Sweep) -> int:
+    """Keys past the replay window (a retry after it is a new request)."""
+    return await _delete_in_batches(
+        sweep,
+        IdempotencyKey,
+        [IdempotencyKey.user_id, IdempotencyKey.key],
+        IdempotencyKey.created_at <= sweep.now - RETENTION,
+    )
+
+
+JOBS: dict[str, Callable[[Sweep], Awaitable[int]]] = {
+    "tokens": expired_tokens,
+    "live_tickets": expired_live_tickets,
+    "invitations": expired_invitations,
+    "idempotency_keys": old_idempotency_keys,
+}

@@ -1,0 +1,190 @@
+"""Housekeeping deletes what waits only to be deleted, keeps the rest, and `laneway worker` runs
+it as a process that stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from laneway import housekeeping, worker
+from laneway.config import Settings
+from laneway.db import Database
+from laneway.housekeeping import TOKEN_GRACE, Sweep
+from laneway.models import ApiToken, IdempotencyKey, Invitation, LiveTicket
+from laneway.models.base import utcnow
+from laneway.state import AppState
+from tests.conftest import make_settings
+from tests.support import (
+    Api,
+    ago,
+    ahead,
+    plant_idempotency_key,
+    plant_invitation,
+    plant_ticket,
+    plant_token,
+)
+
+
+async def _left(database: Database) -> dict[str, set[Any]]:
+    async with database.transaction(write=False) as session:
+        return {
+            "tokens": set(await session.scalars(select(ApiToken.id))),
+            "live_tickets": set(await session.scalars(select(LiveTicket.ticket_hash))),
+            "invitations": set(await session.scalars(select(Invitation.code_hash))),
+            "idempotency_keys": set(await session.scalars(select(IdempotencyKey.key))),
+        }
+
+
+async def _run_all(sweep: Sweep) -> dict[str, int]:
+    return {name: await job(sweep) for name, job in housekeeping.JOBS.items()}
+
+
+async def test_expired_rows_go_and_live_rows_stay(api: Api, state: AppState) -> None:
+    database = state.database
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    before = await _left(database)
+    (login,) = before["tokens"]
+
+    gone_tokens = {await plant_token(database, owner.id, ago(hours=2)) for _ in range(3)}
+    expired_in_grace = await plant_token(database, owner.id, ago(minutes=10))
+    kept_tokens = {
+        expired_in_grace,
+        await plant_token(database, owner.id, ahead(days=1)),
+        await plant_token(database, owner.id, None),  # never expires
+    }
+    # tickets of a deleted token go with it, by cascade, and are not counted as tickets
+    await plant_ticket(database, next(iter(gone_tokens)), pid, ahead(minutes=1))
+    for _ in range(2):
+        await plant_ticket(database, login, pid, ago(seconds=1))
+        await plant_invitation(database, ago(seconds=1))
+    kept_ticket = await plant_ticket(database, login, pid, ahead(minutes=1))
+    kept_invitation = await plant_invitation(database, ahead(days=1))
+    for _ in range(5):
+        await plant_idempotency_key(database, owner.id, ago(hours=49))
+    kept_key = await plant_idempotency_key(database, owner.id, ago(hours=47))
+
+    # batches of two: several DELETEs per job, each its own transaction
+    counts = await _run_all(Sweep(database, batch_size=2))
+    assert counts == {"tokens": 3, "live_tickets": 2, "invitations": 2, "idempotency_keys": 5}
+    assert await _left(database) == {
+        "tokens": {login, *kept_tokens},
+        "live_tickets": {kept_ticket},
+        "invitations": {kept_invitation},
+        "idempotency_keys": {kept_key},
+    }
+
+    # nothing left to do: a second run (or another worker) deletes nothing
+    assert await _run_all(Sweep(database, batch_size=2)) == dict.fromkeys(housekeeping.JOBS, 0)
+    assert (await api.request("GET", "/me", owner)).status_code == 200
+
+    # past the grace, the token that had just expired goes too
+    later = Sweep(database, now=utcnow() + TOKEN_GRACE)
+    assert await housekeeping.expired_tokens(later) == 1
+    assert expired_in_grace not in (await _left(database))["tokens"]
+
+
+async def test_a_stopping_sweep_ends_after_its_batch(api: Api, state: AppState) -> None:
+    owner = await api.user()
+    for _ in range(5):
+        await plant_idempotency_key(state.database, owner.id, ago(hours=49))
+    stopping = Sweep(state.database, batch_size=2, stopping=lambda: True)
+    assert await housekeeping.old_idempotency_keys(stopping) == 2
+    assert await housekeeping.old_idempotency_keys(Sweep(state.database, batch_size=2)) == 3
+
+
+async def test_workers_sweeping_together_delete_each_row_once(
+    api: Api, state: AppState, settings: Settings
+) -> None:
+    owner = await api.user()
+    for _ in range(12):
+        await plant_idempotency_key(state.database, owner.id, ago(hours=49))
+    other = Database(settings)  # another worker's own connections
+    try:
+        counts = await asyncio.gather(
+            *(
+                housekeeping.old_idempotency_keys(Sweep(db, batch_size=2))
+                for db in (state.database, other) * 2
+            )
+        )
+    finally:
+        await other.dispose()
+    assert sum(counts) == 12
+    assert (await _left(state.database))["idempotency_keys"] == set()
+
+
+async def test_one_run_in_process(api: Api, state: AppState, settings: Settings) -> None:
+    owner = await api.user()
+    await plant_idempotency_key(state.database, owner.id, ago(hours=49))
+    assert await worker.work(settings, once=True) == 0
+    assert (await _left(state.database))["idempotency_keys"] == set()
+
+
+def _worker(database_url: str, tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], Path]:
+    log = tmp_path / "worker.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "laneway", "worker", *args],
+            env={**os.environ, "LANEWAY_DATABASE_URL": database_url, "LANEWAY_LOG_LEVEL": "INFO"},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+        )
+    return process, log
+
+
+def _lines(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+async def test_worker_once_runs_every_job_and_exits(database_url: str, tmp_path: Path) -> None:
+    database = Database(make_settings(database_url, tmp_path))
+    try:
+        await plant_invitation(database, ago(seconds=1))
+        process, log = _worker(database_url, tmp_path, "--once")
+        assert process.wait(timeout=30) == 0, log.read_text()
+        async with database.transaction(write=False) as session:
+            assert await session.scalar(select(func.count()).select_from(Invitation)) == 0
+    finally:
+        await database.dispose()
+    runs = [line for line in _lines(log) if line["event"] == "housekeeping"]
+    assert [run["deleted"] for run in runs] == [
+        {"tokens": 0, "live_tickets": 0, "invitations": 1, "idempotency_keys": 0}
+    ]
+    assert runs[0]["level"] == "info"
+
+
+def test_sigterm_stops_a_running_worker(database_url: str, tmp_path: Path) -> None:
+    process, log = _worker(database_url, tmp_path, "--interval", "300")
+    try:
+        deadline = time.monotonic() + 30
+        while not any(line["event"] == "housekeeping" for line in _lines(log)):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the worker never ran"
+            time.sleep(0.05)
+        stopped_at = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+        assert time.monotonic() - stopped_at < 3
+    finally:
+        process.kill()
+        process.wait()
+    assert _lines(log)[-1]["event"] == "worker stopped"
+
+
+def test_a_worker_without_its_tables_reports_and_fails(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    process, log = _worker(url, tmp_path, "--once")
+    assert process.wait(timeout=30) == 1
+    (run,) = [line for line in _lines(log) if line["event"] == "housekeeping"]
+    assert run["level"] == "error"
+    assert set(run["failed"]) == set(housekeeping.JOBS)
