@@ -12,6 +12,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from limits import RateLimitItem, parse
@@ -29,23 +30,21 @@ class SharedLimiter:
     def __init__(self, redis_url: str | None, prefix: str) -> None:
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         # our own pool, so shutting down closes its connections
-        self._pool = (
-            ConnectionPool.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
-            if redis_url
-            else None
-        )
-        self._shared = (
-            MovingWindowRateLimiter(
-                RedisStorage(
-                    f"async+{redis_url}",
-                    implementation="redispy",
-                    key_prefix=f"{prefix}:limits",
-                    connection_pool=self._pool,
-                )
+        self._pool: ConnectionPool | None = None
+        self._shared: MovingWindowRateLimiter | None = None
+        if redis_url:
+            self._pool = ConnectionPool.from_url(
+                redis_url, socket_timeout=1, socket_connect_timeout=1
             )
-            if redis_url
-            else None
-        )
+            # (limits types its options as scalars; the pool is passed on to redis-py)
+            options: dict[str, Any] = {"connection_pool": self._pool}
+            storage = RedisStorage(
+                f"async+{redis_url}",
+                implementation="redispy",
+                key_prefix=f"{prefix}:limits",
+                **options,
+            )
+            self._shared = MovingWindowRateLimiter(storage)
         self.rejected: Counter[str] = Counter()  # by limit, for /metrics
 
     async def _use(self, call: Callable[[MovingWindowRateLimiter], Awaitable[bool]]) -> bool:

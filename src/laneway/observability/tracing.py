@@ -64,13 +64,12 @@ def fastapi_config(provider: TracerProvider | None) -> TelemetryConfig:
 
 def instrument(provider: TracerProvider, engine: AsyncEngine) -> None:
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
-    from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     # Each instrumentor is one per process: a second app in the process (tests) takes it over
     # with its own engine and provider.
-    instrumentors: list[tuple[BaseInstrumentor, dict[str, Any]]] = [
+    instrumentors: list[tuple[Any, dict[str, Any]]] = [
         # Its declared range stops short of SQLAlchemy 2.1, whose engine events it uses are
         # unchanged (tests/observability/test_tracing.py sees its spans)
         (SQLAlchemyInstrumentor(), {"engine": engine.sync_engine, "skip_dep_check": True}),
