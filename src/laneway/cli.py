@@ -20,6 +20,10 @@ from sqlalchemy.exc import DBAPIError
 from laneway import __version__, migrations
 from laneway.app import create_app
 from laneway.auth import service as auth_service
+from laneway.backup import dump, load
+from laneway.backup.archive import ArchiveReader
+from laneway.backup.verify import TableCheck
+from laneway.backup.verify import verify as verify_archive
 from laneway.config import Settings
 from laneway.demo import DemoInfo
 from laneway.errors import LanewayError
@@ -226,7 +230,8 @@ def demo(
 
 
 class _Bar:
-    """A rich progress bar as the backup package's Progress."""
+    """A rich progress bar as the backup package's Progress; drawn from the moment the work
+    knows its size (a refusal before that prints only its error)."""
 
     def __init__(self, label: str) -> None:
         self.progress = Progress(
@@ -236,9 +241,16 @@ class _Bar:
 
     def start(self, total: int) -> None:
         self.progress.update(self._bar, total=total, completed=0)
+        self.progress.start()
 
     def advance(self, rows: int) -> None:
         self.progress.advance(self._bar, rows)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.progress.stop()
 
 
 @app.command()
@@ -252,33 +264,28 @@ def backup(
 ) -> None:
     """Write a consistent archive of the whole instance (keep it private: it holds the
     instance secret and password hashes), or check one with --verify."""
-    from laneway.backup import dump
-
-    if (output is None) == (verify is None):
-        raise typer.BadParameter("give either -o FILE or --verify FILE")
-    if verify is not None:
+    if verify is not None and output is None:
         _verify(verify)
         return
-    assert output is not None  # noqa: S101 - narrowed by the check above
-    bar = _Bar("backup")
+    if output is None or verify is not None:
+        raise typer.BadParameter("give either -o FILE or --verify FILE")
+    target = output
 
     async def work(state: AppState) -> int:
-        with bar.progress:
-            manifest = await dump.backup(state.database.engine, output, bar)
+        with _Bar("backup") as bar:
+            manifest = await dump.backup(state.database.engine, target, bar)
         return sum(table.rows for table in manifest.tables)
 
     rows = _with_state(work)
-    console.print(f"wrote {output} ({rows} rows); keep it as private as the database")
+    console.print(
+        f"wrote {target} ({rows} rows); keep it as private as the database", soft_wrap=True
+    )
 
 
 def _verify(path: Path) -> None:
-    from laneway.backup.verify import verify
-
-    bar = _Bar("verify")
-
-    async def run() -> list[Any]:
-        with bar.progress:
-            return await verify(path, bar)
+    async def run() -> list[TableCheck]:
+        with _Bar("verify") as bar:
+            return await verify_archive(path, bar)
 
     checks = _one_line_errors(run)
     table = Table("table", "rows", "ok")
@@ -290,7 +297,7 @@ def _verify(path: Path) -> None:
         console.print(f"[red]error:[/red] table {check.name}: {check.problem}", soft_wrap=True)
     if bad:
         raise typer.Exit(1)
-    console.print(f"{path}: every table matches its manifest")
+    console.print(f"{path}: every table matches its manifest", soft_wrap=True)
 
 
 @app.command()
@@ -298,18 +305,17 @@ def restore(
     archive: Annotated[Path, typer.Argument(help="An archive from `laneway backup`.")],
 ) -> None:
     """Load an archive into this instance's database, which must be empty (stop the server)."""
-    from laneway.backup import load
-    from laneway.backup.archive import ArchiveReader
-
-    bar = _Bar("restore")
 
     async def work(state: AppState) -> int:
-        with ArchiveReader(archive) as reader, bar.progress:
+        with ArchiveReader(archive) as reader, _Bar("restore") as bar:
             await load.restore(state.database.write_engine, reader, progress=bar)
             return sum(table.rows for table in reader.manifest.tables)
 
     rows = _with_state(work)
-    console.print(f"restored {rows} rows from {archive}; the database is at the newest revision")
+    console.print(
+        f"restored {rows} rows from {archive}; the database is at the newest revision",
+        soft_wrap=True,
+    )
 
 
 @app.command()
