@@ -1,4 +1,4 @@
-"""The `laneway` command: serve, worker, migrate, create-user, demo, openapi."""
+"""The `laneway` command: serve, worker, migrate, create-user, demo, backup, restore, openapi."""
 
 from __future__ import annotations
 
@@ -8,21 +8,26 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import prometheus_client
 import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from laneway import __version__, migrations
 from laneway.app import create_app
 from laneway.auth import service as auth_service
+from laneway.backup import dump, load
+from laneway.backup.archive import ArchiveReader
+from laneway.backup.verify import TableCheck
+from laneway.backup.verify import verify as verify_archive
 from laneway.config import Settings
 from laneway.demo import DemoInfo
 from laneway.errors import LanewayError
@@ -66,13 +71,20 @@ def _with_state(work: Callable[[AppState], Awaitable[T]]) -> T:
         finally:
             await state.close()
 
+    return _one_line_errors(run)
+
+
+def _one_line_errors(run: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         return asyncio.run(run())
     except LanewayError as error:
-        console.print(f"[red]error:[/red] {error.detail or error.title}")
+        # soft_wrap: one line whatever the terminal's width, for scripts and cron mails
+        console.print(f"[red]error:[/red] {error.detail or error.title}", soft_wrap=True)
     except (OSError, DBAPIError) as error:
         first_line = str(getattr(error, "orig", None) or error).splitlines()[0]
-        console.print(f"[red]error:[/red] the database is not reachable: {first_line}")
+        console.print(
+            f"[red]error:[/red] the database is not reachable: {first_line}", soft_wrap=True
+        )
     raise typer.Exit(1)
 
 
@@ -221,6 +233,95 @@ def demo(
     info = _with_state(lambda state: _seed_with_progress(state, tasks))
     what = "created" if info.created else "already present"
     console.print(f"demo data {what}: log in as {info.email} / {info.password}")
+
+
+class _Bar:
+    """A rich progress bar as the backup package's Progress; drawn from the moment the work
+    knows its size (a refusal before that prints only its error)."""
+
+    def __init__(self, label: str) -> None:
+        self.progress = Progress(
+            TextColumn(label), BarColumn(), MofNCompleteColumn(), console=console
+        )
+        self._bar = self.progress.add_task(label, total=None)
+
+    def start(self, total: int) -> None:
+        self.progress.update(self._bar, total=total, completed=0)
+        self.progress.start()
+
+    def advance(self, rows: int) -> None:
+        self.progress.advance(self._bar, rows)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.progress.stop()
+
+
+@app.command()
+def backup(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write an archive of the instance.")
+    ] = None,
+    verify: Annotated[
+        Path | None, typer.Option("--verify", help="Check an archive instead (exit 1 if bad).")
+    ] = None,
+) -> None:
+    """Write a consistent archive of the whole instance (keep it private: it holds the
+    instance secret and password hashes), or check one with --verify."""
+    if verify is not None and output is None:
+        _verify(verify)
+        return
+    if output is None or verify is not None:
+        raise typer.BadParameter("give either -o FILE or --verify FILE")
+    target = output
+
+    async def work(state: AppState) -> int:
+        with _Bar("backup") as bar:
+            manifest = await dump.backup(state.database.engine, target, bar)
+        return sum(table.rows for table in manifest.tables)
+
+    rows = _with_state(work)
+    console.print(
+        f"wrote {target} ({rows} rows); keep it as private as the database", soft_wrap=True
+    )
+
+
+def _verify(path: Path) -> None:
+    async def run() -> list[TableCheck]:
+        with _Bar("verify") as bar:
+            return await verify_archive(path, bar)
+
+    checks = _one_line_errors(run)
+    table = Table("table", "rows", "ok")
+    for check in checks:
+        table.add_row(check.name, str(check.rows), "yes" if check.problem is None else "NO")
+    Console().print(table)
+    bad = [check for check in checks if check.problem is not None]
+    for check in bad:
+        console.print(f"[red]error:[/red] table {check.name}: {check.problem}", soft_wrap=True)
+    if bad:
+        raise typer.Exit(1)
+    console.print(f"{path}: every table matches its manifest", soft_wrap=True)
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive from `laneway backup`.")],
+) -> None:
+    """Load an archive into this instance's database, which must be empty (stop the server)."""
+
+    async def work(state: AppState) -> int:
+        with ArchiveReader(archive) as reader, _Bar("restore") as bar:
+            await load.restore(state.database.write_engine, reader, progress=bar)
+            return sum(table.rows for table in reader.manifest.tables)
+
+    rows = _with_state(work)
+    console.print(
+        f"restored {rows} rows from {archive}; the database is at the newest revision",
+        soft_wrap=True,
+    )
 
 
 @app.command()

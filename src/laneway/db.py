@@ -175,9 +175,9 @@ class Database:
         self.read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # told what each transaction changed, once it has committed (live fan-out, caches)
         self.commits = CommitChannel()
-        self.write_sessions = async_sessionmaker(
-            self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
-        )
+        # the engine whose transactions write (on SQLite: BEGIN IMMEDIATE)
+        self.write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
     def session(self, *, write: bool = True) -> AsyncSession:
         return (self.write_sessions if write else self.read_sessions)()

@@ -37,14 +37,38 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
         await conn.run_sync(_run, "downgrade", revision)
 
 
-def _current(connection: Connection) -> str | None:
+def revision_of(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
 async def current(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
-        return await conn.run_sync(_current)
+        return await conn.run_sync(revision_of)
 
 
 def head() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return _script().get_current_head()
+
+
+def known(revision: str | None) -> bool:
+    """Whether this code has `revision` (None, an empty database, always is)."""
+    if revision is None:
+        return True
+    return revision in {script.revision for script in _script().walk_revisions()}
+
+
+def move_to(connection: Connection, revision: str | None) -> None:
+    """Upgrade or downgrade the connection's database to `revision` (None: no tables), inside
+    the connection's transaction (a restore migrates and loads in one transaction)."""
+    at = revision_of(connection)
+    if at == revision:
+        return
+    older = at is not None and (
+        revision is None
+        or revision in {script.revision for script in _script().iterate_revisions(at, "base")}
+    )
+    _run(connection, "downgrade" if older else "upgrade", revision or "base")
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
