@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help run test lint typecheck web chromium unit bench bench-quick format clean
+.PHONY: help run test lint typecheck web chromium tools unit bench bench-quick format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed ## Install and run Laneway on the embedded default (SQLite, demo data); PORT=8080 to change the port
 	$(BIN)/laneway serve --demo $(if $(PORT),--port $(PORT))
 
-test: lint typecheck web chromium unit bench-quick ## Install what tests need and run every check (CI runs this)
+test: lint typecheck web chromium tools unit bench-quick ## Install what tests need and run every check (CI runs this)
 
 lint: $(VENV)/.installed ## ruff format check and lint (incl. security rules)
 	$(BIN)/ruff format --check src tests bench
@@ -42,6 +42,16 @@ chromium: ## Install Debian's Chromium for the browser tests, if it is missing
 	@test -x /usr/bin/chromium || { \
 	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; }
+
+# tests/test_deploy_manifests.py checks deploy/ with Debian's promtool, nginx and docker-compose
+# (its Python validators come with the test extra). Recommends stay out: no Docker engine.
+DEPLOY_TOOLS := /usr/bin/promtool:prometheus /usr/sbin/nginx:nginx /usr/bin/docker-compose:docker-compose
+tools: ## Install the validators of deploy/ (promtool, nginx, docker-compose) from Debian, if missing
+	@missing=$$(for tool in $(DEPLOY_TOOLS); do test -x $${tool%%:*} || echo $${tool#*:}; done); \
+	test -z "$$missing" || { \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; }
 
 unit: $(VENV)/.installed ## pytest on SQLite and PostgreSQL, with coverage, on every core
 	$(BIN)/pytest -n auto --cov --cov-report=term
