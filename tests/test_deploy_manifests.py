@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from laneway.config import HttpSettings
+from laneway.config import HttpSettings, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -401,3 +401,136 @@ def test_grafana_provisioning_matches_compose() -> None:
     mounts = dict(v.split(":")[:2] for v in compose["grafana"]["volumes"])
     assert mounts["./grafana/laneway-dashboard.json"].startswith(provider["options"]["path"])
     assert mounts["./grafana/provisioning"] == "/etc/grafana/provisioning"
+
+
+# --- Kubernetes -----------------------------------------------------------------------------
+
+K8S = DEPLOY / "kubernetes"
+# Templates to copy and adapt, not applied by kustomization.yaml
+K8S_NOT_APPLIED = {"secret.example.yaml", "networkpolicy.yaml"}
+# The oldest Kubernetes the manifests must suit (CronJob timeZone is GA from 1.27), and the
+# newest that kubernetes-validate knows
+K8S_VERSIONS = ["1.29.0", None]
+
+
+def _manifests() -> dict[str, dict[str, Any]]:
+    return {
+        path.name: yaml.safe_load(path.read_text())
+        for path in sorted(K8S.glob("*.yaml"))
+        if path.name != "kustomization.yaml"
+    }
+
+
+def _pod(manifest: dict[str, Any]) -> dict[str, Any]:
+    spec = manifest["spec"]
+    template: dict[str, Any] = spec.get("jobTemplate", manifest)["spec"]["template"]
+    return template
+
+
+def _workloads() -> dict[str, dict[str, Any]]:
+    """The manifests that run Laneway's image, by file name."""
+    return {
+        name: manifest
+        for name, manifest in _manifests().items()
+        if manifest["kind"] in {"Deployment", "Job", "CronJob"}
+    }
+
+
+@pytest.mark.parametrize("version", K8S_VERSIONS, ids=lambda v: v or "newest")
+def test_kubernetes_manifests_pass_strict_schema_validation(version: str | None) -> None:
+    validate = tool("kubernetes-validate", PYTHON_TOOLS)
+    files = [K8S / name for name in _manifests()]
+    output = run(validate, "--strict", "--quiet", *(["-k", version] if version else []), *files)
+    assert "WARN" not in output, output  # a kind without a schema is not validated
+
+
+def test_kustomization_applies_every_manifest_but_the_templates() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    assert "namespace" not in kustomization
+    assert set(kustomization["resources"]) == set(_manifests()) - K8S_NOT_APPLIED
+    (image,) = kustomization["images"]
+    for name, manifest in _manifests().items():
+        assert "namespace" not in manifest["metadata"], name
+    for name, manifest in _workloads().items():
+        for container in _pod(manifest)["spec"]["containers"]:
+            assert container["image"] == image["name"], name
+
+
+def test_app_deployment_probes_rolls_out_safely_and_is_scraped() -> None:
+    app = _manifests()["deployment-app.yaml"]
+    assert app["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
+    assert "replicas" not in app["spec"], "the HorizontalPodAutoscaler owns the count"
+    pod = _pod(app)
+    (container,) = pod["spec"]["containers"]
+    assert container["command"][:2] == ["laneway", "serve"]
+    assert "--no-migrate" in container["command"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert container["startupProbe"]["httpGet"]["path"] == "/health/live"
+    assert {"requests", "limits"} <= container["resources"].keys()
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert ports == {"http": 8000, "metrics": 9100}
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert int(annotations["prometheus.io/port"]) == ports["metrics"]
+
+
+def test_every_pod_runs_as_the_images_unprivileged_user() -> None:
+    for name, manifest in _workloads().items():
+        pod = _pod(manifest)["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["runAsUser"] == 10001, name  # USER in deploy/Dockerfile
+        assert pod["automountServiceAccountToken"] is False, name
+        for container in pod["containers"]:
+            context = container["securityContext"]
+            assert context["allowPrivilegeEscalation"] is False, name
+            assert context["readOnlyRootFilesystem"] is True, name
+            assert context["capabilities"]["drop"] == ["ALL"], name
+            sources = [next(iter(source.values()))["name"] for source in container["envFrom"]]
+            assert sources == ["laneway", "laneway"], name  # configmap.yaml, the Secret
+    assert "USER 10001:10001" in (DEPLOY / "Dockerfile").read_text()
+
+
+def test_kubernetes_objects_refer_to_each_other() -> None:
+    manifests = _manifests()
+    app_labels = _pod(manifests["deployment-app.yaml"])["metadata"]["labels"]
+    assert manifests["service.yaml"]["spec"]["selector"].items() <= app_labels.items()
+    assert manifests["pdb-app.yaml"]["spec"]["minAvailable"] == 1
+    assert manifests["pdb-app.yaml"]["spec"]["selector"]["matchLabels"].items() <= (
+        app_labels.items()
+    )
+    for component in ("app", "worker"):
+        hpa, target = f"hpa-{component}.yaml", f"deployment-{component}.yaml"
+        ref = manifests[hpa]["spec"]["scaleTargetRef"]
+        assert (ref["kind"], ref["name"]) == (
+            manifests[target]["kind"],
+            manifests[target]["metadata"]["name"],
+        )
+    (cpu,) = manifests["hpa-app.yaml"]["spec"]["metrics"]
+    assert cpu["resource"]["name"] == "cpu"
+    (queue,) = manifests["hpa-worker.yaml"]["spec"]["metrics"]
+    assert queue["external"]["metric"]["name"] == "laneway_jobs_queue_depth"
+    backend = manifests["ingress.yaml"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+    assert backend["service"]["name"] == manifests["service.yaml"]["metadata"]["name"]
+    service_ports = {port["name"] for port in manifests["service.yaml"]["spec"]["ports"]}
+    assert backend["service"]["port"]["name"] in service_ports
+    backup = _pod(manifests["cronjob-backup.yaml"])["spec"]
+    claims = [
+        v["persistentVolumeClaim"]["claimName"]
+        for v in backup["volumes"]
+        if "persistentVolumeClaim" in v
+    ]
+    assert claims == [manifests["pvc-backups.yaml"]["metadata"]["name"]]
+    script = backup["containers"][0]["command"][-1]
+    assert "laneway backup -o" in script
+    assert "laneway backup --verify" in script
+    migrate = _pod(manifests["job-migrate.yaml"])["spec"]["containers"][0]
+    assert migrate["command"] == ["laneway", "migrate", "upgrade"]
+    config = manifests["configmap.yaml"]["data"]
+    assert config["LANEWAY_METRICS_PORT"] == "9100"
+
+
+def test_the_secret_templates_placeholder_key_is_refused() -> None:
+    secret = _manifests()["secret.example.yaml"]["stringData"]
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        Settings(secret_key=secret["LANEWAY_SECRET_KEY"])
