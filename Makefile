@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help run cluster test lint typecheck web chromium nginx unit bench bench-quick format clean
+.PHONY: help run cluster test lint typecheck web chromium nginx tools unit bench bench-quick format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ cluster: $(VENV)/.installed nginx ## Two replicas on PostgreSQL + Redis, a worke
 	$(BIN)/python -m deploy.local.cluster --create-database \
 	  --database-url $(CLUSTER_DATABASE_URL) --redis-url $(CLUSTER_REDIS_URL) $(if $(PORT),--port $(PORT))
 
-test: lint typecheck web chromium nginx unit bench-quick ## Install what tests need and run every check (CI runs this)
+test: lint typecheck web chromium tools unit bench-quick ## Install what tests need and run every check (CI runs this)
 
 lint: $(VENV)/.installed ## ruff format check and lint (incl. security rules)
 	$(BIN)/ruff format --check src tests bench deploy
@@ -64,6 +64,16 @@ nginx: ## Install Debian's nginx for the cluster test and `make cluster`, if it 
 	@test -x /usr/sbin/nginx || { \
 	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends nginx; }
+
+# tests/test_deploy_manifests.py checks deploy/ with Debian's promtool, nginx and docker-compose
+# (its Python validators come with the test extra). Recommends stay out: no Docker engine.
+DEPLOY_TOOLS := /usr/bin/promtool:prometheus /usr/sbin/nginx:nginx /usr/bin/docker-compose:docker-compose
+tools: ## Install the validators of deploy/ (promtool, nginx, docker-compose) from Debian, if missing
+	@missing=$$(for tool in $(DEPLOY_TOOLS); do test -x $${tool%%:*} || echo $${tool#*:}; done); \
+	test -z "$$missing" || { \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; }
 
 unit: $(VENV)/.installed ## pytest on SQLite and PostgreSQL, with coverage, on every core
 	$(BIN)/pytest -n auto --cov --cov-report=term
