@@ -10,8 +10,15 @@ import time
 from contextlib import suppress
 
 import structlog
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    ProcessCollector,
+    start_http_server,
+)
 
-from laneway import housekeeping
+from laneway import __version__, housekeeping
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.observability.logging import configure_logging
@@ -19,7 +26,42 @@ from laneway.observability.logging import configure_logging
 log = structlog.get_logger("laneway.worker")
 
 
-async def run_jobs(database: Database, batch_size: int, stop: asyncio.Event) -> bool:
+class WorkerMetrics:
+    """What the worker did, on `LANEWAY_METRICS_PORT` when set (a process of its own: no
+    shared directory, the process collector reports its memory and CPU)."""
+
+    def __init__(self) -> None:
+        self.registry = registry = CollectorRegistry()
+        ProcessCollector(registry=registry)
+        self.deleted = Counter(
+            "laneway_housekeeping_deleted", "Rows housekeeping deleted", ["job"], registry=registry
+        )
+        self.runs = Counter(
+            "laneway_housekeeping_runs", "Housekeeping runs", ["outcome"], registry=registry
+        )
+        self.last_success = Gauge(
+            "laneway_housekeeping_last_success_timestamp_seconds",
+            "When a housekeeping run last finished without a failed job",
+            registry=registry,
+        )
+        Gauge("laneway_build_info", "The running version", ["version"], registry=registry).labels(
+            __version__
+        ).set(1)
+
+    def serve(self, port: int, host: str) -> None:
+        start_http_server(port, addr=host, registry=self.registry)
+
+    def ran(self, deleted: dict[str, int], ok: bool) -> None:
+        for job, count in deleted.items():
+            self.deleted.labels(job).inc(count)
+        self.runs.labels("ok" if ok else "failed").inc()
+        if ok:
+            self.last_success.set_to_current_time()
+
+
+async def run_jobs(
+    database: Database, batch_size: int, stop: asyncio.Event, metrics: WorkerMetrics | None = None
+) -> bool:
     """One run of every job; logs the counts. False if a job failed."""
     started = time.monotonic()
     sweep = housekeeping.Sweep(database, batch_size, stopping=stop.is_set)
@@ -37,6 +79,8 @@ async def run_jobs(database: Database, batch_size: int, stop: asyncio.Event) -> 
         log.error("housekeeping", deleted=deleted, failed=failed, seconds=seconds)
     else:
         log.info("housekeeping", deleted=deleted, seconds=seconds, stopped=stop.is_set())
+    if metrics is not None:
+        metrics.ran(deleted, not failed)
     return not failed
 
 
@@ -48,10 +92,14 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
         loop.add_signal_handler(signum, stop.set)
     every = interval or settings.worker.interval_seconds
     database = Database(settings)
+    metrics = None
+    if settings.metrics.port is not None and not once:
+        metrics = WorkerMetrics()
+        metrics.serve(settings.metrics.port, settings.metrics.host or settings.http.host)
     log.info("worker started", interval_seconds=every, once=once)
     try:
         while True:
-            ok = await run_jobs(database, settings.worker.batch_size, stop)
+            ok = await run_jobs(database, settings.worker.batch_size, stop, metrics)
             if once:
                 return 0 if ok else 1
             with suppress(TimeoutError):

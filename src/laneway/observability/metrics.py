@@ -145,6 +145,12 @@ class Metrics:
             "Viewers disconnected for falling behind (they resume from the event log)",
             registry=registry,
         )
+        self.redis_up = Gauge(
+            "laneway_redis_up",
+            "1 while this process's live fan-out is subscribed to Redis (only with Redis set)",
+            registry=registry,
+            multiprocess_mode="livemin",
+        )
         self.rss = Gauge(
             "laneway_process_resident_memory_bytes",
             "Resident memory of each process",
@@ -271,6 +277,8 @@ class Sampler:
             deltas.add(("limit", limit), count, m.rate_limited.labels(limit))
         hub = state.hub
         m.live_sockets.set(hub.sockets())
+        if state.fanout.redis is not None:
+            m.redis_up.set(1 if state.fanout.redis_up else 0)
         deltas.add("live.sent", hub.sent, m.live_sent)
         deltas.add("live.dropped", hub.dropped, m.live_dropped)
         m.rss.set(self._rss())
