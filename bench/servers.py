@@ -93,6 +93,8 @@ def laneway(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int
         "LANEWAY_REDIS_URL": os.environ.get("LANEWAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
         # a run of its own on a shared Redis: another deployment's events are not ours
         "LANEWAY_REDIS_PREFIX": f"laneway-bench-{os.getpid()}",
+        # as deployed: every request counted and timed for Prometheus (a scrape-free port)
+        "LANEWAY_METRICS_PORT": str(free_port()),
     }
     return command, env, "/health/ready", port
 

@@ -19,51 +19,46 @@ from typing import Any
 
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry, generate_latest
 
 from laneway.config import HttpSettings, Settings
+from laneway.observability.metrics import Metrics
+from laneway.worker import WorkerMetrics
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 DEBIAN_TOOLS = "run `make tools` (apt-get install prometheus nginx docker-compose)"
 PYTHON_TOOLS = "run `make .venv/.installed` (the `test` extra installs it)"
 
-# The metrics Laneway exports (src/laneway/observability); dashboards and alerts use no others
-METRICS = {
-    "laneway_http_requests_total",
-    "laneway_http_request_duration_seconds",
-    "laneway_db_pool_size",
-    "laneway_db_pool_in_use",
-    "laneway_db_pool_overflow",
-    "laneway_db_pool_waits_total",
-    "laneway_db_pool_wait_seconds",
-    "laneway_db_statements_per_request",
-    "laneway_cache_requests_total",
-    "laneway_rate_limit_rejections_total",
-    "laneway_live_sockets",
-    "laneway_live_events_sent_total",
-    "laneway_live_events_dropped_total",
-    "laneway_jobs_queue_depth",
-    "laneway_jobs_oldest_age_seconds",
-    "laneway_jobs_retries_total",
-    "laneway_jobs_failures_total",
-    "laneway_webhook_deliveries_total",
-    "laneway_redis_breaker_open",
-    "laneway_event_loop_lag_seconds",
-    "laneway_process_resident_memory_bytes",
-    "laneway_sqlite_database_bytes",
-    "laneway_data_dir_free_bytes",
-    "laneway_build_info",
+# How prometheus-client exposes each type of metric family: the series names after its name
+_EXPOSED_AS = {
+    "counter": ("_total",),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_sum", "_count"),
 }
-HISTOGRAMS = {
-    "laneway_http_request_duration_seconds",
-    "laneway_db_pool_wait_seconds",
-    "laneway_db_statements_per_request",
+
+
+def exported(registry: CollectorRegistry) -> dict[str, set[str]]:
+    """Each metric family the registry holds, with the series names it is scraped as."""
+    return {
+        family.name: {family.name + suffix for suffix in _EXPOSED_AS[family.type]}
+        for family in registry.collect()
+    }
+
+
+# What `laneway serve` and `laneway worker` export; dashboards, alerts and autoscalers use no
+# other series. The worker's registry adds the process collector's standard process_* series.
+APP = exported(Metrics().registry)
+WORKER = exported(WorkerMetrics().registry)
+FAMILY_OF = {
+    series: name
+    for names in (APP, WORKER)
+    for name, all_series in names.items()
+    for series in all_series
 }
-SERIES = (
-    (METRICS - HISTOGRAMS)
-    | {f"{name}{suffix}" for name in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}
-    | {"up"}  # Prometheus' own, per scrape target
-)
+SERIES = set(FAMILY_OF) | {"up"}  # up: Prometheus' own, per scrape target
+# Laneway's own metrics, which the dashboard must all show
+LANEWAY_METRICS = {name for name in FAMILY_OF.values() if name.startswith("laneway_")}
 
 
 def tool(name: str, install: str) -> str:
@@ -125,6 +120,25 @@ def test_series_in_reads_promql() -> None:
         "up",
         "laneway_live_sockets",
     }
+
+
+def test_the_exported_names_are_what_a_scrape_reads() -> None:
+    """The suffix table against prometheus-client's own text, the labelled metrics given a
+    child each (without one a family has no sample to show)."""
+    app, worker = Metrics(), WorkerMetrics()
+    app.request("GET", "/api/v1/projects", 200, 0.01)
+    app.request_statements("/api/v1/projects", 3)
+    app.cache.labels("board", "hit").inc()
+    app.rate_limited.labels("login").inc()
+    app.gc_collections.labels("0").inc()
+    worker.ran({"api_tokens": 2}, ok=True)
+    text = (generate_latest(app.registry) + generate_latest(worker.registry)).decode()
+    scraped = {
+        line.split("{")[0].split()[0]
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+    assert {name for name in scraped if not name.endswith("_created")} == SERIES - {"up"}
 
 
 # --- the image ------------------------------------------------------------------------------
@@ -235,6 +249,8 @@ def test_every_alert_fires_and_keeps_quiet_in_promtools_unit_tests() -> None:
     fired = {case["alertname"] for case in cases if case["exp_alerts"]}
     quiet = {case["alertname"] for case in cases if not case["exp_alerts"]}
     assert fired == quiet == {rule["alert"] for rule in _alert_rules()}
+    inputs = [s["series"] for test in tests["tests"] for s in test["input_series"]]
+    assert set().union(*map(series_in, inputs)) <= SERIES
 
 
 def _alert_rules() -> list[dict[str, Any]]:
@@ -347,24 +363,32 @@ def _dashboard_queries() -> list[str]:
 
 
 def test_dashboard_shows_every_laneway_metric_and_no_other() -> None:
+    """The app's and the worker's: a metric nobody looks at is as good as none."""
     used = set().union(*map(series_in, _dashboard_queries()))
-    assert used <= SERIES
-    shown = {name.removesuffix(s) for name in used for s in ("_bucket", "_sum", "_count", "")}
-    assert not METRICS - shown, f"not on the dashboard: {sorted(METRICS - shown)}"
+    assert used <= SERIES, f"exported by nothing: {sorted(used - SERIES)}"
+    shown = {FAMILY_OF[series] for series in used if series in FAMILY_OF}
+    missing = LANEWAY_METRICS - shown
+    assert not missing, f"not on the dashboard: {sorted(missing)}"
+
+
+def promtool_parses(queries: list[str], tmp_path: Path) -> None:
+    """Each query as a recording rule for `promtool check rules`."""
+    rules = [{"record": f"query:{n}", "expr": expr} for n, expr in enumerate(queries)]
+    rule_file = tmp_path / "queries.yml"
+    rule_file.write_text(yaml.safe_dump({"groups": [{"name": "queries", "rules": rules}]}))
+    output = run(tool("promtool", DEBIAN_TOOLS), "check", "rules", rule_file)
+    assert f"{len(rules)} rules found" in output
 
 
 def test_dashboard_queries_parse_with_promtool(tmp_path: Path) -> None:
-    """Each query, its Grafana variables filled in, as a recording rule for promtool."""
-    rules = []
-    for number, expr in enumerate(_dashboard_queries()):
+    """Each query with its Grafana variables filled in."""
+    queries = []
+    for expr in _dashboard_queries():
         for variable, value in GRAFANA_VARIABLES.items():
             expr = expr.replace(variable, value)
         assert "$" not in expr, expr
-        rules.append({"record": f"dashboard:query_{number}", "expr": expr})
-    rule_file = tmp_path / "dashboard-queries.yml"
-    rule_file.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
-    output = run(tool("promtool", DEBIAN_TOOLS), "check", "rules", rule_file)
-    assert f"{len(rules)} rules found" in output
+        queries.append(expr)
+    promtool_parses(queries, tmp_path)
 
 
 def test_dashboard_panels_are_laid_out_and_use_the_datasource_variable() -> None:
@@ -403,8 +427,8 @@ def test_grafana_provisioning_matches_compose() -> None:
 # --- Kubernetes -----------------------------------------------------------------------------
 
 K8S = DEPLOY / "kubernetes"
-# Templates to copy and adapt, not applied by kustomization.yaml
-K8S_NOT_APPLIED = {"secret.example.yaml", "networkpolicy.yaml"}
+# Templates to copy and adapt, and the adapter's rules: not applied by kustomization.yaml
+K8S_NOT_APPLIED = {"secret.example.yaml", "networkpolicy.yaml", "prometheus-adapter.yaml"}
 # The oldest Kubernetes the manifests must suit (CronJob timeZone is GA from 1.27), and the
 # newest that kubernetes-validate knows
 K8S_VERSIONS = ["1.29.0", None]
@@ -503,10 +527,11 @@ def test_kubernetes_objects_refer_to_each_other() -> None:
             manifests[target]["kind"],
             manifests[target]["metadata"]["name"],
         )
-    (cpu,) = manifests["hpa-app.yaml"]["spec"]["metrics"]
+    cpu, requests = manifests["hpa-app.yaml"]["spec"]["metrics"]
     assert cpu["resource"]["name"] == "cpu"
-    (queue,) = manifests["hpa-worker.yaml"]["spec"]["metrics"]
-    assert queue["external"]["metric"]["name"] == "laneway_jobs_queue_depth"
+    assert requests["pods"]["metric"]["name"] in _adapter_rules()
+    (cpu,) = manifests["hpa-worker.yaml"]["spec"]["metrics"]  # a queue's depth: the job system
+    assert cpu["resource"]["name"] == "cpu"
     backend = manifests["ingress.yaml"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]
     assert backend["service"]["name"] == manifests["service.yaml"]["metadata"]["name"]
     service_ports = {port["name"] for port in manifests["service.yaml"]["spec"]["ports"]}
@@ -525,6 +550,34 @@ def test_kubernetes_objects_refer_to_each_other() -> None:
     assert migrate["command"] == ["laneway", "migrate", "upgrade"]
     config = manifests["configmap.yaml"]["data"]
     assert config["LANEWAY_METRICS_PORT"] == "9100"
+
+
+def _adapter_rules() -> dict[str, dict[str, Any]]:
+    """prometheus-adapter's rules, by the name of the metric each serves."""
+    config = yaml.safe_load(_manifests()["prometheus-adapter.yaml"]["data"]["config.yaml"])
+    return {rule["name"]["as"]: rule for rule in config["rules"]}
+
+
+def test_prometheus_adapter_serves_from_exported_series(tmp_path: Path) -> None:
+    """Its queries, templates filled in as the adapter does for one HPA, parse and read only
+    what Laneway exports; the pods and namespace the HPA asks about are labels it maps."""
+    queries = []
+    for served, rule in _adapter_rules().items():
+        (series,) = series_in(rule["seriesQuery"])
+        assert series in SERIES, served
+        assert re.search(rule["name"]["matches"], series), served
+        overrides = rule["resources"]["overrides"]
+        assert overrides == {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}
+        query = (
+            rule["metricsQuery"]
+            .replace("<<.Series>>", series)
+            .replace("<<.LabelMatchers>>", 'namespace="laneway", pod=~"laneway-app-.*"')
+            .replace("<<.GroupBy>>", "pod")
+        )
+        assert "<<" not in query, served
+        assert series_in(query) <= SERIES, served
+        queries.append(query)
+    promtool_parses(queries, tmp_path)
 
 
 def test_the_secret_templates_placeholder_key_is_refused() -> None:

@@ -34,11 +34,16 @@ class WorkerMetrics:
         self.registry = registry = CollectorRegistry()
         ProcessCollector(registry=registry)
         self.deleted = Counter(
-            "laneway_housekeeping_deleted", "Rows housekeeping deleted", ["job"], registry=registry
+            "laneway_housekeeping_deleted", "Rows housekeeping deleted", ["kind"], registry=registry
         )
         self.runs = Counter(
             "laneway_housekeeping_runs", "Housekeeping runs", ["outcome"], registry=registry
         )
+        # both series from the start: an alert on increase() would miss the first failure
+        for outcome in ("ok", "failed"):
+            self.runs.labels(outcome)
+        for kind in housekeeping.JOBS:
+            self.deleted.labels(kind)
         self.last_success = Gauge(
             "laneway_housekeeping_last_success_timestamp_seconds",
             "When a housekeeping run last finished without a failed job",
