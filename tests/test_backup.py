@@ -17,7 +17,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from laneway import migrations
@@ -30,7 +30,7 @@ from laneway.db import Database
 from laneway.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from laneway.instance_keys import stored_root
 from laneway.state import AppState
-from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, in_own_thread, make_settings
+from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, admin, in_own_thread, make_settings
 from tests.support import PASSWORD, Api, User
 
 EmptyDatabase = Callable[[str], str]
@@ -41,14 +41,6 @@ def empty_database(tmp_path: Path) -> Iterator[EmptyDatabase]:
     """Makes databases without a single table: a new SQLite file, or a new PostgreSQL
     database (dropped afterwards)."""
     made: list[str] = []
-
-    async def admin(statement: str) -> None:
-        engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text(statement))
-        finally:
-            await engine.dispose()
 
     def make(backend: str) -> str:
         name = f"laneway_restore_{uuid.uuid4().hex[:10]}"

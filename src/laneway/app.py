@@ -60,8 +60,10 @@ def create_app(
             yield
         finally:
             await state.close()
-            if provider is not None and own_provider:
-                provider.shutdown()  # sends the spans still queued
+            if provider is not None:
+                tracing.uninstrument()
+                if own_provider:
+                    provider.shutdown()  # sends the spans still queued
 
     app = FastAPI(
         title="Laneway",

@@ -62,6 +62,21 @@ def fastapi_config(provider: TracerProvider | None) -> TelemetryConfig:
     }
 
 
+def _instrumentors() -> list[Any]:
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    return [SQLAlchemyInstrumentor(), RedisInstrumentor(), AioHttpClientInstrumentor()]
+
+
+def uninstrument() -> None:
+    """Undo `instrument` (at shutdown): nothing keeps sending spans to a closed provider."""
+    for instrumentor in _instrumentors():
+        if instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.uninstrument()
+
+
 def instrument(provider: TracerProvider, engine: AsyncEngine) -> None:
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
