@@ -65,6 +65,11 @@ def _args() -> argparse.Namespace:
         help="after the workloads, the mixed workload for this many seconds, sampling the "
         "workers' memory (600 for the published 10-minute soak)",
     )
+    parser.add_argument(
+        "--no-metrics",
+        action="store_true",
+        help="run Laneway without its Prometheus metrics (to measure what they cost)",
+    )
     parser.add_argument("--out", type=Path, help="where results go (default bench/results)")
     parser.add_argument(
         "--baseline",
@@ -159,7 +164,7 @@ async def main() -> int:
 
     rows: dict[str, dict[str, Any]] = {}
     board_file = Path(tempfile.mkstemp(suffix=".json")[1])
-    with servers.running(*servers.laneway(url, args.workers)) as server:
+    with servers.running(*servers.laneway(url, args.workers, not args.no_metrics)) as server:
         board = httpx.get(
             f"{server.base}/api/v1/projects/{data.big_project}/board",
             headers={"Authorization": f"Bearer {data.tokens[0]}"},

@@ -5,9 +5,13 @@
     python -m bench.profile_request /api/v1/projects/1/board --if-none-match
     python -m bench.profile_request /api/v1/projects/1/tasks --json '{"title": "t"}'
     python -m bench.profile_request /api/v1/tasks/7/move --json '{"status_id": 2}' --if-match
+    python -m bench.profile_request /api/v1/projects/1/board --if-none-match --cpu [--metrics]
 
 Needs `pip install pyinstrument`. Runs the app in this process (no HTTP server), so it shows
-Laneway's own cost per request: dependencies, queries, serialization.
+Laneway's own cost per request: dependencies, queries, serialization. `--cpu` skips the
+profiler and reports this process's CPU time per request (steadier than throughput on a shared
+machine); `--metrics` turns the Prometheus metrics on, written to files as under
+`laneway serve` (multiprocess mode), to see what they cost.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +32,9 @@ from pyinstrument import Profiler
 from bench.dataset import bench_settings
 from laneway.app import create_app
 from laneway.auth import service
+from laneway.config import MetricsSettings
 from laneway.models import TokenKind, User
+from laneway.observability import metrics
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/laneway_bench"
 
@@ -40,13 +48,19 @@ async def main() -> None:
     parser.add_argument("--json", help="send this body: POST, or PATCH with --method")
     parser.add_argument("--method", default=None)
     parser.add_argument("--all", action="store_true", help="show library frames too")
+    parser.add_argument("--cpu", action="store_true", help="CPU time per request, no profiler")
+    parser.add_argument("--metrics", action="store_true", help="with Prometheus metrics on")
     parser.add_argument(
         "--if-match", action="store_true", help="send the ETag of the previous response"
     )
     args = parser.parse_args()
     body = json.loads(args.json) if args.json is not None else None
     method = args.method or ("POST" if body is not None else "GET")
-    app = create_app(bench_settings(args.url))
+    settings = bench_settings(args.url)
+    if args.metrics:
+        metrics.use_multiprocess(Path(tempfile.mkdtemp(prefix="laneway-profile-metrics-")))
+        settings.metrics = MetricsSettings(token="profile-metrics-token-0123456789")
+    app = create_app(settings)
     async with LifespanManager(app):
         state = app.state.laneway
         async with state.database.transaction() as session:
@@ -73,17 +87,22 @@ async def main() -> None:
                 headers["If-None-Match"] = first.headers["etag"]
             for _ in range(20):
                 await send()
-            profiler = Profiler(interval=0.0005)
-            profiler.start()
-            started = time.perf_counter()
+            profiler = None if args.cpu else Profiler(interval=0.0005)
+            if profiler is not None:
+                profiler.start()
+            started, cpu = time.perf_counter(), time.process_time()
             for _ in range(args.requests):
                 response = await send()
-            elapsed = time.perf_counter() - started
-            profiler.stop()
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            if profiler is not None:
+                profiler.stop()
+    per = args.requests / 1000
     print(
-        f"{response.status_code}: {elapsed / args.requests * 1000:.2f} ms per request (in-process)"
+        f"{response.status_code}: {elapsed / per:.3f} ms per request, {cpu / per:.3f} ms CPU "
+        f"(in-process{', metrics on' if args.metrics else ''})"
     )
-    print(profiler.output_text(unicode=False, color=False, show_all=args.all))
+    if profiler is not None:
+        print(profiler.output_text(unicode=False, color=False, show_all=args.all))
 
 
 if __name__ == "__main__":

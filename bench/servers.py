@@ -72,7 +72,9 @@ def running(
             process.wait()
 
 
-def laneway(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int]:
+def laneway(
+    url: str, workers: int, metrics: bool = True
+) -> tuple[list[str], dict[str, str], str, int]:
     port = free_port()
     command = [
         sys.executable,
@@ -93,9 +95,9 @@ def laneway(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int
         "LANEWAY_REDIS_URL": os.environ.get("LANEWAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
         # a run of its own on a shared Redis: another deployment's events are not ours
         "LANEWAY_REDIS_PREFIX": f"laneway-bench-{os.getpid()}",
-        # as deployed: every request counted and timed for Prometheus (a scrape-free port)
-        "LANEWAY_METRICS_PORT": str(free_port()),
     }
+    if metrics:  # as deployed: every request counted and timed for Prometheus
+        env["LANEWAY_METRICS_PORT"] = str(free_port())
     return command, env, "/health/ready", port
 
 
