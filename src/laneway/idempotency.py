@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.auth.deps import CurrentUser
@@ -69,7 +69,12 @@ class Idempotency:
                 body=body,
                 created_at=utcnow(),
             )
-            if not await add_unique(self.session, record):
+            # a key whose record outlived its retention is free again (the housekeeping worker
+            # may not have deleted the record yet): only a clash costs the extra statement
+            if not await add_unique(self.session, record) and not (
+                await _drop_expired(self.session, self.user_id, self.key)
+                and await add_unique(self.session, record)
+            ):
                 raise ReplayNeeded(self.user_id, self.key, self.fingerprint)
         return Response(body, status_code, headers=headers, media_type="application/json")
 
@@ -82,6 +87,18 @@ async def find(session: AsyncSession, user_id: int, key: str) -> IdempotencyKey 
             IdempotencyKey.created_at > utcnow() - RETENTION,
         )
     )
+
+
+async def _drop_expired(session: AsyncSession, user_id: int, key: str) -> bool:
+    """Delete the key's record if it is past retention; whether there was one."""
+    result = await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.created_at <= utcnow() - RETENTION,
+        )
+    )
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def response_for(stored: IdempotencyKey, fingerprint: str) -> Response:

@@ -1,5 +1,14 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import update
+
+from laneway.idempotency import RETENTION
+from laneway.models import IdempotencyKey
+from laneway.models.base import utcnow
+from laneway.state import AppState
 from tests.support import Api, assert_problem
 
 
@@ -98,3 +107,34 @@ async def test_project_and_member_creation_are_idempotent(api: Api) -> None:
         "POST", f"/projects/{pid}/members", owner, json=body, headers=headers
     )
     assert added.status_code == replay.status_code == 201
+
+
+async def test_a_key_past_its_retention_is_a_new_request(api: Api, state: AppState) -> None:
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+
+    async def create(title: str, key: str) -> httpx.Response:
+        return await api.request(
+            "POST",
+            f"/projects/{pid}/tasks",
+            owner,
+            json={"title": title},
+            headers={"Idempotency-Key": key},
+        )
+
+    assert (await create("a", "k-same")).status_code == 201
+    assert (await create("b", "k-other")).status_code == 201
+    async with state.database.transaction() as session:  # both records age past 48 h
+        await session.execute(
+            update(IdempotencyKey).values(created_at=utcnow() - RETENTION - timedelta(minutes=1))
+        )
+    same = await create("a", "k-same")  # the same body: a new request, done again
+    assert same.status_code == 201
+    assert "idempotent-replayed" not in same.headers
+    other = await create("c", "k-other")  # another body: a new request, not a 422
+    assert other.status_code == 201, other.text
+    replay = await create("a", "k-same")  # the key now stands for its new answer
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.content == same.content
+    listed = await api.request("GET", f"/projects/{pid}/tasks", owner)
+    assert sorted(t["title"] for t in listed.json()["items"]) == ["a", "a", "b", "c"]
