@@ -42,6 +42,8 @@ class DatabaseSettings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     echo: bool = False
+    # A connection out of the pool longer than this is logged with where its holder is
+    held_warning_seconds: float = Field(default=10.0, gt=0)
 
 
 class RedisSettings(BaseSettings):

@@ -26,6 +26,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from laneway.commits import CommitChannel
 from laneway.config import Settings
 from laneway.observability import metrics
+from laneway.pool_watch import PoolWatch
 
 _WRITE_OPTION = "laneway_write"
 _WRITES_MARK = "laneway_writes"
@@ -168,6 +169,7 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
+        self.watch = PoolWatch(self.engine, settings.database.held_warning_seconds)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # SQLite has one writer at a time. Queueing writers here, in the event loop, is much
         # cheaper than SQLite's busy handler, which sleeps and polls for the lock.

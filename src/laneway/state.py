@@ -72,6 +72,7 @@ class AppState:
     async def start(self) -> None:
         """What a serving process runs besides requests (the CLI's one-off commands skip it)."""
         await self.keys.load(self.database)
+        self.database.watch.start()
         self.fanout.start()
         self.guard.start()
         config = self.settings.metrics
@@ -87,6 +88,7 @@ class AppState:
         await self.guard.stop()
         await self.fanout.stop()
         await self.auth_limits.close()
+        await self.database.watch.stop()
         await self.database.dispose()
 
 
