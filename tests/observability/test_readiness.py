@@ -78,3 +78,29 @@ async def test_degraded_while_redis_is_down_then_ready(
     async with asyncio.timeout(10):
         while (await _status(client))[1]["status"] != "ready":  # noqa: ASYNC110 - polling HTTP
             await asyncio.sleep(0.1)
+
+
+async def test_a_redis_down_at_start_is_said_and_degrades(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nothing_listens = "redis://127.0.0.1:1/0"
+    settings = make_settings(
+        database_url, tmp_path, redis=RedisSettings(url=nothing_listens, prefix="absent")
+    )
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            code, body = await _status(client)
+            assert (code, body["status"]) == (200, "degraded")
+            user = await Api(client).user()  # serving all the same
+            assert (await client.get("/api/v1/me", headers=user.headers)).status_code == 200
+            logged = ""
+            async with asyncio.timeout(5):
+                while "redis is configured" not in logged:
+                    await asyncio.sleep(0.1)
+                    logged += capsys.readouterr().err
+            await asyncio.sleep(0.5)  # retries meanwhile do not say it again
+    logged += capsys.readouterr().err
+    warnings = [line for line in logged.splitlines() if "redis is configured" in line]
+    assert len(warnings) == 1, logged

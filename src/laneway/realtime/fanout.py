@@ -142,12 +142,12 @@ class Fanout:
         )
 
     async def _subscriber(self, redis: Redis) -> None:
-        delay = 0.2
+        delay, reached = 0.2, False
         while True:
             try:
                 async with redis.pubsub() as pubsub:
                     await pubsub.psubscribe(f"{self.channels}*")
-                    self.redis_up, delay = True, 0.2
+                    self.redis_up, delay, reached = True, 0.2, True
                     log.info("live fan-out subscribed to redis")
                     async for message in pubsub.listen():
                         if message.get("type") == "pmessage":
@@ -158,6 +158,13 @@ class Fanout:
                         "live fan-out lost redis; viewers resume from the log", error=str(error)
                     )
                     self.hub.resume_all()
+                elif not reached:  # said once: a Redis down at start must not go unnoticed
+                    reached = True
+                    log.warning(
+                        "redis is configured but unreachable; live changes reach other "
+                        "replicas through the log relay until it answers",
+                        error=str(error),
+                    )
                 self.redis_up = False
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
