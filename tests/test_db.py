@@ -13,6 +13,7 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from laneway import exception_handlers
 from laneway.app import create_app
 from laneway.config import DatabaseSettings
 from laneway.db import create_engine
@@ -74,3 +75,29 @@ async def test_a_database_that_never_answers_fails_within_the_connect_timeout(
                 assert response.status_code == 503, response.text
                 assert response.headers["retry-after"]
                 assert time.monotonic() - started < timeout + 3, path
+
+
+async def test_postgresql_ends_a_statement_past_the_timeout(
+    database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no statement timeout; its writers wait on busy_timeout")
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        database=DatabaseSettings(url=database_url, statement_timeout_ms=200),
+    )
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as conn:
+            started = time.monotonic()
+            with pytest.raises(DBAPIError, match="statement timeout"):
+                await conn.execute(text("SELECT pg_sleep(5)"))
+            assert time.monotonic() - started < 3
+    finally:
+        await engine.dispose()
+    assert exception_handlers._is_transient(  # the request would get 503 with Retry-After
+        DBAPIError(
+            "SELECT pg_sleep(5)", {}, Exception("canceling statement due to statement timeout")
+        )
+    )

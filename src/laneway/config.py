@@ -40,6 +40,8 @@ class DatabaseSettings(BaseSettings):
     pool_pre_ping: bool = True
     # A database that accepts the connection but never answers must not hold a request long
     connect_timeout: float = Field(default=5.0, gt=0)
+    # PostgreSQL ends a statement running longer than this (a stuck query frees its connection)
+    statement_timeout_ms: int = Field(default=30_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     echo: bool = False
     # A connection out of the pool longer than this is logged with where its holder is

@@ -115,7 +115,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=db.pool_timeout,
         pool_recycle=db.pool_recycle,
         pool_pre_ping=db.pool_pre_ping,
-        connect_args={"timeout": db.connect_timeout},
+        connect_args={
+            "timeout": db.connect_timeout,
+            "server_settings": {"statement_timeout": str(db.statement_timeout_ms)},
+        },
         poolclass=MeteredPool,
         # errors and echo show the statement, never the values bound to it (passwords, text)
         hide_parameters=True,
