@@ -42,7 +42,7 @@ def own_postgres() -> Iterator[PostgresCluster]:
 
 
 async def test_a_restart_costs_503s_then_recovers_and_loses_no_acknowledged_write(
-    own_postgres: PostgresCluster, tmp_path: Path
+    own_postgres: PostgresCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = own_postgres.url
     await _migrate(url)
@@ -79,6 +79,8 @@ async def test_a_restart_costs_503s_then_recovers_and_loses_no_acknowledged_writ
 
             writers = [asyncio.create_task(writer(n)) for n in range(WRITERS)]
             await asyncio.sleep(1)
+            capsys.readouterr()
+            outage_started = time.monotonic()
             await asyncio.to_thread(own_postgres.stop)
             await asyncio.sleep(DOWN_SECONDS)
             before_outage_end = len(acknowledged)
@@ -88,6 +90,7 @@ async def test_a_restart_costs_503s_then_recovers_and_loses_no_acknowledged_writ
                 while len(acknowledged) <= before_outage_end:  # noqa: ASYNC110 - polling a list
                     await asyncio.sleep(0.05)
             recovered_in = time.monotonic() - answering
+            outage_seconds = time.monotonic() - outage_started
             await asyncio.sleep(0.5)
             stop.set()
             await asyncio.gather(*writers)
@@ -95,6 +98,9 @@ async def test_a_restart_costs_503s_then_recovers_and_loses_no_acknowledged_writ
     assert wrong == [], wrong[:3]  # never a 500, every 503 says when to retry
     assert statuses[503] > 0, statuses  # the outage was seen
     assert recovered_in <= RECOVERY_LIMIT, recovered_in
+    # one line a second stands for all the failures, not one line per failed request
+    said = [line for line in capsys.readouterr().err.splitlines() if "database unavailable" in line]
+    assert 1 <= len(said) <= outage_seconds + 2, (len(said), statuses[503])
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:

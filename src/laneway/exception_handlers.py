@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, cast
 
 import structlog
@@ -109,11 +110,31 @@ def _is_transient(exc: Exception) -> bool:
     return any(marker in message for marker in _TRANSIENT)
 
 
+class _OutageLog:
+    """During an outage every request fails the same way: one line a second says so, with how
+    many failures it stands for, instead of one line per request."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.every, self.last, self.unlogged = every, float("-inf"), 0
+
+    def failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            self.unlogged += 1
+            return
+        # a timeout's message is empty: its name says what happened
+        error = (str(exc).splitlines() or [repr(exc)])[0]
+        log.warning("database unavailable", error=error, failures_since_last=self.unlogged + 1)
+        self.last, self.unlogged = now, 0
+
+
+_outage = _OutageLog()
+
+
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
     if not _is_transient(exc):
         return await _unexpected(_request, exc)
-    # a timeout's message is empty: its name says what happened
-    log.warning("database unavailable", error=(str(exc).splitlines() or [repr(exc)])[0])
+    _outage.failed(exc)
     return error_response(ServiceUnavailable("The database is unavailable; retry shortly."))
 
 
