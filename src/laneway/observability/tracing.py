@@ -78,23 +78,15 @@ def uninstrument() -> None:
 
 
 def instrument(provider: TracerProvider, engine: AsyncEngine) -> None:
-    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
-    from opentelemetry.instrumentation.redis import RedisInstrumentor
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-
     # Each instrumentor is one per process: a second app in the process (tests) takes it over
-    # with its own engine and provider.
-    instrumentors: list[tuple[Any, dict[str, Any]]] = [
-        # Its declared range stops short of SQLAlchemy 2.1, whose engine events it uses are
-        # unchanged (tests/observability/test_tracing.py sees its spans)
-        (SQLAlchemyInstrumentor(), {"engine": engine.sync_engine, "skip_dep_check": True}),
-        (RedisInstrumentor(), {}),  # every Redis client, made before or after this
-        (AioHttpClientInstrumentor(), {}),
-    ]
-    for instrumentor, options in instrumentors:
-        if instrumentor.is_instrumented_by_opentelemetry:
-            instrumentor.uninstrument()
-        instrumentor.instrument(tracer_provider=provider, **options)
+    # with its own engine and provider. Redis and aiohttp are patched for every client.
+    sqlalchemy, *others = _instrumentors()
+    uninstrument()
+    # Its declared range stops short of SQLAlchemy 2.1, whose engine events it uses are
+    # unchanged (tests/observability/test_tracing.py sees its spans)
+    sqlalchemy.instrument(tracer_provider=provider, engine=engine.sync_engine, skip_dep_check=True)
+    for instrumentor in others:
+        instrumentor.instrument(tracer_provider=provider)
 
 
 def add_trace_ids(
