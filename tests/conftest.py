@@ -31,13 +31,14 @@ from laneway.config import (
     DatabaseSettings,
     HttpSettings,
     LogSettings,
+    RateLimitSettings,
     Settings,
 )
 from laneway.models import Base
 from laneway.state import AppState
 from tests.realtime.conftest import start_server, stop_server
 from tests.replicas import RedisServer
-from tests.support import Api, StatementCounter
+from tests.support import TIERS, Api, StatementCounter
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "LANEWAY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -63,6 +64,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         # In-process tests never wait out the age limit: a change a test makes must reach the
         # caches by invalidation, so a missing invalidation fails here instead of hiding.
         "cache": CacheSettings(seconds=60),
+        # tests/rate_limits sets its own; elsewhere a test's burst is not what is under test
+        "rate_limit": RateLimitSettings(**dict.fromkeys(TIERS, "100000/minute")),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -224,8 +224,8 @@ async def test_an_older_archive_restores_then_upgrades(
         assert await migrations.current(db.engine) == migrations.head()
         assert (await canonical(db.engine))["users"] == [
             b'{"created_at":"2026-01-02T03:04:05.000006+00:00","email":"old@example.com",'
-            b'"id":7,"is_active":true,"name":"Old","password_hash":"x"}\n'
-        ]
+            b'"id":7,"is_active":true,"is_admin":false,"name":"Old","password_hash":"x"}\n'
+        ]  # upgraded past 0004: not an admin
 
 
 def rewrite(archive: Path, target: Path, change: Callable[[str, bytes], bytes | None]) -> None:

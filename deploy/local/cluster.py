@@ -114,6 +114,7 @@ class Cluster:
             "LANEWAY_REDIS_URL": self.redis_url,
             "LANEWAY_REDIS_PREFIX": self.redis_prefix,
             "LANEWAY_HTTP_PUBLIC_URL": self.url,
+            "LANEWAY_HTTP_TRUSTED_PROXIES": "127.0.0.1",  # nginx, whose X-Forwarded-For counts
             "LANEWAY_WORKER_INTERVAL_SECONDS": str(self.worker_interval),
             **self.env,
         }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from starlette.routing import Route, WebSocketRoute
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from laneway import __version__, exception_handlers, health, idempotency
 from laneway.activity.endpoints import router as activity_router
@@ -26,6 +27,7 @@ from laneway.observability import tracing
 from laneway.observability.access_log import AccessLogMiddleware
 from laneway.observability.logging import configure_logging
 from laneway.projects.endpoints import router as projects_router
+from laneway.rate_limits.middleware import RateLimitMiddleware
 from laneway.realtime.endpoints import router as live_router
 from laneway.realtime.schemas import LIVE_MESSAGES
 from laneway.state import AppState
@@ -106,7 +108,10 @@ def create_app(
     # (a 413 from the body limit too) leaves with the security headers.
     app.add_middleware(BoardFastPath)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(AccessLogMiddleware)
+    if settings.http.trusted_proxies.strip():
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.http.trusted_proxies)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.add_middleware(SecurityHeadersMiddleware)
     return app

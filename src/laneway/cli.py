@@ -194,6 +194,21 @@ def activate_user(email: Annotated[str, typer.Option(prompt=True)]) -> None:
     console.print(f"{email} can sign in again")
 
 
+@app.command("set-admin")
+def set_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Make an admin a user again.")] = False,
+) -> None:
+    """Make an account an instance admin (its requests get the admin rate limit)."""
+
+    async def work(state: AppState) -> None:
+        async with state.database.transaction() as session:
+            await auth_service.set_admin(session, email=email, admin=not revoke)
+
+    _with_state(work)
+    console.print(f"{email} is {'no longer ' if revoke else ''}an instance admin")
+
+
 @app.command()
 def invite(
     email: Annotated[str, typer.Option(prompt=True)],
@@ -418,7 +433,9 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         workers=workers,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # the app believes forwarded headers only from LANEWAY_HTTP_TRUSTED_PROXIES (uvicorn's
+        # own default would trust 127.0.0.1, and any local process could pose as any client)
+        proxy_headers=False,
         # live viewers only listen: a client frame over this is refused before it is buffered
         ws_max_size=WS_MAX_SIZE,
         # Live messages are small and the same for every viewer: compressing them per socket

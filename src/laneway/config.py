@@ -6,11 +6,14 @@ Each concern has its own prefix so the variable names read naturally:
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, model_validator
+from limits import parse
+from pydantic import AfterValidator, AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Early versions signed with this published value when no key was set; it is refused everywhere.
@@ -54,6 +57,38 @@ class RedisSettings(BaseSettings):
     url: str | None = None
     # Namespaces keys and channels, so several deployments can share one Redis
     prefix: str = "laneway"
+    # Each call's limit (connect and answer); one retry after a jittered pause
+    timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    # This many failed calls in a row open the circuit: Redis goes untried (and everything it
+    # accelerates runs locally) for `breaker_open_seconds`, then one call tries it again
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_open_seconds: float = Field(default=5.0, gt=0)
+
+
+def _rate(text: str) -> str:
+    try:
+        item = parse(text)
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not a rate like 600/minute") from error
+    if item.amount < 1:
+        raise ValueError(f"{text!r} allows nothing")
+    return text
+
+
+Rate = Annotated[str, AfterValidator(_rate)]
+
+
+class RateLimitSettings(BaseSettings):
+    model_config = _config("LANEWAY_RATE_LIMIT_")
+
+    # Requests to /api/ per client in a moving window: without a token by address, with one
+    # by account (every token of an account shares its tier's allowance)
+    anonymous: Rate = "300/minute"
+    session: Rate = "1200/minute"  # signed in through the web board
+    token: Rate = "600/minute"  # noqa: S105 - a rate, not a secret; personal API tokens (scripts, integrations)
+    admin: Rate = "3000/minute"  # instance admins, whatever their token
+    # How often each process adds its hits to Redis and reads everyone's back (with Redis)
+    sync_seconds: float = Field(default=0.2, gt=0, le=10)
 
 
 class AuthSettings(BaseSettings):
@@ -73,6 +108,17 @@ class AuthSettings(BaseSettings):
     invitation_days: int = Field(default=7, ge=1, le=365)
 
 
+def _networks(text: str) -> str:
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        if item == "*":  # every peer (only where nothing but the proxy can reach the server)
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as error:
+            raise ValueError(f"{item!r} is not an IP address or network") from error
+    return text
+
+
 class HttpSettings(BaseSettings):
     model_config = _config("LANEWAY_HTTP_")
 
@@ -80,6 +126,12 @@ class HttpSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     public_url: str | None = None
+    # Addresses or networks of reverse proxies whose X-Forwarded-For / -Proto are believed
+    # (comma separated, e.g. `10.0.0.5,172.16.0.0/12`); empty: the peer's own address counts
+    trusted_proxies: Annotated[str, AfterValidator(_networks)] = Field(
+        default="",
+        validation_alias=AliasChoices("LANEWAY_HTTP_TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS"),
+    )
 
 
 class LiveSettings(BaseSettings):
@@ -170,6 +222,7 @@ class Settings(BaseSettings):
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)

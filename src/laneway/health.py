@@ -78,9 +78,9 @@ async def check_all(state: AppState) -> dict[str, CheckOut]:
     probes: dict[str, tuple[bool, Callable[[], Awaitable[object]]]] = {
         "database": (True, lambda: _database(state)),
     }
-    redis = state.fanout.redis
-    if redis is not None:
-        probes["redis"] = (False, redis.ping)
+    link = state.redis_link
+    if link is not None:
+        probes["redis"] = (False, link.ping)
     results = await asyncio.gather(
         *(_timed(name, required, probe) for name, (required, probe) in probes.items())
     )

@@ -15,9 +15,12 @@ from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
 from laneway.kit.cursor import CursorCodec
 from laneway.observability.metrics import Metrics, Sampler
+from laneway.rate_limits.tiers import RateLimits
+from laneway.rate_limits.windows import Windows
 from laneway.realtime.fanout import Fanout
 from laneway.realtime.guard import CredentialGuard
 from laneway.realtime.hub import Hub
+from laneway.redis_link import RedisLink
 
 
 @dataclass(slots=True)
@@ -32,6 +35,8 @@ class AppState:
     hub: Hub
     fanout: Fanout
     guard: CredentialGuard
+    redis_link: RedisLink | None  # None: no Redis configured
+    rate_limits: RateLimits
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
 
@@ -41,7 +46,19 @@ class AppState:
         hub = Hub(settings.live.queue_size)
         keys = InstanceKeys(settings.secret_key)
         caches = Caches(settings.cache)
-        limiter = SharedLimiter(settings.redis.url, settings.redis.prefix)
+        redis = settings.redis
+        link = (
+            RedisLink(
+                redis.url,
+                timeout=redis.timeout_seconds,
+                failures_to_open=redis.breaker_failures,
+                open_seconds=redis.breaker_open_seconds,
+            )
+            if redis.url
+            else None
+        )
+        limiter = SharedLimiter(link, redis.url, redis.prefix)
+        windows = Windows(link, redis.prefix, settings.rate_limit.sync_seconds)
         return cls(
             settings=settings,
             database=database,
@@ -53,13 +70,10 @@ class AppState:
             hub=hub,
             guard=CredentialGuard(hub, database, settings.live.credential_check_seconds),
             fanout=Fanout(
-                hub,
-                database,
-                caches,
-                settings.redis.url,
-                settings.live.relay_interval_seconds,
-                settings.redis.prefix,
+                hub, database, caches, link, settings.live.relay_interval_seconds, redis.prefix
             ),
+            redis_link=link,
+            rate_limits=RateLimits(settings.rate_limit, windows, caches),
             metrics=None,
             sampler=None,
         )
@@ -74,6 +88,7 @@ class AppState:
         await self.keys.load(self.database)
         self.database.watch.start()
         self.fanout.start()
+        self.rate_limits.windows.start()
         self.guard.start()
         config = self.settings.metrics
         if config.port is not None or config.token is not None:
@@ -87,7 +102,9 @@ class AppState:
         self.keys.close()
         await self.guard.stop()
         await self.fanout.stop()
-        await self.auth_limits.close()
+        await self.rate_limits.windows.stop()
+        if self.redis_link is not None:
+            await self.redis_link.close()
         await self.database.watch.stop()
         await self.database.dispose()
 

@@ -13,7 +13,7 @@ from typing import IO
 import httpx
 import pytest
 
-from tests.support import Api
+from tests.support import TIERS, Api
 from tests.test_cli import _free_port
 
 SMALL_QUEUE = 50
@@ -42,6 +42,7 @@ def start_server(
         "LANEWAY_AUTH_LOGIN_PER_IP": "1000/minute",
         "LANEWAY_AUTH_REGISTER_PER_IP": "1000/minute",
         "LANEWAY_LOG_LEVEL": "WARNING",
+        **{f"LANEWAY_RATE_LIMIT_{tier.upper()}": "100000/minute" for tier in TIERS},
         **settings,
     }
     process = subprocess.Popen(  # noqa: S603 - our own CLI

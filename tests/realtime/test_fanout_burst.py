@@ -13,6 +13,7 @@ from laneway.db import Database
 from laneway.realtime.fanout import PUBLISH_BATCH, Fanout
 from laneway.realtime.hub import Hub
 from laneway.realtime.wire import Published
+from laneway.redis_link import RedisLink
 from tests.replicas import RedisServer
 
 
@@ -30,8 +31,9 @@ async def test_a_burst_arrives_complete_and_in_order(
     count = 2 * PUBLISH_BATCH + 7
     here, there = Hub(queue_size=10), Hub(queue_size=count + 10)
     # no relay pass during the test: only Redis carries the events
-    sender = Fanout(here, database, Caches(CacheSettings()), redis_server.url, 3600, "burst")
-    receiver = Fanout(there, database, Caches(CacheSettings()), redis_server.url, 3600, "burst")
+    links = [RedisLink(redis_server.url), RedisLink(redis_server.url)]
+    sender = Fanout(here, database, Caches(CacheSettings()), links[0], 3600, "burst")
+    receiver = Fanout(there, database, Caches(CacheSettings()), links[1], 3600, "burst")
     sender.start()
     receiver.start()
     try:
@@ -55,4 +57,6 @@ async def test_a_burst_arrives_complete_and_in_order(
     finally:
         await sender.stop()
         await receiver.stop()
+        for link in links:
+            await link.close()
         await database.dispose()

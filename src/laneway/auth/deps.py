@@ -14,6 +14,8 @@ from laneway.caches import CachesDep
 from laneway.db import SessionDep
 from laneway.errors import Forbidden, Unauthorized
 from laneway.models import TokenKind, TokenScope
+from laneway.rate_limits.middleware import apply_to_account
+from laneway.rate_limits.tiers import AUTH_KEY
 
 _bearer = HTTPBearer(auto_error=False, description="A session or personal API token.")
 _READS = frozenset({"GET", "HEAD"})
@@ -27,13 +29,16 @@ async def get_authenticated(
 ) -> Authenticated:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send a bearer token in the Authorization header.")
-    digest = tokens.digest(credentials.credentials)
-    cached = caches.token(digest)
-    if cached is not None:
-        auth = service.check_usable(cached)
-    else:
-        auth = await service.authenticate_digest(session, digest)
-        caches.keep_token(digest, auth)
+    auth = request.scope.get(AUTH_KEY)  # the rate limit found it in the cache just now
+    if auth is None:
+        digest = tokens.digest(credentials.credentials)
+        cached = caches.token(digest)
+        if cached is not None:
+            auth = service.check_usable(cached)
+        else:
+            auth = await service.authenticate_digest(session, digest)
+            caches.keep_token(digest, auth)
+        await apply_to_account(request.scope, request.app.state.laneway.rate_limits, auth)
     if auth.token.scope is TokenScope.read and request.method not in _READS:
         raise Forbidden("This token may only read (scope `read`).")
     structlog.contextvars.bind_contextvars(user_id=auth.user.id)

@@ -16,10 +16,11 @@ class UserRef:
     name: str
     is_active: bool
     created_at: datetime
+    is_admin: bool = False
 
     @classmethod
     def of(cls, user: User) -> UserRef:
-        return cls(user.id, user.email, user.name, user.is_active, user.created_at)
+        return cls(user.id, user.email, user.name, user.is_active, user.created_at, user.is_admin)
 
 
 @dataclass(frozen=True, slots=True)

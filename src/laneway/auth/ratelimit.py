@@ -18,26 +18,22 @@ import structlog
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
-from redis.asyncio import ConnectionPool
 
 from laneway.config import AuthSettings
 from laneway.errors import TooManyRequests
+from laneway.redis_link import RedisLink, RedisUnavailable
 
 log = structlog.get_logger("laneway.auth")
 
 
 class SharedLimiter:
-    def __init__(self, redis_url: str | None, prefix: str) -> None:
+    def __init__(self, link: RedisLink | None, redis_url: str | None, prefix: str) -> None:
         self._memory = MovingWindowRateLimiter(MemoryStorage())
-        # our own pool, so shutting down closes its connections
-        self._pool: ConnectionPool | None = None
+        self._link = link
         self._shared: MovingWindowRateLimiter | None = None
-        if redis_url:
-            self._pool = ConnectionPool.from_url(
-                redis_url, socket_timeout=1, socket_connect_timeout=1
-            )
-            # (limits types its options as scalars; the pool is passed on to redis-py)
-            options: dict[str, Any] = {"connection_pool": self._pool}
+        if link is not None and redis_url:
+            # the process's one pool (limits types its options as scalars; redis-py takes it)
+            options: dict[str, Any] = {"connection_pool": link.pool}
             storage = RedisStorage(
                 f"async+{redis_url}",
                 implementation="redispy",
@@ -48,18 +44,13 @@ class SharedLimiter:
         self.rejected: Counter[str] = Counter()  # by limit, for /metrics
 
     async def _use(self, call: Callable[[MovingWindowRateLimiter], Awaitable[bool]]) -> bool:
-        if self._shared is not None:
+        shared, link = self._shared, self._link
+        if shared is not None and link is not None and not link.is_open:
             try:
-                return await call(self._shared)
-            except Exception as error:  # Redis down: slower protection, never an error
-                log.warning(
-                    "rate limit storage unreachable; limiting per process", error=repr(error)
-                )
+                return await link.call(lambda _client: call(shared))
+            except RedisUnavailable as error:  # slower protection, never an error
+                log.warning("login limits kept per process meanwhile", error=str(error))
         return await call(self._memory)
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.aclose()
 
     async def hit(self, item: RateLimitItem, *key: str) -> bool:
         return await self._use(lambda limiter: limiter.hit(item, *key))
@@ -86,9 +77,6 @@ class AuthLimits:
         self._per_account = parse(settings.login_per_account)
         self._per_ip = parse(settings.login_per_ip)
         self._register = parse(settings.register_per_ip)
-
-    async def close(self) -> None:
-        await self._limiter.close()
 
     def rejections(self) -> dict[str, int]:
         return dict(self._limiter.rejected)

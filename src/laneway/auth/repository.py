@@ -70,6 +70,10 @@ async def set_active(session: AsyncSession, user_id: int, *, active: bool) -> No
     await session.execute(update(User).where(User.id == user_id).values(is_active=active))
 
 
+async def set_admin(session: AsyncSession, user_id: int, *, admin: bool) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(is_admin=admin))
+
+
 async def valid_token_ids(session: AsyncSession, token_ids: Collection[int]) -> set[int]:
     """Which of these tokens still exist, have not expired and belong to an active account."""
     rows = await session.execute(

@@ -203,6 +203,13 @@ async def set_active(session: AsyncSession, *, email: str, active: bool) -> User
     return user
 
 
+async def set_admin(session: AsyncSession, *, email: str, admin: bool) -> User:
+    """For an operator: an instance admin (today: the admin rate limit applies)."""
+    user = await _account(session, email)
+    await repository.set_admin(session, user.id, admin=admin)
+    return user
+
+
 async def invite(
     session: AsyncSession, *, email: str, invited_by: int | None, valid_for: timedelta
 ) -> str:

@@ -151,6 +151,17 @@ class Metrics:
             registry=registry,
             multiprocess_mode="livemin",
         )
+        self.redis_circuit_open = Gauge(
+            "laneway_redis_circuit_open",
+            "1 while this process's Redis circuit breaker is open (limits, fan-out run locally)",
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self.redis_circuit_opened = Counter(
+            "laneway_redis_circuit_opened",
+            "Times the Redis circuit breaker opened",
+            registry=registry,
+        )
         self.rss = Gauge(
             "laneway_process_resident_memory_bytes",
             "Resident memory of each process",
@@ -277,8 +288,13 @@ class Sampler:
             deltas.add(("limit", limit), count, m.rate_limited.labels(limit))
         hub = state.hub
         m.live_sockets.set(hub.sockets())
-        if state.fanout.redis is not None:
+        for limit, count in state.rate_limits.rejected.items():
+            deltas.add(("tier", limit), count, m.rate_limited.labels(limit))
+        link = state.redis_link
+        if link is not None:
             m.redis_up.set(1 if state.fanout.redis_up else 0)
+            m.redis_circuit_open.set(1 if link.is_open else 0)
+            deltas.add("redis.opened", link.opened_total, m.redis_circuit_opened)
         deltas.add("live.sent", hub.sent, m.live_sent)
         deltas.add("live.dropped", hub.dropped, m.live_dropped)
         m.rss.set(self._rss())

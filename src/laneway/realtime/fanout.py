@@ -28,6 +28,7 @@ from laneway.db import Database
 from laneway.realtime import wire
 from laneway.realtime.hub import Hub
 from laneway.realtime.wire import Published
+from laneway.redis_link import RedisLink, RedisUnavailable
 
 log = structlog.get_logger("laneway.live")
 OUTBOX_SIZE = 10_000
@@ -41,7 +42,7 @@ class Fanout:
         hub: Hub,
         database: Database,
         caches: Caches,
-        redis_url: str | None,
+        link: RedisLink | None,
         relay_interval: float,
         prefix: str = "laneway",
     ) -> None:
@@ -49,18 +50,14 @@ class Fanout:
         self.hub, self.database, self.relay_interval = hub, database, relay_interval
         self.caches = caches  # told of other replicas' commits as they arrive
         self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.redis = (
-            Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
-            if redis_url
-            else None
-        )
+        self.link = link
         self._outbox: asyncio.Queue[Published] = asyncio.Queue(OUTBOX_SIZE)
         self._tasks: list[asyncio.Task[None]] = []
         self.publish_failures = 0
-        self.redis_up = redis_url is None
+        self.redis_up = link is None
 
     def _presence(self, project_id: int, user_id: int, here: bool) -> None:
-        if self.redis is None:
+        if self.link is None:
             return
         with suppress(asyncio.QueueFull):  # presence is best effort
             self._outbox.put_nowait(
@@ -70,9 +67,9 @@ class Fanout:
     def start(self) -> None:
         self.hub.on_presence = self._presence
         self._tasks.append(asyncio.create_task(self._relay(), name="live-relay"))
-        if self.redis is not None:
-            self._tasks.append(asyncio.create_task(self._publisher(self.redis), name="live-pub"))
-            self._tasks.append(asyncio.create_task(self._subscriber(self.redis), name="live-sub"))
+        if self.link is not None:
+            self._tasks.append(asyncio.create_task(self._publisher(self.link), name="live-pub"))
+            self._tasks.append(asyncio.create_task(self._subscriber(self.link), name="live-sub"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -80,8 +77,6 @@ class Fanout:
         for task in self._tasks:
             with suppress(asyncio.CancelledError):
                 await task
-        if self.redis is not None:
-            await self.redis.aclose()
 
     def after_commit(self, changes: Changes) -> None:
         """The commit channel's listener: events to viewers, revoked tokens' sockets closed."""
@@ -94,7 +89,7 @@ class Fanout:
         """After a commit that ended tokens: their sockets close here now, and on the other
         replicas as soon as Redis tells them (the credential guard is the backstop)."""
         self.hub.revoke_tokens(token_ids)
-        if self.redis is None:
+        if self.link is None:
             return
         ids = ",".join(str(token_id) for token_id in token_ids)
         try:
@@ -105,7 +100,7 @@ class Fanout:
     def committed(self, events: Sequence[Published]) -> None:
         """After a commit: local viewers now, other replicas through Redis, never blocking."""
         self.hub.publish(events)
-        if self.redis is None:
+        if self.link is None:
             return
         for event in events:
             try:
@@ -113,19 +108,27 @@ class Fanout:
             except asyncio.QueueFull:  # Redis is slow or down: the relay will deliver it
                 self.publish_failures += 1
 
-    async def _publisher(self, redis: Redis) -> None:
+    async def _publisher(self, link: RedisLink) -> None:
         """Whatever queued meanwhile goes out in one round trip (a pipeline keeps the order):
-        one PUBLISH at a time falls behind a busy process's commits, and the outbox grows."""
+        one PUBLISH at a time falls behind a busy process's commits, and the outbox grows.
+        While the link is out, batches are dropped at once: the log relay delivers them."""
         while True:
             batch = [await self._outbox.get()]
             while len(batch) < PUBLISH_BATCH and not self._outbox.empty():
                 batch.append(self._outbox.get_nowait())
-            try:
-                async with redis.pipeline(transaction=False) as pipe:
+            if link.is_open:
+                self.publish_failures += len(batch)
+                continue
+
+            async def publish(client: Redis, batch: list[Published] = batch) -> None:
+                async with client.pipeline(transaction=False) as pipe:
                     for event in batch:
                         pipe.publish(f"{self.channels}{event.project_id}", self._encode(event))
                     await pipe.execute()
-            except (RedisError, OSError) as error:
+
+            try:
+                await link.call(publish)
+            except (RedisUnavailable, RedisError) as error:
                 self.publish_failures += len(batch)
                 log.warning("live publish failed", error=str(error), events=len(batch))
 
@@ -141,18 +144,18 @@ class Fanout:
             }
         )
 
-    async def _subscriber(self, redis: Redis) -> None:
+    async def _subscriber(self, link: RedisLink) -> None:
         delay, reached = 0.2, False
         while True:
             try:
-                async with redis.pubsub() as pubsub:
-                    await pubsub.psubscribe(f"{self.channels}*")
+                async with link.client.pubsub() as pubsub:
+                    await link.call(lambda _client: pubsub.psubscribe(f"{self.channels}*"))
                     self.redis_up, delay, reached = True, 0.2, True
                     log.info("live fan-out subscribed to redis")
                     async for message in pubsub.listen():
                         if message.get("type") == "pmessage":
                             self._deliver(message["data"])
-            except (RedisError, OSError) as error:
+            except (RedisUnavailable, RedisError, OSError) as error:
                 if self.redis_up:
                     log.warning(
                         "live fan-out lost redis; viewers resume from the log", error=str(error)

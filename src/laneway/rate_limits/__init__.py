@@ -1,0 +1,2 @@
+"""Rate limits by tier on the whole API (windows.py counts, tiers.py says whose, middleware.py
+answers)."""

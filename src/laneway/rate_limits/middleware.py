@@ -1,0 +1,75 @@
+"""Applies the rate limits to every /api/ request, before routing, and says where each client
+stands in the RateLimit / RateLimit-Policy headers (draft-ietf-httpapi-ratelimit-headers).
+
+A request whose token this process has not cached yet goes on: authentication looks the token
+up anyway, and applies the account's limit once it knows the account (`apply_to_account`). If
+the token turns out invalid (401), the request counts against its address instead, and while
+the address has used up its anonymous allowance such requests are refused before any lookup.
+"""
+
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from laneway.auth.identity import Authenticated
+from laneway.errors import TooManyRequests
+from laneway.exception_handlers import error_response
+from laneway.rate_limits.tiers import DECISION_KEY, UNKNOWN, RateLimits
+from laneway.rate_limits.windows import Decision, Limit
+
+_REFUSED = "Too many requests; wait as long as Retry-After says."
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        limits: RateLimits = scope["app"].state.laneway.rate_limits
+        who = limits.identify(scope)
+        if who is None:
+            scope[UNKNOWN] = True
+            limit, key = limits.of_address(scope)
+            decision = await limits.decide(scope, limit, key, count=False)
+        else:
+            decision = await limits.decide(scope, *who)
+        if not decision.allowed:
+            await _refusal(scope, decision)(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if message["status"] == 401 and scope.get(UNKNOWN):
+                    # a token that is no token: its guesses count against the address
+                    await limits.decide(scope, *limits.of_address(scope))
+                limit, decision = scope[DECISION_KEY]
+                _headers(MutableHeaders(scope=message), limit, decision)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _headers(headers: MutableHeaders, limit: Limit, decision: Decision) -> None:
+    headers["RateLimit-Policy"] = limit.policy
+    headers["RateLimit"] = f'"{limit.name}";r={decision.remaining};t={decision.reset_seconds}'
+
+
+def _refusal(scope: Scope, decision: Decision) -> JSONResponse:
+    limit, _ = scope[DECISION_KEY]
+    response = error_response(TooManyRequests(_REFUSED, retry_after=decision.reset_seconds))
+    _headers(response.headers, limit, decision)
+    return response
+
+
+async def apply_to_account(scope: Scope, limits: RateLimits, auth: Authenticated) -> None:
+    """Called by authentication for a token the middleware could not place."""
+    if not scope.pop(UNKNOWN, False):
+        return
+    decision = await limits.decide(scope, *limits.of_account(auth))
+    if not decision.allowed:
+        raise TooManyRequests(_REFUSED, retry_after=decision.reset_seconds)
