@@ -2,6 +2,7 @@
 
 python -m bench            # full run: 5,000-task board, 32 clients, 20 s per workload
 python -m bench --quick    # a few seconds per workload on a small dataset (CI runs this)
+python -m bench --faults   # Redis stopped and PostgreSQL restarted under load (bench/faults.py)
 """
 
 from __future__ import annotations
@@ -24,7 +25,18 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import dataset, driver, fanout, procstat, report, servers, soak, statements, workloads
+from bench import (
+    dataset,
+    driver,
+    fanout,
+    faults,
+    procstat,
+    report,
+    servers,
+    soak,
+    statements,
+    workloads,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +81,12 @@ def _args() -> argparse.Namespace:
         "--no-metrics",
         action="store_true",
         help="run Laneway without its Prometheus metrics (to measure what they cost)",
+    )
+    parser.add_argument(
+        "--faults",
+        action="store_true",
+        help="instead of the workloads: Redis stopped 30 s and PostgreSQL restarted under load, "
+        "p50/p95 and errors before, during and after each (bench/faults.py)",
     )
     parser.add_argument("--out", type=Path, help="where results go (default bench/results)")
     parser.add_argument(
@@ -129,6 +147,8 @@ def _print_row(name: str, row: dict[str, Any]) -> None:
 async def main() -> int:
     args = _args()
     logging.getLogger().setLevel(logging.WARNING)
+    if args.faults:
+        return await faults.run(args, _git("rev-parse", "--short", "HEAD") or "unknown")
     size = dataset.QUICK if args.quick else dataset.FULL
     args.duration = args.duration or (3.0 if args.quick else 20.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0)

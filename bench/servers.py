@@ -73,7 +73,11 @@ def running(
 
 
 def laneway(
-    url: str, workers: int, metrics: bool = True
+    url: str,
+    workers: int,
+    metrics: bool = True,
+    redis_url: str | None = None,
+    pool_size: int = 16,
 ) -> tuple[list[str], dict[str, str], str, int]:
     port = free_port()
     command = [
@@ -89,13 +93,18 @@ def laneway(
     ]
     env = {
         "LANEWAY_DATABASE_URL": url,
-        "LANEWAY_DATABASE_POOL_SIZE": "16",
+        "LANEWAY_DATABASE_POOL_SIZE": str(pool_size),
         "LANEWAY_DATABASE_MAX_OVERFLOW": "4",
         "LANEWAY_LOG_LEVEL": "WARNING",
-        "LANEWAY_REDIS_URL": os.environ.get("LANEWAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "LANEWAY_REDIS_URL": redis_url
+        or os.environ.get("LANEWAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
         # a run of its own on a shared Redis: another deployment's events are not ours
         "LANEWAY_REDIS_PREFIX": f"laneway-bench-{os.getpid()}",
     }
+    # The limits run on every request, as deployed, with an allowance no bench client reaches
+    # (a few tokens make all the load): the figures are what counting costs, not refusals.
+    for tier in ("ANONYMOUS", "SESSION", "TOKEN", "ADMIN"):
+        env[f"LANEWAY_RATE_LIMIT_{tier}"] = "100000000/minute"
     if metrics:  # as deployed: every request counted and timed for Prometheus
         env["LANEWAY_METRICS_PORT"] = str(free_port())
     return command, env, "/health/ready", port

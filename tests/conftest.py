@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from deploy.local.services import RedisServer
 from laneway import migrations
 from laneway.app import create_app
 from laneway.config import (
@@ -37,7 +38,6 @@ from laneway.config import (
 from laneway.models import Base
 from laneway.state import AppState
 from tests.realtime.conftest import start_server, stop_server
-from tests.replicas import RedisServer
 from tests.support import TIERS, Api, StatementCounter
 
 POSTGRES_ADMIN_URL = os.environ.get(

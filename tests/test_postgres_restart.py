@@ -17,11 +17,11 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from deploy.local.services import PostgresCluster
 from laneway.app import create_app
 from laneway.config import DatabaseSettings
 from laneway.models import Task
 from tests.conftest import _migrate, make_settings
-from tests.pg_cluster import PostgresCluster
 from tests.support import API, Api
 
 pytestmark = pytest.mark.skipif(

@@ -12,13 +12,13 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
+from deploy.local.services import RedisServer
 from laneway.app import create_app
 from laneway.auth import service as auth_service
 from laneway.config import AuthSettings, Registration
 from laneway.state import AppState
 from tests.conftest import make_settings
 from tests.realtime.conftest import start_server, stop_server
-from tests.replicas import RedisServer
 from tests.support import API, PASSWORD, assert_problem
 
 Client = Callable[[str], httpx.AsyncClient]

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.replicas import RedisServer
+from deploy.local.services import RedisServer
 from tests.support import Api, User
 
 pytestmark = pytest.mark.skipif(

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from deploy.local.services import RedisServer
 from laneway.app import create_app
 from laneway.config import RedisSettings
 from tests.conftest import make_settings
-from tests.replicas import RedisServer
 from tests.support import Api
 
 

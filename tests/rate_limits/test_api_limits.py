@@ -135,11 +135,19 @@ async def test_made_up_tokens_count_against_the_address(
     limited: tuple[httpx.AsyncClient, AppState],
 ) -> None:
     client, _state = limited
-    for attempt in range(8):
+    for attempt in range(7):
         forged = {"Authorization": f"Bearer lws_forged{attempt}"}
         response = await client.get(f"{API}/projects", headers=forged)
         assert response.status_code == 401
         assert _remaining(response) == 7 - attempt
+    # a route that never authenticates counts it against the address too
+    login = await client.post(
+        f"{API}/auth/login",
+        headers={"Authorization": "Bearer lws_forged"},
+        json={"email": "nobody@example.com", "password": "wrong"},
+    )
+    assert login.status_code == 401
+    assert _remaining(login) == 0
     refused = await client.get(f"{API}/projects", headers={"Authorization": "Bearer lws_x"})
     assert_problem(refused, 429)
 

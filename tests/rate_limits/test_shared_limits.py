@@ -12,12 +12,12 @@ import httpx
 from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 
+from deploy.local.services import RedisServer
 from laneway.app import create_app
 from laneway.config import RateLimitSettings, RedisSettings
 from laneway.state import AppState
 from tests.conftest import make_settings, truncate_postgres
 from tests.realtime.conftest import start_server, stop_server
-from tests.replicas import RedisServer
 from tests.support import API
 
 

@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from deploy.local.services import RedisServer
 from laneway.caches import Caches
 from laneway.config import CacheSettings, Settings
 from laneway.db import Database
@@ -14,7 +15,6 @@ from laneway.realtime.fanout import PUBLISH_BATCH, Fanout
 from laneway.realtime.hub import Hub
 from laneway.realtime.wire import Published
 from laneway.redis_link import RedisLink
-from tests.replicas import RedisServer
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 20.0) -> None:

@@ -3,8 +3,9 @@ stands in the RateLimit / RateLimit-Policy headers (draft-ietf-httpapi-ratelimit
 
 A request whose token this process has not cached yet goes on: authentication looks the token
 up anyway, and applies the account's limit once it knows the account (`apply_to_account`). If
-the token turns out invalid (401), the request counts against its address instead, and while
-the address has used up its anonymous allowance such requests are refused before any lookup.
+no account is known by the time it answers (an invalid token: 401), the request counts against
+its address instead, and while the address has used up its anonymous allowance such requests
+are refused before any lookup.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ class RateLimitMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                if message["status"] == 401 and scope.get(UNKNOWN):
-                    # a token that is no token: its guesses count against the address
+                if scope.pop(UNKNOWN, False):
+                    # no account known by the end (a token that is no token, or a route that
+                    # never asked): the request counts against its address
                     await limits.decide(scope, *limits.of_address(scope))
                 limit, decision = scope[DECISION_KEY]
                 _headers(MutableHeaders(scope=message), limit, decision)
