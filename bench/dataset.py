@@ -14,13 +14,20 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from laneway import migrations
 from laneway.auth import service as auth_service
-from laneway.config import AuthSettings, DatabaseSettings, LogSettings, Settings
+from laneway.config import (
+    AuthSettings,
+    DatabaseSettings,
+    LogSettings,
+    RateLimitSettings,
+    Settings,
+)
 from laneway.demo import add_tasks
 from laneway.labels import service as label_service
 from laneway.labels.schemas import LabelCreateIn
 from laneway.models import Role, Status, Task, TokenKind
 from laneway.projects import service as project_service
 from laneway.projects.access import ProjectAccess
+from laneway.rate_limits.tiers import TIERS
 from laneway.state import AppState
 
 
@@ -56,6 +63,8 @@ def bench_settings(url: str) -> Settings:
         database=DatabaseSettings(url=url, pool_size=5, max_overflow=5),
         auth=AuthSettings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1),
         log=LogSettings(level="WARNING"),
+        # counted on every request, as deployed, with an allowance no bench run reaches
+        rate_limit=RateLimitSettings(**dict.fromkeys(TIERS, "100000000/minute")),
     )
 
 

@@ -3,8 +3,9 @@
 Two Laneway replicas (one worker each) run on a PostgreSQL cluster and a redis-server of the
 run's own (initdb and redis-server on spare loopback ports: the machine's own are never
 touched), and the mixed workload goes through both. For each fault: load before it, the
-fault, load after it; every request is timed and counted in the phase it started in, and the
-first replica's readiness is sampled twice a second.
+fault, load after it; every request is timed and counted in the phase its answer came in (a
+request in flight when the fault begins counts as during), and the first replica's readiness
+is sampled twice a second. The load runs a few seconds unmeasured first (pools, caches).
 
 - redis: redis-server killed for 30 s (quick: 6 s), then started again, empty.
 - postgres: PostgreSQL stopped (fast shutdown) for 5 s (quick: 3 s), then started again.
@@ -36,6 +37,7 @@ from deploy.local.services import PostgresCluster, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 BACK_OFF_S = 0.1
+WARM_UP_S = 3.0
 
 
 @dataclass
@@ -78,12 +80,13 @@ def _klass(status: int) -> str:
 def summarize(timeline: Timeline, fault: str) -> list[dict[str, Any]]:
     rows = []
     ends = [*(at for _, at in timeline.marks[1:]), float("inf")]
-    for (phase, began), ended in zip(timeline.marks, ends, strict=True):
+    for (phase, began), ended in zip(timeline.marks, ends, strict=True):  # warm-up: unmarked
         if phase == "end":
             continue
-        samples = [s for s in timeline.samples if began <= s[0] < ended]
+        samples = [s for s in timeline.samples if began <= s[0] + s[1] / 1000 < ended]
         latencies = sorted(s[1] for s in samples)
-        seconds = (min(ended, max((s[0] for s in samples), default=began)) - began) or 1.0
+        last = max((s[0] + s[1] / 1000 for s in samples), default=began)
+        seconds = (min(ended, last) - began) or 1.0
         classes = Counter(_klass(s[2]) for s in samples)
         ready = Counter(state for at, state in timeline.readiness if began <= at < ended)
         rows.append(
@@ -164,8 +167,9 @@ async def _first_after(timeline: Timeline, since: float, ok: Callable[[], bool])
     return round(time.perf_counter() - since, 2)
 
 
-def _redis_fault(redis: RedisServer, calm: float, down: float, base: str) -> Any:
+def _redis_fault(redis: RedisServer, calm: float, down: float) -> Any:
     async def script(timeline: Timeline) -> dict[str, float]:
+        await asyncio.sleep(WARM_UP_S)
         timeline.mark("before")
         await asyncio.sleep(calm)
         timeline.mark("during")
@@ -191,6 +195,7 @@ def _redis_fault(redis: RedisServer, calm: float, down: float, base: str) -> Any
 
 def _postgres_fault(cluster: PostgresCluster, calm: float, down: float) -> Any:
     async def script(timeline: Timeline) -> dict[str, float]:
+        await asyncio.sleep(WARM_UP_S)
         timeline.mark("before")
         await asyncio.sleep(calm)
         timeline.mark("during")
@@ -263,7 +268,7 @@ async def run(args: argparse.Namespace, commit: str) -> int:
             steps = [workloads.mixed(server.base, data, people) for server in (one, two)]
             print(f"laneway on {one.base} and {two.base}; {clients} clients", flush=True)
             faults = {
-                "redis": _redis_fault(redis, calm, redis_down, one.base),
+                "redis": _redis_fault(redis, calm, redis_down),
                 "postgres": _postgres_fault(cluster, calm, postgres_down),
             }
             for fault, script in faults.items():

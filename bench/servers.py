@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from bench import procstat
+from laneway.rate_limits.tiers import TIERS
 
 
 def free_port() -> int:
@@ -103,8 +104,8 @@ def laneway(
     }
     # The limits run on every request, as deployed, with an allowance no bench client reaches
     # (a few tokens make all the load): the figures are what counting costs, not refusals.
-    for tier in ("ANONYMOUS", "SESSION", "TOKEN", "ADMIN"):
-        env[f"LANEWAY_RATE_LIMIT_{tier}"] = "100000000/minute"
+    for tier in TIERS:
+        env[f"LANEWAY_RATE_LIMIT_{tier.upper()}"] = "100000000/minute"
     if metrics:  # as deployed: every request counted and timed for Prometheus
         env["LANEWAY_METRICS_PORT"] = str(free_port())
     return command, env, "/health/ready", port

@@ -36,9 +36,10 @@ from laneway.config import (
     Settings,
 )
 from laneway.models import Base
+from laneway.rate_limits.tiers import TIERS
 from laneway.state import AppState
 from tests.realtime.conftest import start_server, stop_server
-from tests.support import TIERS, Api, StatementCounter
+from tests.support import Api, StatementCounter
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "LANEWAY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

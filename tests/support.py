@@ -24,9 +24,6 @@ _serial = itertools.count(1)
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
 
-TIERS = ("anonymous", "session", "token", "admin")  # the rate limits' tiers
-
-
 @dataclass(frozen=True)
 class User:
     id: int

@@ -13,7 +13,8 @@ from typing import IO
 import httpx
 import pytest
 
-from tests.support import TIERS, Api
+from laneway.rate_limits.tiers import TIERS
+from tests.support import Api
 from tests.test_cli import _free_port
 
 SMALL_QUEUE = 50

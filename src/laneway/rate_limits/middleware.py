@@ -11,7 +11,6 @@ are refused before any lookup.
 from __future__ import annotations
 
 from fastapi.responses import JSONResponse
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from laneway.auth.identity import Authenticated
@@ -50,21 +49,21 @@ class RateLimitMiddleware:
                     # never asked): the request counts against its address
                     await limits.decide(scope, *limits.of_address(scope))
                 limit, decision = scope[DECISION_KEY]
-                _headers(MutableHeaders(scope=message), limit, decision)
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"ratelimit-policy", limit.policy_header),
+                    (b"ratelimit", limit.state(decision).encode()),
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def _headers(headers: MutableHeaders, limit: Limit, decision: Decision) -> None:
-    headers["RateLimit-Policy"] = limit.policy
-    headers["RateLimit"] = f'"{limit.name}";r={decision.remaining};t={decision.reset_seconds}'
-
-
 def _refusal(scope: Scope, decision: Decision) -> JSONResponse:
-    limit, _ = scope[DECISION_KEY]
+    limit: Limit = scope[DECISION_KEY][0]
     response = error_response(TooManyRequests(_REFUSED, retry_after=decision.reset_seconds))
-    _headers(response.headers, limit, decision)
+    response.headers["RateLimit-Policy"] = limit.policy
+    response.headers["RateLimit"] = limit.state(decision)
     return response
 
 

@@ -23,6 +23,7 @@ from laneway.errors import Unauthorized
 from laneway.models import TokenKind
 from laneway.rate_limits.windows import Decision, Limit, Windows
 
+TIERS = ("anonymous", "session", "token", "admin")  # LANEWAY_RATE_LIMIT_<TIER>
 AUTH_KEY = "laneway.auth"  # the cached credential the limit found, for authentication to reuse
 DECISION_KEY = "laneway.rate"  # (limit, decision), for the response's headers
 UNKNOWN = "laneway.rate.unknown"  # a token not in the cache: counted once authentication knows

@@ -22,7 +22,8 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import cast
+from functools import cached_property
+from typing import NamedTuple, cast
 
 import structlog
 from limits import RateLimitItem, parse
@@ -35,7 +36,7 @@ SLOTS = 60  # a window is counted in this many parts
 STALE_SYNCS = 5  # a view older than this many sync intervals is read again before deciding
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Limit:
     name: str  # the tier: anonymous, session, token, admin
     amount: int
@@ -53,11 +54,18 @@ class Limit:
     @property
     def policy(self) -> str:
         """The RateLimit-Policy header's item (draft-ietf-httpapi-ratelimit-headers)."""
-        return f'"{self.name}";q={self.amount};w={self.seconds}'
+        return self.policy_header.decode()
+
+    @cached_property
+    def policy_header(self) -> bytes:
+        return f'"{self.name}";q={self.amount};w={self.seconds}'.encode()
+
+    def state(self, decision: Decision) -> str:
+        """The RateLimit header's item: what is left, and for how long."""
+        return f'"{self.name}";r={decision.remaining};t={decision.reset_seconds}'
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):  # made per request: a tuple is the cheapest to build
     allowed: bool
     remaining: int
     reset_seconds: int  # until the oldest counted hit leaves the window (allowed or not)
@@ -71,6 +79,33 @@ class _Counts:
     shared: dict[int, int] = field(default_factory=dict)  # everyone's, as last read
     read_at: float = 0.0  # when `shared` was read (0: never)
     used_at: float = 0.0
+    # the window's total and its oldest slot with hits, as of slot `at` (-1: to be counted
+    # again): a busy key is summed once per slot, not once per request
+    at: int = -1
+    used: int = 0
+    first: int | None = None
+
+    def changed(self) -> None:
+        self.at = -1
+
+    def tally(self, current: int) -> None:
+        oldest = current - SLOTS + 1
+        used, first = 0, None
+        for part in (self.shared, self.sending, self.pending):
+            for slot, hits in part.items():
+                if slot >= oldest:
+                    used += hits
+                    if first is None or slot < first:
+                        first = slot
+        self.at, self.used, self.first = current, used, first
+
+    def window(self, current: int) -> dict[int, int]:
+        oldest, window = current - SLOTS + 1, dict[int, int]()
+        for part in (self.shared, self.sending, self.pending):
+            for slot, hits in part.items():
+                if slot >= oldest:
+                    window[slot] = window.get(slot, 0) + hits
+        return window
 
 
 def _add(into: dict[int, int], counts: dict[int, int]) -> None:
@@ -133,6 +168,7 @@ class Windows:
             return
         counts.shared = {int(slot): int(hits) for slot, hits in raw.items()}
         counts.read_at = self.clock()
+        counts.changed()
 
     def _counts(self, limit: Limit, full: str) -> _Counts:
         counts = self._keys.get(full)
@@ -146,24 +182,23 @@ class Windows:
         counts = self._counts(limit, limit.name + key)
         counts.used_at = now
         current = int(now / limit.slot_seconds)
-        oldest = current - SLOTS + 1
-        window: dict[int, int] = {}
-        for part in (counts.shared, counts.sending, counts.pending):
-            for slot, hits in part.items():
-                if slot >= oldest:
-                    window[slot] = window.get(slot, 0) + hits
-        used = sum(window.values())
+        if counts.at != current:
+            counts.tally(current)
+        used = counts.used
         if used >= limit.amount:
-            return Decision(False, 0, self._wait(limit, window, used, now))
+            return Decision(False, 0, self._wait(limit, counts.window(current), used, now))
         if count:
-            if len(counts.pending) >= SLOTS:  # without Redis nothing else drops old slots
-                counts.pending = {s: h for s, h in counts.pending.items() if s >= oldest}
-            counts.pending[current] = counts.pending.get(current, 0) + 1
-            window[current] = window.get(current, 0) + 1
-            used += 1
-        elif not window:
+            pending = counts.pending
+            if len(pending) >= SLOTS:  # without Redis nothing else drops old slots
+                oldest = current - SLOTS + 1
+                pending = counts.pending = {s: h for s, h in pending.items() if s >= oldest}
+            pending[current] = pending.get(current, 0) + 1
+            used = counts.used = used + 1
+            if counts.first is None:
+                counts.first = current
+        if counts.first is None:
             return Decision(True, limit.amount, limit.seconds)
-        reset = math.ceil((min(window) + SLOTS) * limit.slot_seconds - now)
+        reset = math.ceil((counts.first + SLOTS) * limit.slot_seconds - now)
         return Decision(True, limit.amount - used, max(reset, 1))
 
     @staticmethod
@@ -211,6 +246,7 @@ class Windows:
             for _, counts in sending:  # kept, and sent once Redis answers
                 _add(counts.pending, counts.sending)
                 counts.sending = {}
+                counts.changed()
             return
         now, stale_fields = self.clock(), []
         position = 0
@@ -223,6 +259,7 @@ class Windows:
             if old:
                 stale_fields.append((self._prefix + full, old))
             counts.sending, counts.read_at = {}, now
+            counts.changed()
         if stale_fields:
             await self._drop_fields(link, stale_fields)
 
