@@ -18,6 +18,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from laneway.redis_link import RedisUnavailable
 from laneway.state import AppState, StateDep
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -100,6 +101,10 @@ async def _timed(name: str, required: bool, probe: Callable[[], Awaitable[object
     except TimeoutError:
         log.warning("readiness check timed out", dependency=name)
         return CheckOut(status="error", required=required, error="timeout")
+    except RedisUnavailable as exc:  # the breaker's open circuit says so without trying
+        reason = "circuit open" if str(exc) == "circuit open" else "unreachable"
+        log.warning("readiness check failed", dependency=name, error=str(exc))
+        return CheckOut(status="error", required=required, error=reason)
     except Exception as exc:  # any failure to reach it means it is missing
         log.warning("readiness check failed", dependency=name, error=repr(exc))
         return CheckOut(status="error", required=required, error="unreachable")

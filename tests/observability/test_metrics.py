@@ -12,9 +12,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from prometheus_client.parser import text_string_to_metric_families
 
+from deploy.local.services import RedisServer
 from laneway import __version__
 from laneway.app import create_app
-from laneway.config import MetricsSettings
+from laneway.config import MetricsSettings, RateLimitSettings, RedisSettings
 from laneway.realtime.client import follow
 from tests.conftest import make_settings
 from tests.realtime.conftest import start_server, stop_server
@@ -160,3 +161,33 @@ async def test_counts_add_up_across_two_workers(two_workers: tuple[str, str]) ->
 async def _get(url: str) -> str:
     async with httpx.AsyncClient(timeout=10) as http:
         return (await http.get(url)).text
+
+
+async def test_the_redis_breaker_and_the_tier_rejections_are_scraped(
+    database_url: str, tmp_path: Path, redis_server: RedisServer
+) -> None:
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        metrics=MetricsSettings(token=TOKEN, sample_seconds=0.1),
+        redis=RedisSettings(url=redis_server.url, prefix="scraped", breaker_open_seconds=60),
+        rate_limit=RateLimitSettings(anonymous="2/minute"),
+    )
+    app = create_app(settings)
+    scrape = {"Authorization": f"Bearer {TOKEN}"}
+    async with LifespanManager(app):
+        link = app.state.laneway.redis_link
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            statuses = [(await client.get(f"{API}/projects")).status_code for _ in range(3)]
+            assert statuses == [401, 401, 429]
+            redis_server.kill()
+            while not link.is_open:  # each readiness probe is one failed call
+                await client.get("/health/ready")
+            ready = (await client.get("/health/ready")).json()
+            assert ready["checks"]["redis"]["error"] == "circuit open"
+            await asyncio.sleep(0.3)  # a few samples
+            found = samples((await client.get("/metrics", headers=scrape)).text)
+    assert value(found, "laneway_rate_limit_rejections_total", limit="anonymous") == 1
+    assert value(found, "laneway_redis_circuit_open") == 1
+    assert value(found, "laneway_redis_circuit_opened_total") == 1

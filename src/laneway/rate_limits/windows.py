@@ -33,6 +33,7 @@ from laneway.redis_link import RedisLink, RedisUnavailable
 
 log = structlog.get_logger("laneway.limits")
 SLOTS = 60  # a window is counted in this many parts
+FORGET_EVERY_S = 10.0  # idle keys are looked for this often (a pass visits every key)
 STALE_SYNCS = 5  # a view older than this many sync intervals is read again before deciding
 
 
@@ -124,6 +125,8 @@ class Windows:
         self.link, self.sync_seconds, self.clock = link, sync_seconds, clock
         self._prefix = f"{prefix}:rate:"
         self._keys: dict[str, _Counts] = {}
+        self._dirty: set[str] = set()  # keys with hits not yet sent
+        self._forgotten_at = clock()
         self._reads: dict[str, asyncio.Future[None]] = {}
         self._task: asyncio.Task[None] | None = None
 
@@ -179,7 +182,8 @@ class Windows:
     def take(self, limit: Limit, key: str, *, count: bool = True) -> Decision:
         """Counts one hit (with `count`) unless the window is full; never waits."""
         now = self.clock()
-        counts = self._counts(limit, limit.name + key)
+        full = limit.name + key
+        counts = self._counts(limit, full)
         counts.used_at = now
         current = int(now / limit.slot_seconds)
         if counts.at != current:
@@ -193,6 +197,7 @@ class Windows:
                 oldest = current - SLOTS + 1
                 pending = counts.pending = {s: h for s, h in pending.items() if s >= oldest}
             pending[current] = pending.get(current, 0) + 1
+            self._dirty.add(full)
             used = counts.used = used + 1
             if counts.first is None:
                 counts.first = current
@@ -217,16 +222,18 @@ class Windows:
             try:
                 if self.link is not None and not self.link.is_open:
                     await self.sync()
-                self.forget_idle()
+                if self.clock() - self._forgotten_at > FORGET_EVERY_S:
+                    self.forget_idle()
             except Exception as error:  # the loop must outlive any one pass
                 log.warning("rate limit sync failed", error=repr(error))
 
     async def sync(self) -> None:
         """Sends the hits taken since the last sync and reads back every key's totals."""
-        link = self.link
-        sending = [(full, c) for full, c in self._keys.items() if c.pending]
-        if link is None or not sending:
+        link, dirty = self.link, self._dirty
+        if link is None or not dirty:
             return
+        self._dirty = set()
+        sending = [(full, self._keys[full]) for full in dirty if full in self._keys]
         for _, counts in sending:
             counts.sending, counts.pending = counts.pending, {}
 
@@ -243,6 +250,7 @@ class Windows:
         try:
             replies = await link.call(send)
         except RedisUnavailable:
+            self._dirty.update(dirty)
             for _, counts in sending:  # kept, and sent once Redis answers
                 _add(counts.pending, counts.sending)
                 counts.sending = {}
@@ -276,7 +284,7 @@ class Windows:
 
     def forget_idle(self) -> None:
         """Keys with no hit for a whole window hold nothing worth keeping (nor sending)."""
-        now = self.clock()
+        now = self._forgotten_at = self.clock()
         idle = [
             full
             for full, counts in self._keys.items()
@@ -284,3 +292,4 @@ class Windows:
         ]
         for full in idle:
             del self._keys[full]
+            self._dirty.discard(full)
