@@ -31,6 +31,7 @@ from laneway.config import (
     CacheSettings,
     DatabaseSettings,
     HttpSettings,
+    JobSettings,
     LogSettings,
     RateLimitSettings,
     Settings,
@@ -65,6 +66,9 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         # In-process tests never wait out the age limit: a change a test makes must reach the
         # caches by invalidation, so a missing invalidation fails here instead of hiding.
         "cache": CacheSettings(seconds=60),
+        # no runner polling in the background: tests/webhooks drive theirs (statement counts
+        # stay the requests' own)
+        "jobs": JobSettings(in_process=False),
         # tests/rate_limits sets its own; elsewhere a test's burst is not what is under test
         "rate_limit": RateLimitSettings(**dict.fromkeys(TIERS, "100000/minute")),
     }

@@ -21,7 +21,7 @@ from laneway.auth import service as auth_service
 from laneway.comments import service as comment_service
 from laneway.labels import service as label_service
 from laneway.labels.schemas import LabelCreateIn
-from laneway.models import Base, Role, TokenKind
+from laneway.models import Base, Role, TokenKind, Webhook
 from laneway.projects import service as project_service
 from laneway.projects.access import ProjectAccess
 from laneway.state import AppState
@@ -30,6 +30,8 @@ from laneway.statuses.schemas import StatusCreateIn
 from laneway.tasks import service as task_service
 from laneway.tasks.access import TaskAccess
 from laneway.tasks.schemas import TaskCreateIn
+from laneway.webhooks import service as webhook_service
+from laneway.webhooks import signing
 from tests.support import PASSWORD, Api, User, assert_problem
 
 PUBLIC = "public"
@@ -51,6 +53,8 @@ class Side:
     status_id: int  # the first status (where tasks are)
     spare_status_id: int  # an empty status, safe to rename or delete
     label_id: int
+    webhook_id: int
+    delivery_id: int
     comments: dict[str, int] = field(default_factory=dict)  # author role -> comment id
 
 
@@ -72,6 +76,8 @@ class World:
             "status_id": self.a.spare_status_id,
             "label_id": self.a.label_id,
             "comment_id": self.a.comments.get(caller, self.a.comments["owner"]),
+            "webhook_id": self.a.webhook_id,
+            "delivery_id": self.a.delivery_id,
         }
 
 
@@ -85,6 +91,8 @@ class Route:
 
 P = "/api/v1/projects/{project_id}"
 T = "/api/v1/tasks/{task_id}"
+W = "/api/v1/webhooks/{webhook_id}"
+PUBLIC_URL = "http://93.184.215.14/hook"  # a public address: no lookup, and never contacted
 ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/auth/register"): Route(PUBLIC, 201),
     ("POST", "/api/v1/auth/login"): Route(PUBLIC, 200),
@@ -136,6 +144,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{T}/comments"): Route("member", 201, lambda w: {"body": "Looks good"}),
     ("PATCH", "/api/v1/comments/{comment_id}"): Route("member", 200, lambda w: {"body": "Edit"}),
     ("DELETE", "/api/v1/comments/{comment_id}"): Route("member", 204),
+    ("GET", f"{P}/webhooks"): Route("admin", 200),
+    ("POST", f"{P}/webhooks"): Route("admin", 201, lambda w: {"url": PUBLIC_URL, "events": ["*"]}),
+    ("GET", W): Route("admin", 200),
+    ("PATCH", W): Route("admin", 200, lambda w: {"events": ["task.created"]}),
+    ("DELETE", W): Route("admin", 204),
+    ("GET", f"{W}/deliveries"): Route("admin", 200),
+    ("POST", f"{W}/ping"): Route("admin", 202),
+    ("POST", f"{W}/deliveries/{{delivery_id}}/redeliver"): Route("admin", 202),
 }
 
 
@@ -166,6 +182,13 @@ async def _side(
     )
     label = await label_service.create_label(session, owner_access, LabelCreateIn(name="bug"))
     task = await task_service.create_task(session, owner_access, TaskCreateIn(title="Seed"))
+    webhook = Webhook(
+        project_id=project.id, url=PUBLIC_URL, events=["*"], secret=signing.new_secret()
+    )
+    session.add(webhook)
+    await session.flush()
+    delivery = webhook_service.queue(session, webhook)
+    await session.flush()
     side = Side(
         project_id=project.id,
         key=project.key,
@@ -174,6 +197,8 @@ async def _side(
         status_id=columns[0].id,
         spare_status_id=spare.id,
         label_id=label.id,
+        webhook_id=webhook.id,
+        delivery_id=delivery.id,
     )
     for name, (account, role) in [("owner", (owner, Role.owner)), *members.items()]:
         if role.at_least(Role.member):
@@ -320,6 +345,8 @@ def _mixed(w: World) -> list[tuple[str, str, Any]]:
             f"/projects/{a.project_id}/tasks/bulk",
             {"task_ids": [a.task_id], "action": "label", "add_labels": [b.label_id]},
         ),
+        ("POST", f"/webhooks/{a.webhook_id}/deliveries/{b.delivery_id}/redeliver", None),
+        ("GET", f"/webhooks/{b.webhook_id}", None),
     ]
 
 

@@ -19,7 +19,15 @@ from laneway import housekeeping, worker
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.housekeeping import TOKEN_GRACE, Sweep
-from laneway.models import ApiToken, IdempotencyKey, Invitation, LiveTicket
+from laneway.models import (
+    ApiToken,
+    DeliveryState,
+    IdempotencyKey,
+    Invitation,
+    LiveTicket,
+    Webhook,
+    WebhookDelivery,
+)
 from laneway.models.base import utcnow
 from laneway.state import AppState
 from tests.conftest import make_settings
@@ -41,7 +49,39 @@ async def _left(database: Database) -> dict[str, set[Any]]:
             "live_tickets": set(await session.scalars(select(LiveTicket.ticket_hash))),
             "invitations": set(await session.scalars(select(Invitation.code_hash))),
             "idempotency_keys": set(await session.scalars(select(IdempotencyKey.key))),
+            "webhook_deliveries": set(await session.scalars(select(WebhookDelivery.id))),
         }
+
+
+async def _plant_deliveries(database: Database, project_id: int) -> tuple[set[int], set[int]]:
+    """Deliveries past the 30-day retention (finished: deleted; queued: kept) and recent ones."""
+    old, recent = ago(days=31), ago(days=29)
+    states = [
+        (DeliveryState.delivered, old, False),
+        (DeliveryState.failed, old, False),
+        (DeliveryState.pending, old, True),  # still to send: never deleted
+        (DeliveryState.delivered, recent, True),
+    ]
+    gone, kept = set(), set()
+    async with database.transaction() as session:
+        webhook = Webhook(
+            project_id=project_id, url="http://93.184.215.14/", events=["*"], secret="whsec_"
+        )
+        session.add(webhook)
+        await session.flush()
+        for state, created, keep in states:
+            delivery = WebhookDelivery(
+                webhook_id=webhook.id,
+                message_id="msg",
+                event_type="task.created",
+                body="{}",
+                state=state,
+                created_at=created,
+            )
+            session.add(delivery)
+            await session.flush()
+            (kept if keep else gone).add(delivery.id)
+    return gone, kept
 
 
 async def _run_all(sweep: Sweep) -> dict[str, int]:
@@ -72,15 +112,23 @@ async def test_expired_rows_go_and_live_rows_stay(api: Api, state: AppState) -> 
     for _ in range(5):
         await plant_idempotency_key(database, owner.id, ago(hours=49))
     kept_key = await plant_idempotency_key(database, owner.id, ago(hours=47))
+    _gone_deliveries, kept_deliveries = await _plant_deliveries(database, pid)
 
     # batches of two: several DELETEs per job, each its own transaction
     counts = await _run_all(Sweep(database, batch_size=2))
-    assert counts == {"tokens": 3, "live_tickets": 2, "invitations": 2, "idempotency_keys": 5}
+    assert counts == {
+        "tokens": 3,
+        "live_tickets": 2,
+        "invitations": 2,
+        "idempotency_keys": 5,
+        "webhook_deliveries": 2,
+    }
     assert await _left(database) == {
         "tokens": {login, *kept_tokens},
         "live_tickets": {kept_ticket},
         "invitations": {kept_invitation},
         "idempotency_keys": {kept_key},
+        "webhook_deliveries": kept_deliveries,
     }
 
     # nothing left to do: a second run (or another worker) deletes nothing
@@ -158,7 +206,13 @@ async def test_worker_once_runs_every_job_and_exits(database_url: str, tmp_path:
         await database.dispose()
     runs = [line for line in _lines(log) if line["event"] == "housekeeping"]
     assert [run["deleted"] for run in runs] == [
-        {"tokens": 0, "live_tickets": 0, "invitations": 1, "idempotency_keys": 0}
+        {
+            "tokens": 0,
+            "live_tickets": 0,
+            "invitations": 1,
+            "idempotency_keys": 0,
+            "webhook_deliveries": 0,
+        }
     ]
     assert runs[0]["level"] == "info"
 

@@ -35,6 +35,7 @@ from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
 from laneway.web import docs as web_docs
 from laneway.web import routes as web_routes
+from laneway.webhooks.endpoints import router as webhooks_router
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -90,6 +91,7 @@ def create_app(
         activity_router,
         auth_router,
         live_router,
+        webhooks_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
         # the templates the metrics and logs show (routes do not carry the prefix)

@@ -110,7 +110,7 @@ class AuthSettings(BaseSettings):
 
 def _networks(text: str) -> str:
     for item in filter(None, (part.strip() for part in text.split(","))):
-        if item == "*":  # every peer (only where nothing but the proxy can reach the server)
+        if item == "*":  # trusted proxies only: every peer (where nothing else reaches it)
             continue
         try:
             ipaddress.ip_network(item, strict=False)
@@ -161,6 +161,51 @@ class CacheSettings(BaseSettings):
     # rendered boards and cards, by their size in bytes (a description may be 100 KB)
     board_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     card_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
+
+
+def _cidrs(text: str) -> str:
+    if "*" in text:
+        raise ValueError("list the networks; '*' would let webhooks reach anything")
+    return _networks(text)
+
+
+def _schedule(text: str) -> str:
+    try:
+        delays = [float(part) for part in text.split(",")]
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not a list of seconds like 0,5,300") from error
+    if not delays or any(delay < 0 for delay in delays):
+        raise ValueError(f"{text!r}: at least one attempt, no negative delay")
+    return text
+
+
+class WebhookSettings(BaseSettings):
+    model_config = _config("LANEWAY_WEBHOOK_")
+
+    # Networks deliveries may reach although private (comma-separated CIDRs); empty: only
+    # public addresses, checked at registration and again at each delivery
+    allowed_networks: Annotated[str, AfterValidator(_cidrs)] = ""
+    # Seconds before each attempt: the first at once, the last gives up (then `failed`)
+    retry_schedule: Annotated[str, AfterValidator(_schedule)] = "0,5,300,1800,7200,18000,36000"
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Delivery logs older than this are deleted by the housekeeping
+    delivery_retention_days: int = Field(default=30, ge=1, le=3650)
+
+    @property
+    def delays(self) -> list[float]:
+        return [float(part) for part in self.retry_schedule.split(",")]
+
+
+class JobSettings(BaseSettings):
+    model_config = _config("LANEWAY_JOBS_")
+
+    # The serving process runs jobs itself (the embedded default); with `laneway worker`
+    # processes running them, set false on the app replicas
+    in_process: bool = True
+    # Deliveries in flight at once per process (one at a time per webhook, in event order)
+    concurrency: int = Field(default=64, ge=1, le=1000)
+    # How often a runner looks for due work besides being woken by its own commits
+    poll_seconds: float = Field(default=0.5, gt=0, le=60)
 
 
 class WorkerSettings(BaseSettings):
@@ -228,6 +273,8 @@ class Settings(BaseSettings):
     live: LiveSettings = Field(default_factory=LiveSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)

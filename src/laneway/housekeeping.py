@@ -1,5 +1,5 @@
-"""Rows that only wait to be deleted: expired tokens, live tickets, invitations and idempotency
-keys. Reads already ignore them; `laneway worker` removes them.
+"""Rows that only wait to be deleted: expired tokens, live tickets, invitations, idempotency
+keys and old webhook delivery logs. Reads already ignore them; `laneway worker` removes them.
 
 Each job deletes in batches of at most `batch_size` rows, one short transaction per batch, so
 it never holds a lock for long (on SQLite, never the write lock). Any number of workers may run
@@ -19,7 +19,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from laneway.db import Database
 from laneway.idempotency import RETENTION
-from laneway.models import ApiToken, IdempotencyKey, Invitation, LiveTicket
+from laneway.models import (
+    ApiToken,
+    DeliveryState,
+    IdempotencyKey,
+    Invitation,
+    LiveTicket,
+    WebhookDelivery,
+)
 from laneway.models.base import utcnow
 
 # A token is deleted this long after it expired. Until then its owner is told "expired" rather
@@ -36,6 +43,7 @@ class Sweep:
     batch_size: int = 1000
     now: datetime = field(default_factory=utcnow)
     stopping: Callable[[], bool] = lambda: False  # asked between batches
+    delivery_retention: timedelta = timedelta(days=30)
 
 
 Key = InstrumentedAttribute[Any]
@@ -94,9 +102,21 @@ async def old_idempotency_keys(sweep: Sweep) -> int:
     )
 
 
+async def old_deliveries(sweep: Sweep) -> int:
+    """Webhook delivery logs past their retention, once finished (never one still queued)."""
+    return await _delete_in_batches(
+        sweep,
+        WebhookDelivery,
+        [WebhookDelivery.id],
+        (WebhookDelivery.created_at <= sweep.now - sweep.delivery_retention)
+        & WebhookDelivery.state.in_((DeliveryState.delivered, DeliveryState.failed)),
+    )
+
+
 JOBS: dict[str, Callable[[Sweep], Awaitable[int]]] = {
     "tokens": expired_tokens,
     "live_tickets": expired_live_tickets,
     "invitations": expired_invitations,
     "idempotency_keys": old_idempotency_keys,
+    "webhook_deliveries": old_deliveries,
 }

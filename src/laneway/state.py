@@ -15,12 +15,14 @@ from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
 from laneway.kit.cursor import CursorCodec
 from laneway.observability.metrics import Metrics, Sampler
+from laneway.outbound import Outbound
 from laneway.rate_limits.tiers import RateLimits
 from laneway.rate_limits.windows import Windows
 from laneway.realtime.fanout import Fanout
 from laneway.realtime.guard import CredentialGuard
 from laneway.realtime.hub import Hub
 from laneway.redis_link import RedisLink
+from laneway.webhooks.runner import WebhookRunner
 
 
 @dataclass(slots=True)
@@ -37,6 +39,8 @@ class AppState:
     guard: CredentialGuard
     redis_link: RedisLink | None  # None: no Redis configured
     rate_limits: RateLimits
+    outbound: Outbound  # the process's one HTTP client for calls it makes
+    webhooks: WebhookRunner
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
 
@@ -59,6 +63,7 @@ class AppState:
         )
         limiter = SharedLimiter(link, redis.url, redis.prefix)
         windows = Windows(link, redis.prefix, settings.rate_limit.sync_seconds)
+        outbound = Outbound(settings.webhook)
         return cls(
             settings=settings,
             database=database,
@@ -74,6 +79,8 @@ class AppState:
             ),
             redis_link=link,
             rate_limits=RateLimits(settings.rate_limit, windows, caches),
+            outbound=outbound,
+            webhooks=WebhookRunner(database, outbound, settings),
             metrics=None,
             sampler=None,
         )
@@ -82,6 +89,7 @@ class AppState:
         # caches first: the next request this process serves must already see the change
         self.database.commits.subscribe(self.caches.after_commit)
         self.database.commits.subscribe(self.fanout.after_commit)
+        self.database.commits.subscribe(self.webhooks.after_commit)
 
     async def start(self) -> None:
         """What a serving process runs besides requests (the CLI's one-off commands skip it)."""
@@ -89,6 +97,8 @@ class AppState:
         self.database.watch.start()
         self.fanout.start()
         self.rate_limits.windows.start()
+        if self.settings.jobs.in_process:
+            self.webhooks.start()
         self.guard.start()
         config = self.settings.metrics
         if config.port is not None or config.token is not None:
@@ -101,6 +111,8 @@ class AppState:
             await self.sampler.stop()
         self.keys.close()
         await self.guard.stop()
+        await self.webhooks.stop()
+        await self.outbound.close()
         await self.fanout.stop()
         await self.rate_limits.windows.stop()
         if self.redis_link is not None:

@@ -1,6 +1,8 @@
-"""`laneway worker`: the background process. Every interval it runs each housekeeping job and
-logs one line with what each deleted. SIGTERM or SIGINT stops it after the batch in progress.
-Several may run at once (see housekeeping.py)."""
+"""`laneway worker`: the background process. It sends webhook deliveries all along (the job
+runner, as the serving process does on the embedded default), and every interval runs each
+housekeeping job and logs one line with what each deleted. SIGTERM or SIGINT stops it after
+the batch in progress, letting deliveries in flight finish. Several may run at once (see
+housekeeping.py and webhooks/runner.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import asyncio
 import signal
 import time
 from contextlib import suppress
+from datetime import timedelta
 
 import structlog
 from prometheus_client import (
@@ -19,9 +22,12 @@ from prometheus_client import (
 )
 
 from laneway import __version__, housekeeping
-from laneway.config import Settings
+from laneway.config import MetricsSettings, Settings
 from laneway.db import Database
+from laneway.observability.job_metrics import JobMetrics
 from laneway.observability.logging import configure_logging
+from laneway.outbound import Outbound
+from laneway.webhooks.runner import WebhookRunner
 
 log = structlog.get_logger("laneway.worker")
 
@@ -52,6 +58,7 @@ class WorkerMetrics:
         Gauge("laneway_build_info", "The running version", ["version"], registry=registry).labels(
             __version__
         ).set(1)
+        self.jobs = JobMetrics(registry)
 
     def serve(self, port: int, host: str) -> None:
         start_http_server(port, addr=host, registry=self.registry)
@@ -65,11 +72,17 @@ class WorkerMetrics:
 
 
 async def run_jobs(
-    database: Database, batch_size: int, stop: asyncio.Event, metrics: WorkerMetrics | None = None
+    database: Database,
+    batch_size: int,
+    stop: asyncio.Event,
+    metrics: WorkerMetrics | None = None,
+    delivery_retention: timedelta = timedelta(days=30),
 ) -> bool:
     """One run of every job; logs the counts. False if a job failed."""
     started = time.monotonic()
-    sweep = housekeeping.Sweep(database, batch_size, stopping=stop.is_set)
+    sweep = housekeeping.Sweep(
+        database, batch_size, stopping=stop.is_set, delivery_retention=delivery_retention
+    )
     deleted: dict[str, int] = {}
     failed: dict[str, str] = {}
     for name, job in housekeeping.JOBS.items():
@@ -89,6 +102,12 @@ async def run_jobs(
     return not failed
 
 
+async def _sample(metrics: WorkerMetrics, runner: WebhookRunner, config: MetricsSettings) -> None:
+    while True:
+        metrics.jobs.sample(runner)
+        await asyncio.sleep(config.sample_seconds)
+
+
 async def work(settings: Settings, *, once: bool = False, interval: float | None = None) -> int:
     """Run until SIGTERM/SIGINT (or once); the process's exit code."""
     stop = asyncio.Event()
@@ -101,10 +120,21 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
     if settings.metrics.port is not None and not once:
         metrics = WorkerMetrics()
         metrics.serve(settings.metrics.port, settings.metrics.host or settings.http.host)
+    retention = timedelta(days=settings.webhook.delivery_retention_days)
+    # the webhook deliveries too, unless this is a one-off housekeeping run
+    outbound = Outbound(settings.webhook)
+    webhooks = None if once else WebhookRunner(database, outbound, settings)
+    sampling = None
+    if webhooks is not None:
+        webhooks.start()
+        if metrics is not None:
+            sampling = asyncio.create_task(_sample(metrics, webhooks, settings.metrics))
     log.info("worker started", interval_seconds=every, once=once)
     try:
         while True:
-            ok = await run_jobs(database, settings.worker.batch_size, stop, metrics)
+            ok = await run_jobs(
+                database, settings.worker.batch_size, stop, metrics, delivery_retention=retention
+            )
             if once:
                 return 0 if ok else 1
             with suppress(TimeoutError):
@@ -112,6 +142,11 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
             if stop.is_set():
                 return 0
     finally:
+        if sampling is not None:
+            sampling.cancel()
+        if webhooks is not None:
+            await webhooks.stop()  # attempts in flight finish (10 s at most)
+        await outbound.close()
         await database.dispose()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)

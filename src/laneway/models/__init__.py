@@ -16,11 +16,14 @@ from laneway.models.status import Status, StatusCategory
 from laneway.models.status_count import StatusCount
 from laneway.models.task import Priority, Task
 from laneway.models.user import User
+from laneway.models.webhook import Webhook
+from laneway.models.webhook_delivery import DeliveryState, WebhookDelivery
 
 __all__ = [
     "ApiToken",
     "Base",
     "Comment",
+    "DeliveryState",
     "Event",
     "IdempotencyKey",
     "InstanceSecret",
@@ -39,4 +42,6 @@ __all__ = [
     "TokenKind",
     "TokenScope",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

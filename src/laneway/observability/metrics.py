@@ -30,6 +30,7 @@ from prometheus_client import (
 from starlette.types import Scope
 
 from laneway import __version__
+from laneway.observability.job_metrics import JobMetrics
 
 if TYPE_CHECKING:
     from laneway.state import AppState
@@ -162,6 +163,7 @@ class Metrics:
             "Times the Redis circuit breaker opened",
             registry=registry,
         )
+        self.jobs = JobMetrics(registry)
         self.rss = Gauge(
             "laneway_process_resident_memory_bytes",
             "Resident memory of each process",
@@ -295,6 +297,7 @@ class Sampler:
             m.redis_up.set(1 if state.fanout.redis_up else 0)
             m.redis_circuit_open.set(1 if link.is_open else 0)
             deltas.add("redis.opened", link.opened_total, m.redis_circuit_opened)
+        m.jobs.sample(state.webhooks)
         deltas.add("live.sent", hub.sent, m.live_sent)
         deltas.add("live.dropped", hub.dropped, m.live_dropped)
         m.rss.set(self._rss())

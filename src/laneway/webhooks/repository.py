@@ -1,0 +1,171 @@
+"""Every query of webhooks and their deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from laneway.models import (
+    DeliveryState,
+    Membership,
+    Project,
+    ProjectCounter,
+    Role,
+    Webhook,
+    WebhookDelivery,
+)
+
+UNFINISHED = (DeliveryState.pending, DeliveryState.sending)
+
+
+async def current_seq(session: AsyncSession, project_id: int) -> int:
+    seq = await session.scalar(
+        select(ProjectCounter.event_seq).where(ProjectCounter.project_id == project_id)
+    )
+    return seq or 0
+
+
+async def with_role(
+    session: AsyncSession, webhook_id: int, user_id: int
+) -> tuple[Webhook, Role, datetime | None] | None:
+    """The webhook, my role in its project and whether that is archived, in one query."""
+    row = (
+        await session.execute(
+            select(Webhook, Membership.role, Project.archived_at)
+            .join(Project, Project.id == Webhook.project_id)
+            .join(
+                Membership,
+                (Membership.project_id == Webhook.project_id) & (Membership.user_id == user_id),
+            )
+            .where(Webhook.id == webhook_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def of_project(session: AsyncSession, project_id: int) -> Sequence[Webhook]:
+    query = select(Webhook).where(Webhook.project_id == project_id).order_by(Webhook.id)
+    return (await session.scalars(query)).all()
+
+
+async def deliveries(
+    session: AsyncSession, webhook_id: int, before: int | None, limit: int
+) -> Sequence[WebhookDelivery]:
+    query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
+    if before is not None:
+        query = query.where(WebhookDelivery.id < before)
+    return (await session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit))).all()
+
+
+async def delivery(
+    session: AsyncSession, webhook_id: int, delivery_id: int
+) -> WebhookDelivery | None:
+    return await session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.webhook_id == webhook_id
+        )
+    )
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+async def behind(session: AsyncSession, limit: int) -> Sequence[tuple[int, int, int]]:
+    """Active webhooks whose project has events past their cursor: (id, project, cursor)."""
+    rows = await session.execute(
+        select(Webhook.id, Webhook.project_id, Webhook.cursor_seq)
+        .join(ProjectCounter, ProjectCounter.project_id == Webhook.project_id)
+        .where(Webhook.active, ProjectCounter.event_seq > Webhook.cursor_seq)
+        .order_by(Webhook.id)
+        .limit(limit)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def advance(session: AsyncSession, webhook_id: int, seen: int, upto: int) -> bool:
+    """Moves the cursor from `seen` to `upto`; False if another runner moved it first (its
+    deliveries are then the ones that count, and this transaction must roll back)."""
+    result = await session.execute(
+        update(Webhook)
+        .where(Webhook.id == webhook_id, Webhook.cursor_seq == seen)
+        .values(cursor_seq=upto)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def due(
+    session: AsyncSession, now: datetime, limit: int, skip: set[int]
+) -> list[tuple[int, int]]:
+    """Deliveries that may go now: each webhook's oldest unfinished one, when its time has
+    come (or its sender's lease ran out), on an active webhook. One per webhook at a time keeps
+    each endpoint's messages in event order."""
+    earlier = aliased(WebhookDelivery)
+    query = (
+        select(WebhookDelivery.id, WebhookDelivery.webhook_id)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(
+            Webhook.active,
+            (
+                (WebhookDelivery.state == DeliveryState.pending)
+                & (WebhookDelivery.next_attempt_at <= now)
+            )
+            | (
+                (WebhookDelivery.state == DeliveryState.sending)
+                & (WebhookDelivery.lease_until < now)
+            ),
+            ~exists().where(
+                earlier.webhook_id == WebhookDelivery.webhook_id,
+                earlier.id < WebhookDelivery.id,
+                earlier.state.in_(UNFINISHED),
+            ),
+        )
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit)
+    )
+    if skip:
+        query = query.where(WebhookDelivery.webhook_id.not_in(skip))
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def queue(session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """Unfinished deliveries, and when the oldest due one became due."""
+    depth = await session.scalar(select(func.count()).where(WebhookDelivery.state.in_(UNFINISHED)))
+    oldest = await session.scalar(
+        select(func.min(WebhookDelivery.next_attempt_at)).where(
+            WebhookDelivery.state == DeliveryState.pending, WebhookDelivery.next_attempt_at <= now
+        )
+    )
+    return depth or 0, oldest
+
+
+async def claim(
+    session: AsyncSession, delivery_id: int, now: datetime, lease_until: datetime
+) -> bool:
+    """Takes the delivery if nobody has since: the row's own condition is the lock, so this
+    works alike on SQLite and PostgreSQL and across any number of runners."""
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            (
+                (WebhookDelivery.state == DeliveryState.pending)
+                & (WebhookDelivery.next_attempt_at <= now)
+            )
+            | (
+                (WebhookDelivery.state == DeliveryState.sending)
+                & (WebhookDelivery.lease_until < now)
+            ),
+        )
+        .values(
+            state=DeliveryState.sending,
+            lease_until=lease_until,
+            attempts=WebhookDelivery.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

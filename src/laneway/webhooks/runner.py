@@ -1,0 +1,195 @@
+"""The webhook job runner: turns committed events into deliveries and sends the due ones,
+many webhooks at once (up to LANEWAY_JOBS_CONCURRENCY in flight) but each webhook's in event
+order. The deliveries table is its queue, so the same loop runs in the serving process (the
+embedded default) or in `laneway worker` processes, any number of them: a claim is a
+conditional UPDATE, a claim's lease outlives the attempt, and a worker killed mid-delivery
+leaves a lease that runs out, after which the delivery is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+import structlog
+
+from laneway.commits import Changes
+from laneway.config import Settings
+from laneway.db import Database
+from laneway.models import DeliveryState, Webhook, WebhookDelivery
+from laneway.models.base import utcnow
+from laneway.observability.job_metrics import OUTCOMES
+from laneway.outbound import Outbound
+from laneway.webhooks import outbox, repository, sender
+
+log = structlog.get_logger("laneway.webhooks")
+LEASE_MARGIN_S = 30.0
+MEASURE_EVERY_S = 5.0  # the queue's depth and age are counted this often, not every pass
+
+
+class WebhookRunner:
+    def __init__(
+        self,
+        database: Database,
+        outbound: Outbound,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database, self.outbound, self.clock = database, outbound, clock
+        self.delays = settings.webhook.delays
+        self.lease = timedelta(seconds=settings.webhook.timeout_seconds + LEASE_MARGIN_S)
+        self.poll_seconds = settings.jobs.poll_seconds
+        self.concurrency = settings.jobs.concurrency
+        self._sending: dict[int, asyncio.Task[None]] = {}  # by webhook
+        self._wake = asyncio.Event()
+        self._loop: asyncio.Task[None] | None = None
+        self.outcomes = dict.fromkeys(OUTCOMES, 0)  # attempts by how they ended, for /metrics
+        self.queue_depth = 0
+        self.queue_oldest_due_seconds = 0.0
+        self._measured_at = 0.0
+
+    def after_commit(self, changes: Changes) -> None:
+        if changes.events:
+            self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._run(), name="webhook-runner")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stops taking work, lets attempts in flight finish for `grace` seconds; any still
+        running is cancelled, and its lease runs out so another runner sends it again."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._loop
+        in_flight = list(self._sending.values())
+        if in_flight:
+            _done, pending = await asyncio.wait(in_flight, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._sending)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception as error:  # a database outage: try again next round
+                log.warning("webhook runner pass failed", error=repr(error))
+            with suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
+            self._wake.clear()
+
+    async def run_once(self) -> int:
+        """One pass: new deliveries from the log, then every due one started; returns how
+        many attempts it started."""
+        await outbox.dispatch(self.database)
+        if time.monotonic() - self._measured_at > MEASURE_EVERY_S:
+            await self._measure()
+        free = self.concurrency - len(self._sending)
+        if free <= 0:
+            return 0
+        now = self.clock()
+        async with self.database.transaction(write=False) as session:
+            due = await repository.due(session, now, free, set(self._sending))
+        started = 0
+        for delivery_id, webhook_id in due:
+            if webhook_id in self._sending:
+                continue
+            claimed = await self._claim(delivery_id, now)
+            if claimed is None:
+                continue
+            task = asyncio.create_task(self._send(*claimed), name=f"webhook-{webhook_id}")
+            self._sending[webhook_id] = task
+            task.add_done_callback(functools.partial(self._finished, webhook_id))
+            started += 1
+        return started
+
+    async def _measure(self) -> None:
+        self._measured_at = time.monotonic()
+        now = self.clock()
+        async with self.database.transaction(write=False) as session:
+            depth, oldest = await repository.queue(session, now)
+        self.queue_depth = depth
+        self.queue_oldest_due_seconds = (
+            0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+        )
+
+    def _finished(self, webhook_id: int, _task: asyncio.Task[None]) -> None:
+        self._sending.pop(webhook_id, None)
+        self._wake.set()  # its next delivery may be due already
+
+    async def drain(self) -> None:
+        """Waits for every attempt in flight (tests, the bench)."""
+        while self._sending:
+            await asyncio.gather(*self._sending.values(), return_exceptions=True)
+
+    async def _claim(
+        self, delivery_id: int, now: datetime
+    ) -> tuple[Webhook, WebhookDelivery, datetime] | None:
+        lease_until = now + self.lease
+        async with self.database.transaction() as session:
+            if not await repository.claim(session, delivery_id, now, lease_until):
+                return None
+            delivery = await session.get(WebhookDelivery, delivery_id)
+            webhook = None if delivery is None else await session.get(Webhook, delivery.webhook_id)
+            if delivery is None or webhook is None:
+                return None
+            session.expunge_all()  # plain values from here on: the session closes
+        return webhook, delivery, lease_until
+
+    async def _send(self, webhook: Webhook, delivery: WebhookDelivery, lease: datetime) -> None:
+        outcome = await sender.attempt(
+            self.outbound.session, webhook, delivery, self.clock(), self.outbound.allowed
+        )
+        try:
+            await self._record(delivery.id, lease, outcome)
+        except Exception as error:  # the lease runs out and the delivery is sent again
+            log.warning("webhook outcome not recorded", delivery=delivery.id, error=repr(error))
+
+    async def _record(self, delivery_id: int, lease: datetime, outcome: sender.Outcome) -> None:
+        now = self.clock()
+        async with self.database.transaction() as session:
+            delivery = await session.get(WebhookDelivery, delivery_id)
+            if (
+                delivery is None
+                or delivery.state is not DeliveryState.sending
+                or delivery.lease_until != lease
+            ):
+                return  # its lease ran out and another runner took it over
+            delivery.last_status = outcome.status
+            delivery.last_latency_ms = outcome.latency_ms
+            delivery.last_error = outcome.error
+            delivery.response_snippet = outcome.snippet
+            delivery.lease_until = None
+            if outcome.delivered:
+                delivery.state, delivery.delivered_at = DeliveryState.delivered, now
+                ended = "delivered"
+            elif outcome.status == 410:  # the receiver says the endpoint is gone for good
+                delivery.state = DeliveryState.failed
+                webhook = await session.get(Webhook, delivery.webhook_id)
+                if webhook is not None:
+                    webhook.active = False
+                    webhook.disabled_reason = "The endpoint answered 410 Gone."
+                log.warning("webhook disabled: 410 Gone", webhook=delivery.webhook_id)
+                ended = "disabled"
+            elif delivery.attempts >= len(self.delays):
+                delivery.state = DeliveryState.failed
+                ended = "failed"
+            else:
+                wait = max(self.delays[delivery.attempts], outcome.retry_after or 0.0)
+                delivery.state = DeliveryState.pending
+                delivery.next_attempt_at = now + timedelta(seconds=wait)
+                ended = "retry"
+        self.outcomes[ended] += 1
