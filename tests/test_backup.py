@@ -88,7 +88,7 @@ async def restore(url: str, archive: Path, tmp_path: Path, **options: bool) -> N
 async def populate(api: Api, state: AppState) -> User:
     """Something in every table: the demo (users, members, labels, tasks with labels, comments,
     events), then tokens, an invitation, a live ticket, an idempotent write, a sub-task whose
-    parent came later, an archived task."""
+    parent came later, an archived task, a webhook and a delivery."""
     await seed_demo(state, 12)
     owner = await api.user()
     project = await api.project(owner, "Backups", key="BAK", description="ünïcode ✓\nline two")
@@ -111,6 +111,12 @@ async def populate(api: Api, state: AppState) -> User:
     for method, path, body, headers in requests:
         response = await api.request(method, path, owner, json=body, headers=headers)
         assert response.status_code in (200, 201), response.text
+    # a webhook (a public address: never contacted, no runner runs here) and a queued ping
+    hook = {"url": "http://93.184.215.14/hook", "events": ["*"]}
+    made = await api.request("POST", f"/projects/{project['id']}/webhooks", owner, json=hook)
+    assert made.status_code == 201, made.text
+    ping = await api.request("POST", f"/webhooks/{made.json()['id']}/ping", owner)
+    assert ping.status_code == 202, ping.text
     return owner
 
 

@@ -38,6 +38,7 @@ class Receiver:
     script: list[int] = field(default_factory=list)
     retry_after: str | None = None
     delay: float = 0.0
+    hold: asyncio.Event | None = None  # set: requests wait for it before being answered
     connections: int = 0
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -45,6 +46,8 @@ class Receiver:
         body = await request.read()
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold is not None:
+            await self.hold.wait()
         self.got.append(Received({k.lower(): v for k, v in request.headers.items()}, body))
         status = self.script.pop(0) if self.script else 200
         headers = {"Retry-After": self.retry_after} if self.retry_after and status >= 500 else {}

@@ -15,7 +15,9 @@ from sqlalchemy import select
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from laneway.config import WebhookSettings
 from laneway.models import DeliveryState, WebhookDelivery
+from laneway.outbound import Outbound
 from laneway.state import AppState
 from laneway.webhooks import signing
 from laneway.webhooks.runner import WebhookRunner
@@ -168,23 +170,28 @@ async def test_a_runner_killed_mid_delivery_loses_nothing(
     api, state, runner = hooked
     owner = await api.user()
     pid = (await api.project(owner))["id"]
-    await _hook(api, owner, pid, receiver.url, ["task.created"])
+    hook = await _hook(api, owner, pid, receiver.url, ["task.created"])
     await api.task(owner, pid, title="survives")
-    receiver.delay = 30  # the first attempt hangs ...
+    receiver.hold = asyncio.Event()  # the first attempt is held at the receiver ...
     dying = WebhookRunner(state.database, state.outbound, state.settings, clock=clock)
     assert await dying.run_once() == 1
-    await asyncio.sleep(0.3)
+    while not receiver.connections:  # noqa: ASYNC110 - until the request is in
+        await asyncio.sleep(0.01)
     for task in list(dying._sending.values()):  # ... and its runner dies: nothing recorded
         task.cancel()
     await asyncio.gather(*dying._sending.values(), return_exceptions=True)
-    receiver.delay = 0
+    receiver.hold.set()
     await runner.run_once()
     await runner.drain()
-    assert len(receiver.got) == 0  # its lease still holds
+    assert receiver.connections == 1  # its lease still holds: nobody sends it meanwhile
     clock.advance(state.settings.webhook.timeout_seconds + 31)
-    await settle(runner, lambda: len(receiver.got) == 1)
-    body = json.loads(receiver.got[0].body)
+    await settle(runner, lambda: receiver.connections == 2)
+    # at least once: the receiver may have had it (it dedupes on webhook-id), never lost
+    assert {got.headers["webhook-id"] for got in receiver.got} == {f"msg_{hook['id']}_3"}
+    body = json.loads(receiver.got[-1].body)
     assert body["data"]["snapshot"]["title"] == "survives"
+    log = (await api.request("GET", f"/webhooks/{hook['id']}/deliveries", owner)).json()
+    assert [(i["state"], i["attempts"]) for i in log["items"]] == [("delivered", 2)]
 
 
 async def test_rotation_signs_with_both_secrets_for_a_while(
@@ -283,3 +290,27 @@ def test_signatures_match_the_reference_signer() -> None:
     ours = signing.signature(secret, "msg_1_2", int(at.timestamp()), body)
     assert ours == Verifier(secret).sign("msg_1_2", at, body.decode())
     assert at + timedelta(0) == at
+
+
+async def test_an_address_refused_at_delivery_is_never_connected(
+    hooked: Hooked, receiver: Receiver, clock: Clock
+) -> None:
+    """Registered while its network was allowed; the guard at delivery time decides again."""
+    api, state, _runner = hooked
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    hook = await _hook(api, owner, pid, receiver.url, ["*"])
+    strict = Outbound(WebhookSettings())  # no network allowed: loopback is refused
+    runner = WebhookRunner(state.database, strict, state.settings, clock=clock)
+    try:
+        await api.task(owner, pid)
+        await runner.run_once()
+        await runner.drain()
+    finally:
+        await strict.close()
+    assert receiver.connections == 0
+    log = (await api.request("GET", f"/webhooks/{hook['id']}/deliveries", owner)).json()
+    (item,) = log["items"]
+    assert item["state"] == "pending"  # retried on schedule; the operator may allow it
+    assert item["last_status"] is None
+    assert "loopback" in item["last_error"]
