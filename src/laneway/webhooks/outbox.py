@@ -5,14 +5,16 @@ with several runners and after any crash. The write path pays nothing for it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from sqlalchemy import insert
 
 from laneway.activity import repository as activity_repository
 from laneway.activity.schemas import EventOut
 from laneway.db import Database
-from laneway.models import Event, Webhook, WebhookDelivery
+from laneway.models import Event, WebhookDelivery
 from laneway.webhooks import repository
 
 BATCH = 500
@@ -37,35 +39,44 @@ def message_id(webhook_id: int, seq: int) -> str:
 
 
 async def dispatch(database: Database, batch: int = BATCH) -> int:
-    """Deliveries for events past each active webhook's cursor; returns how many were made."""
+    """Deliveries for events past each active webhook's cursor, for all of them in one
+    transaction (the events of a project read once for its webhooks); returns how many were
+    made. If another runner moved a cursor first, this pass adds nothing: the next one will."""
     async with database.transaction(write=False) as session:
         behind = await repository.behind(session, limit=100)
-    made = 0
-    for webhook_id, project_id, cursor in behind:
-        try:
-            async with database.transaction() as session:
-                webhook = await session.get(Webhook, webhook_id)
-                if webhook is None or not webhook.active:
+    if not behind:
+        return 0
+    rows: list[dict[str, Any]] = []
+    try:
+        async with database.transaction() as session:
+            active = await repository.active(session, [w for w, _, _ in behind])
+            read: dict[tuple[int, int], Sequence[Event]] = {}
+            for webhook_id, project_id, cursor in behind:
+                events_of = active.get(webhook_id)
+                if events_of is None:
                     continue
-                events = await activity_repository.events_after(
-                    session, project_id, cursor, limit=batch
-                )
+                if (project_id, cursor) not in read:
+                    read[project_id, cursor] = await activity_repository.events_after(
+                        session, project_id, cursor, limit=batch
+                    )
+                events = read[project_id, cursor]
                 if not events:
                     continue
                 if not await repository.advance(session, webhook_id, cursor, events[-1].seq):
                     raise _Overtaken
-                for event in events:
-                    if subscribed(webhook.events, event.type):
-                        session.add(
-                            WebhookDelivery(
-                                webhook_id=webhook_id,
-                                message_id=message_id(webhook_id, event.seq),
-                                event_seq=event.seq,
-                                event_type=event.type,
-                                body=body(event),
-                            )
-                        )
-                        made += 1
-        except _Overtaken:
-            continue
-    return made
+                rows.extend(
+                    {
+                        "webhook_id": webhook_id,
+                        "message_id": message_id(webhook_id, event.seq),
+                        "event_seq": event.seq,
+                        "event_type": event.type,
+                        "body": body(event),
+                    }
+                    for event in events
+                    if subscribed(events_of, event.type)
+                )
+            if rows:  # in event order per webhook: the queue sends by id
+                await session.execute(insert(WebhookDelivery), rows)
+    except _Overtaken:
+        return 0
+    return len(rows)

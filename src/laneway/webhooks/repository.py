@@ -86,6 +86,14 @@ async def behind(session: AsyncSession, limit: int) -> Sequence[tuple[int, int, 
     return [(r[0], r[1], r[2]) for r in rows]
 
 
+async def active(session: AsyncSession, webhook_ids: list[int]) -> dict[int, list[str]]:
+    """The subscribed event types of those webhooks that are active."""
+    rows = await session.execute(
+        select(Webhook.id, Webhook.events).where(Webhook.id.in_(webhook_ids), Webhook.active)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 async def advance(session: AsyncSession, webhook_id: int, seen: int, upto: int) -> bool:
     """Moves the cursor from `seen` to `upto`; False if another runner moved it first (its
     deliveries are then the ones that count, and this transaction must roll back)."""
@@ -144,14 +152,15 @@ async def queue(session: AsyncSession, now: datetime) -> tuple[int, datetime | N
 
 
 async def claim(
-    session: AsyncSession, delivery_id: int, now: datetime, lease_until: datetime
-) -> bool:
-    """Takes the delivery if nobody has since: the row's own condition is the lock, so this
-    works alike on SQLite and PostgreSQL and across any number of runners."""
+    session: AsyncSession, delivery_ids: list[int], now: datetime, lease_until: datetime
+) -> list[tuple[WebhookDelivery, Webhook]]:
+    """Takes those of the deliveries nobody has taken since, in one statement: the rows' own
+    condition is the lock, so this works alike on SQLite and PostgreSQL and across any number
+    of runners. Returns what was taken, with its webhook."""
     result = await session.execute(
         update(WebhookDelivery)
         .where(
-            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.id.in_(delivery_ids),
             (
                 (WebhookDelivery.state == DeliveryState.pending)
                 & (WebhookDelivery.next_attempt_at <= now)
@@ -166,6 +175,16 @@ async def claim(
             lease_until=lease_until,
             attempts=WebhookDelivery.attempts + 1,
         )
+        .returning(WebhookDelivery.id)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    taken = list(result.scalars())
+    if not taken:
+        return []
+    rows = await session.execute(
+        select(WebhookDelivery, Webhook)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(WebhookDelivery.id.in_(taken))
+        .execution_options(populate_existing=True)
+    )
+    return [(row[0], row[1]) for row in rows]

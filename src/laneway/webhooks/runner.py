@@ -103,18 +103,20 @@ class WebhookRunner:
         now = self.clock()
         async with self.database.transaction(write=False) as session:
             due = await repository.due(session, now, free, set(self._sending))
-        started = 0
-        for delivery_id, webhook_id in due:
-            if webhook_id in self._sending:
-                continue
-            claimed = await self._claim(delivery_id, now)
-            if claimed is None:
-                continue
-            task = asyncio.create_task(self._send(*claimed), name=f"webhook-{webhook_id}")
-            self._sending[webhook_id] = task
-            task.add_done_callback(functools.partial(self._finished, webhook_id))
-            started += 1
-        return started
+        wanted = [d for d, w in due if w not in self._sending]
+        if not wanted:
+            return 0
+        lease_until = now + self.lease
+        async with self.database.transaction() as session:
+            claimed = await repository.claim(session, wanted, now, lease_until)
+            session.expunge_all()  # plain values from here on: the session closes
+        for delivery, webhook in claimed:
+            task = asyncio.create_task(
+                self._send(webhook, delivery, lease_until), name=f"webhook-{webhook.id}"
+            )
+            self._sending[webhook.id] = task
+            task.add_done_callback(functools.partial(self._finished, webhook.id))
+        return len(claimed)
 
     async def _measure(self) -> None:
         self._measured_at = time.monotonic()
@@ -135,24 +137,8 @@ class WebhookRunner:
         while self._sending:
             await asyncio.gather(*self._sending.values(), return_exceptions=True)
 
-    async def _claim(
-        self, delivery_id: int, now: datetime
-    ) -> tuple[Webhook, WebhookDelivery, datetime] | None:
-        lease_until = now + self.lease
-        async with self.database.transaction() as session:
-            if not await repository.claim(session, delivery_id, now, lease_until):
-                return None
-            delivery = await session.get(WebhookDelivery, delivery_id)
-            webhook = None if delivery is None else await session.get(Webhook, delivery.webhook_id)
-            if delivery is None or webhook is None:
-                return None
-            session.expunge_all()  # plain values from here on: the session closes
-        return webhook, delivery, lease_until
-
     async def _send(self, webhook: Webhook, delivery: WebhookDelivery, lease: datetime) -> None:
-        outcome = await sender.attempt(
-            self.outbound.session, webhook, delivery, self.clock(), self.outbound.allowed
-        )
+        outcome = await sender.attempt(self.outbound.session, webhook, delivery, self.clock())
         try:
             await self._record(delivery.id, lease, outcome)
         except Exception as error:  # the lease runs out and the delivery is sent again
