@@ -109,11 +109,16 @@ async def hooked(
         await runner.stop()
 
 
+async def one_pass(runner: WebhookRunner) -> None:
+    """A pass of the runner, and the attempts it started, to their end."""
+    await runner.run_once()
+    await runner.drain()
+
+
 async def settle(runner: WebhookRunner, until: Callable[[], bool], rounds: int = 50) -> None:
     """Passes of the runner until `until()` holds (each pass waits for its attempts)."""
     for _ in range(rounds):
         if until():
             return
-        await runner.run_once()
-        await runner.drain()
+        await one_pass(runner)
     assert until(), "the runner did not get there"

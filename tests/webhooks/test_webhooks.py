@@ -22,7 +22,7 @@ from laneway.state import AppState
 from laneway.webhooks import signing
 from laneway.webhooks.runner import WebhookRunner
 from tests.support import Api, assert_problem
-from tests.webhooks.conftest import Clock, Receiver, settle
+from tests.webhooks.conftest import Clock, Receiver, one_pass, settle
 
 Hooked = tuple[Api, AppState, WebhookRunner]
 
@@ -63,8 +63,7 @@ async def test_subscribed_events_arrive_once_in_order_and_verify(
         headers={"If-Match": "*"},
     )
     await settle(runner, lambda: len(receiver.got) >= 4)
-    await runner.run_once()
-    await runner.drain()
+    await one_pass(runner)
     assert len(receiver.got) == 4  # task.updated is not subscribed; nothing twice
 
     verifier = Verifier(hook["secret"])
@@ -99,12 +98,10 @@ async def test_a_failing_receiver_gets_it_after_the_scheduled_retries(
     await settle(runner, lambda: len(receiver.got) == 1)
     for wait, expected in ((5, 2), (300, 3), (1800, 4)):
         clock.advance(wait - 1)
-        await runner.run_once()
-        await runner.drain()
+        await one_pass(runner)
         assert len(receiver.got) == expected - 1  # not before its time
         clock.advance(1)
-        await runner.run_once()
-        await runner.drain()
+        await one_pass(runner)
         assert len(receiver.got) == expected
     async with state.database.transaction(write=False) as session:
         (delivery,) = (await session.scalars(select(WebhookDelivery))).all()
@@ -127,17 +124,14 @@ async def test_retry_after_is_honoured_and_the_schedule_ends(
     await api.task(owner, pid)
     await settle(runner, lambda: len(receiver.got) == 1)
     clock.advance(60)  # past the schedule's 5 s, short of Retry-After's 120
-    await runner.run_once()
-    await runner.drain()
+    await one_pass(runner)
     assert len(receiver.got) == 1
     for wait in (61, 300, 1800):
         clock.advance(wait)
-        await runner.run_once()
-        await runner.drain()
+        await one_pass(runner)
     assert len(receiver.got) == 4
     clock.advance(100_000)
-    await runner.run_once()
-    await runner.drain()
+    await one_pass(runner)
     assert len(receiver.got) == 4  # the schedule has four attempts, then it gives up
     log = (await api.request("GET", f"/webhooks/{hook['id']}/deliveries", owner)).json()
     (item,) = log["items"]
@@ -159,8 +153,7 @@ async def test_410_disables_the_webhook(hooked: Hooked, receiver: Receiver) -> N
     assert "410" in got["disabled_reason"]
     await api.task(owner, pid)
     for _ in range(3):
-        await runner.run_once()
-        await runner.drain()
+        await one_pass(runner)
     assert len(receiver.got) == 1
 
 
@@ -181,8 +174,7 @@ async def test_a_runner_killed_mid_delivery_loses_nothing(
         task.cancel()
     await asyncio.gather(*dying._sending.values(), return_exceptions=True)
     receiver.hold.set()
-    await runner.run_once()
-    await runner.drain()
+    await one_pass(runner)
     assert receiver.connections == 1  # its lease still holds: nobody sends it meanwhile
     clock.advance(state.settings.webhook.timeout_seconds + 31)
     await settle(runner, lambda: receiver.connections == 2)
@@ -304,8 +296,7 @@ async def test_an_address_refused_at_delivery_is_never_connected(
     runner = WebhookRunner(state.database, strict, state.settings, clock=clock)
     try:
         await api.task(owner, pid)
-        await runner.run_once()
-        await runner.drain()
+        await one_pass(runner)
     finally:
         await strict.close()
     assert receiver.connections == 0
