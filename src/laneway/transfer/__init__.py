@@ -6,17 +6,24 @@ transaction (an export reads one snapshot; an import writes all or nothing) and 
 TransferError with a one-line message for input it refuses.
 """
 
+from laneway.transfer.csv_export import export_csv
+from laneway.transfer.csv_import import CsvImportResult, import_csv
+from laneway.transfer.csv_read import RowIssue
 from laneway.transfer.errors import TransferError
 from laneway.transfer.export import ExportSummary, export_project
 from laneway.transfer.importer import ImportResult, import_project
 from laneway.transfer.progress import Progress, Reporter
 
 __all__ = [
+    "CsvImportResult",
     "ExportSummary",
     "ImportResult",
     "Progress",
     "Reporter",
+    "RowIssue",
     "TransferError",
+    "export_csv",
     "export_project",
+    "import_csv",
     "import_project",
 ]
