@@ -13,6 +13,7 @@ from laneway.transfer.errors import TransferError
 from laneway.transfer.export import ExportSummary, export_project
 from laneway.transfer.importer import ImportResult, import_project
 from laneway.transfer.progress import Progress, Reporter
+from laneway.transfer.trello import TrelloImportResult, import_trello
 
 __all__ = [
     "CsvImportResult",
@@ -22,8 +23,10 @@ __all__ = [
     "Reporter",
     "RowIssue",
     "TransferError",
+    "TrelloImportResult",
     "export_csv",
     "export_project",
     "import_csv",
     "import_project",
+    "import_trello",
 ]
