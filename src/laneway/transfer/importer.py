@@ -159,8 +159,18 @@ async def _import(
         Membership(project_id=project.id, user_id=user_id, role=role, created_at=created_at)
         for user_id, (role, created_at) in member_roles.items()
     ]
-    session.add_all(members)
-    await session.flush()
+    await session.execute(
+        insert(Membership),
+        [
+            {
+                "project_id": m.project_id,
+                "user_id": m.user_id,
+                "role": m.role,
+                "created_at": m.created_at,
+            }
+            for m in members
+        ],
+    )
     progress.advance(len(archive.members))
     ids.tasks = await _tasks(session, project.id, archive, ids, people, importer.id, progress)
     ids.comments = await _comments(session, project.id, archive, ids, people, importer.id)
@@ -344,13 +354,17 @@ async def _comments(
 
 
 async def _insert(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the rows in one statement (the driver may split it); their new ids, in order."""
+    """Insert the rows with ids allocated up front, in one statement (the driver may split
+    it); their ids, ascending in row order. (INSERT ... RETURNING cannot promise the order of
+    the ids it returns on SQLite without a statement per row; and Core rather than ORM inserts,
+    which would split the rows by which of their values are None.)"""
     if not rows:
         return []
-    result = await session.execute(
-        insert(model).returning(model.id, sort_by_parameter_order=True), rows
+    ids = await repository.new_ids(session, model.__table__, len(rows))
+    await session.execute(
+        insert(model.__table__), [row | {"id": i} for row, i in zip(rows, ids, strict=True)]
     )
-    return list(result.scalars())
+    return ids
 
 
 def _chunks(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.comments.service import snapshot as comment_snapshot
@@ -27,6 +27,8 @@ from laneway.transfer.progress import Progress
 from laneway.transfer.schema import ArchiveIn, EventIn
 
 BATCH = 1000
+# Core inserts: ORM bulk inserts split rows into one statement per pattern of None values
+EVENTS = cast(Table, Event.__table__)
 
 
 @dataclass(slots=True)
@@ -115,7 +117,7 @@ async def events(
     for start in range(0, len(archive.events), BATCH):
         batch = archive.events[start : start + BATCH]
         rows = [_row(event, start + i + 1, inbound) for i, event in enumerate(batch)]
-        await session.execute(insert(Event), rows)
+        await session.execute(insert(EVENTS), rows)
         progress.advance(len(batch))
     return len(archive.events)
 
@@ -180,7 +182,7 @@ async def fresh(
         for seq, (kind, subject, task, snapshot) in enumerate(drafts, start=1)
     )
     for batch in _batches(rows):
-        await session.execute(insert(Event), batch)
+        await session.execute(insert(EVENTS), batch)
         progress.advance(len(batch))
     return len(drafts)
 

@@ -162,3 +162,15 @@ async def user(session: AsyncSession, who: int | str) -> User | None:
     if isinstance(who, int):
         return await session.get(User, who)
     return await session.scalar(sa.select(User).where(User.email == who.strip().lower()))
+
+
+async def new_ids(session: AsyncSession, table: sa.Table, count: int) -> list[int]:
+    """`count` unused ids for rows of `table`, ascending, in one statement. PostgreSQL takes
+    them from the column's sequence (unique whatever else inserts meanwhile); SQLite, whose
+    writers take turns, continues after the largest id, as its own rowids would."""
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        query = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+        return sorted(int(i) for i in (await session.scalars(query)))
+    top = await session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+    return list(range(int(top or 0) + 1, int(top or 0) + 1 + count))
