@@ -62,6 +62,7 @@ CASES: list[tuple[str, Edit, str]] = [
     ("unknown field", _set("tasks.0.colour", "red"), "tasks[0].colour: Extra inputs"),
     ("seq order", _set("events.5.seq", 1), "events[5]: seq 1 does not follow 5"),
     ("event type", _set("events.5.type", "task.exploded"), "events[5].type: Input should be"),
+    ("NUL in history", _set("events.0.changes", {"name": ["a\x00", "b"]}), "holds a NUL"),
 ]
 # not archives at all
 RAW = [
@@ -122,6 +123,8 @@ async def test_owner_and_key_are_checked(
         await import_project(state.database, archive, owner=owner.id, key="taken")
     with pytest.raises(TransferError, match="'1X' is not a project key"):
         await import_project(state.database, archive, owner=owner.id, key="1X")
+    with pytest.raises(TransferError, match="the project name: String should have at least 1"):
+        await import_project(state.database, archive, owner=owner.id, name=" ")
 
 
 async def test_people_without_an_account_are_listed_not_fatal(

@@ -5,6 +5,7 @@ here beyond its order."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -14,6 +15,7 @@ from laneway.transfer.errors import TransferError
 from laneway.transfer.schema import MAX_EVENT_BYTES, ArchiveIn
 
 SHOWN = 3  # problems named in the message; the rest are counted
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash
 
 
 def check(archive: ArchiveIn) -> None:
@@ -51,9 +53,11 @@ def check(archive: ArchiveIn) -> None:
         if event.seq <= previous:
             problems.append(f"events[{i}]: seq {event.seq} does not follow {previous}")
         previous = event.seq
-        size = len(orjson.dumps(event.changes)) + len(orjson.dumps(event.snapshot))
-        if size > MAX_EVENT_BYTES:
+        dumped = orjson.dumps(event.changes) + orjson.dumps(event.snapshot)
+        if len(dumped) > MAX_EVENT_BYTES:
             problems.append(f"events[{i}]: larger than {MAX_EVENT_BYTES // 1024} KiB")
+        if _NUL.search(dumped):  # PostgreSQL's JSON cannot hold it; no request string may
+            problems.append(f"events[{i}]: holds a NUL character")
         if len(problems) > SHOWN:
             break
     if problems:

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import insert, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.db import Database
@@ -110,25 +112,31 @@ async def import_project(
         else schema.parse(files.read(archive, schema.MAX_ARCHIVE_BYTES, "archive"))
     )
     checks.check(parsed)
-    wanted_key = _key_in(key)
-    if name is not None and not name.strip():
-        raise TransferError("the project name cannot be empty")
-    async with database.transaction() as session:
-        importer = await repository.user(session, owner)
-        if importer is None:
-            raise TransferError(f"no account is {owner!r}: the owner must have an account here")
-        return await _import(session, parsed, importer, wanted_key, name, progress)
-
-
-def _key_in(key: str | None) -> str | None:
-    if key is None:
-        return None
+    wanted = _wanted(key, name)
     try:
-        return ProjectCreateIn(name="x", key=key).key
-    except ValueError:
-        raise TransferError(
-            f"{key!r} is not a project key (2 to 10 letters and digits, starting with a letter)"
-        ) from None
+        async with database.transaction() as session:
+            importer = await repository.user(session, owner)
+            if importer is None:
+                raise TransferError(f"no account is {owner!r}: the owner must have an account here")
+            given_name = wanted.name if name is not None else None
+            return await _import(session, parsed, importer, wanted.key, given_name, progress)
+    except (IntegrityError, DataError) as error:
+        # what the checks above missed still ends as one line, with nothing written
+        first_line = str(error.orig or error).splitlines()[0]
+        raise TransferError(f"the archive could not be written: {first_line}") from None
+
+
+def _wanted(key: str | None, name: str | None) -> ProjectCreateIn:
+    """The key and name given instead of the archive's, checked as the API checks them."""
+    try:
+        return ProjectCreateIn(name=name if name is not None else "-", key=key)
+    except ValidationError as error:
+        if any(e["loc"] == ("key",) for e in error.errors()):
+            raise TransferError(
+                f"{key!r} is not a project key (2 to 10 letters and digits, starting with a "
+                "letter)"
+            ) from None
+        raise TransferError(f"the project {schema.describe(error)}") from None
 
 
 async def _import(
@@ -227,7 +235,7 @@ async def _project(
     now = utcnow()
     project = Project(
         key=key,
-        name=name.strip() if name is not None else given.name,
+        name=name if name is not None else given.name,
         description=given.description,
         archived_at=given.archived_at,
         created_at=given.created_at or now,
