@@ -43,7 +43,7 @@ class ExportSummary:
         return self.members + self.statuses + self.labels + self.tasks + self.comments + self.events
 
 
-class _Outbound(history.Translation):
+class Outbound(history.Translation):
     """Instance ids to archive references: users to emails, tasks to numbers; statuses,
     labels and comments keep their ids as refs."""
 
@@ -156,7 +156,7 @@ async def export_project(
                 progress.advance(len(batch))
             writer.end_array()
 
-            outbound = _Outbound(emails, dict(numbers))
+            outbound = Outbound(emails, dict(numbers))
             writer.begin_array("events")
             async for batch in repository.events(connection, project_id):
                 writer.items(_event(e, outbound) for e in batch)
@@ -241,7 +241,7 @@ def _comment(row: Row[Any], emails: dict[int, str], numbers: dict[int, int]) -> 
     }
 
 
-def _event(row: Row[Any], outbound: _Outbound) -> dict[str, Any]:
+def _event(row: Row[Any], outbound: Outbound) -> dict[str, Any]:
     outbound.learn(row)
     changes, snapshot = history.translate(row.type, row.changes, row.snapshot, outbound)
     subject_kind = history.SUBJECT[history.family(row.type)]

@@ -133,8 +133,7 @@ def _wanted(key: str | None, name: str | None) -> ProjectCreateIn:
     except ValidationError as error:
         if any(e["loc"] == ("key",) for e in error.errors()):
             raise TransferError(
-                f"{key!r} is not a project key (2 to 10 letters and digits, starting with a "
-                "letter)"
+                f"{key!r} is not a project key (2 to 10 letters and digits, starting with a letter)"
             ) from None
         raise TransferError(f"the project {schema.describe(error)}") from None
 

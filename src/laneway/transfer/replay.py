@@ -44,7 +44,7 @@ class Ids:
     comments: dict[Any, int] = field(default_factory=dict)
 
 
-class _Inbound(history.Translation):
+class Inbound(history.Translation):
     def __init__(self, ids: Ids, key: str, unmatched: set[str]) -> None:
         self.key_ = key
         self.unmatched = unmatched
@@ -113,7 +113,7 @@ async def events(
     progress: Progress,
 ) -> int:
     """The archive's events as the new project's, numbered 1, 2, ...; how many."""
-    inbound = _Inbound(ids, key, unmatched)
+    inbound = Inbound(ids, key, unmatched)
     for start in range(0, len(archive.events), BATCH):
         batch = archive.events[start : start + BATCH]
         rows = [_row(event, start + i + 1, inbound) for i, event in enumerate(batch)]
@@ -122,7 +122,7 @@ async def events(
     return len(archive.events)
 
 
-def _row(event: EventIn, seq: int, inbound: _Inbound) -> dict[str, Any]:
+def _row(event: EventIn, seq: int, inbound: Inbound) -> dict[str, Any]:
     changes, snapshot = history.translate(event.type, event.changes, event.snapshot, inbound)
     subject = inbound.resolve(history.SUBJECT[history.family(event.type)], event.subject)
     actor = inbound.resolve("user", event.actor)
