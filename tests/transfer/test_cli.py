@@ -102,3 +102,11 @@ def test_refusals_are_one_line_and_exit_1(data_dir: Path) -> None:
         assert len(lines) == 1, (args, lines)
         assert lines[0].startswith(start), (args, lines)
     assert not (data_dir / "x.json").exists()
+
+
+def test_an_unwritable_output_is_one_line(data_dir: Path) -> None:
+    code, lines = run("export", "DEMO", "-o", data_dir / "no" / "such" / "dir.json")
+    assert code == 1
+    assert lines == [
+        f"error: cannot write {data_dir / 'no' / 'such' / 'dir.json'}: No such file or directory"
+    ]

@@ -19,7 +19,7 @@ from laneway.kit.jsonbytes import iso
 from laneway.tasks.schemas import PriorityName
 from laneway.transfer import repository
 from laneway.transfer.errors import TransferError
-from laneway.transfer.files import Target, opened
+from laneway.transfer.files import Target, opened, written
 from laneway.transfer.progress import SILENT, Progress
 
 COLUMNS = (
@@ -53,28 +53,31 @@ async def export_csv(
         project = await repository.project(connection, project_id)
         if project is None:
             raise TransferError(f"no project has id {project_id}")
-        progress.start((await repository.counts(connection, project_id))["tasks"])
         key = project["key"]
-        emails = await repository.emails(connection, project_id)
-        statuses = {s.id: s.name for s in await repository.statuses(connection, project_id)}
-        labels = {label.id: label.name for label in await repository.labels(connection, project_id)}
-        numbers = await repository.task_numbers(connection, project_id)
         rows = 0
-        with opened(out) as stream:
+        with opened(out) as stream:  # before the bar: an unwritable path fails first
+            progress.start((await repository.counts(connection, project_id))["tasks"])
+            emails = await repository.emails(connection, project_id)
+            statuses = {s.id: s.name for s in await repository.statuses(connection, project_id)}
+            labels = {lb.id: lb.name for lb in await repository.labels(connection, project_id)}
+            numbers = await repository.task_numbers(connection, project_id)
             # newline="": the csv module writes its own line ends (CRLF, as RFC 4180 has them)
             text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
             try:
                 writer = csv.writer(text)
-                writer.writerow(COLUMNS)
+                with written(out):
+                    writer.writerow(COLUMNS)
                 async for batch in repository.tasks(connection, project_id, by_number=True):
-                    writer.writerows(
-                        [safe(cell) for cell in _cells(t, key, statuses, labels, emails, numbers)]
-                        for t in batch
-                    )
+                    with written(out):
+                        writer.writerows(
+                            [safe(c) for c in _cells(t, key, statuses, labels, emails, numbers)]
+                            for t in batch
+                        )
                     rows += len(batch)
                     progress.advance(len(batch))
             finally:
-                text.flush()
+                with written(out):
+                    text.flush()
                 text.detach()  # the stream is the caller's (or opened()'s) to close
     return rows
 

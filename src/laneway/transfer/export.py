@@ -23,7 +23,7 @@ from laneway.models import Role
 from laneway.tasks.schemas import PriorityName
 from laneway.transfer import history, repository
 from laneway.transfer.errors import TransferError
-from laneway.transfer.files import Target, opened
+from laneway.transfer.files import Target, opened, written
 from laneway.transfer.progress import SILENT, Progress
 from laneway.transfer.schema import FORMAT, VERSION
 
@@ -73,15 +73,21 @@ class Outbound(history.Translation):
 class _Writer:
     """The archive's JSON, one top-level member at a time; arrays one element per line."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
+    def __init__(self, stream: IO[bytes], target: Target) -> None:
+        self.target = target
         self.first = True
+        self._stream = stream
+        self.empty = True
+
+    def write(self, data: bytes | bytearray) -> None:
+        with written(self.target):
+            self._stream.write(data)
 
     def field(self, name: str, value: Any) -> None:
-        self.stream.write(self._name(name) + orjson.dumps(value))
+        self.write(self._name(name) + orjson.dumps(value))
 
     def begin_array(self, name: str) -> None:
-        self.stream.write(self._name(name) + b"[")
+        self.write(self._name(name) + b"[")
         self.empty = True
 
     def items(self, values: Iterable[Any]) -> None:
@@ -89,13 +95,13 @@ class _Writer:
         for value in values:
             chunk += (b"\n" if self.empty else b",\n") + orjson.dumps(value)
             self.empty = False
-        self.stream.write(chunk)
+        self.write(chunk)
 
     def end_array(self) -> None:
-        self.stream.write(b"]" if self.empty else b"\n]")
+        self.write(b"]" if self.empty else b"\n]")
 
     def close(self) -> None:
-        self.stream.write(b"}\n")
+        self.write(b"}\n")
 
     def _name(self, name: str) -> bytes:
         prefix = b"{" if self.first else b",\n"
@@ -109,21 +115,20 @@ async def export_project(
     """Write the project as a `laneway.project` archive to `out` (a file path, written whole
     or not at all, or a binary stream)."""
     async with snapshot(database.engine) as connection:
-        found = await repository.project(connection, project_id)
-        if found is None:
+        project = await repository.project(connection, project_id)
+        if project is None:
             raise TransferError(f"no project has id {project_id}")
-        project = found
-        counts = await repository.counts(connection, project_id)
-        progress.start(sum(counts.values()))
-        emails = await repository.emails(connection, project_id)
-        statuses = await repository.statuses(connection, project_id)
-        labels = await repository.labels(connection, project_id)
-        members = await repository.members(connection, project_id)
-        numbers = await repository.task_numbers(connection, project_id)
-        status_names = {s.id: s.name for s in statuses}
-        label_names = {label.id: label.name for label in labels}
-        with opened(out) as stream:
-            writer = _Writer(stream)
+        with opened(out) as stream:  # before the bar: an unwritable path fails first
+            counts = await repository.counts(connection, project_id)
+            progress.start(sum(counts.values()))
+            emails = await repository.emails(connection, project_id)
+            statuses = await repository.statuses(connection, project_id)
+            labels = await repository.labels(connection, project_id)
+            members = await repository.members(connection, project_id)
+            numbers = await repository.task_numbers(connection, project_id)
+            status_names = {s.id: s.name for s in statuses}
+            label_names = {label.id: label.name for label in labels}
+            writer = _Writer(stream, out)
             for name, value in (
                 ("format", FORMAT),
                 ("version", VERSION),

@@ -19,18 +19,31 @@ Source = Path | bytes | IO[bytes]
 @contextlib.contextmanager
 def opened(target: Target) -> Iterator[IO[bytes]]:
     """A file is written under a temporary name beside it and renamed once complete, so a
-    failed export never leaves a truncated file where the last good one was."""
+    failed export never leaves a truncated file where the last good one was. Writes that fail
+    (no such directory, no permission, a full disk) raise TransferError: see `written`."""
     if not isinstance(target, Path):
         yield target
         return
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path())
+    with written(target):
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
-        os.replace(temporary, target)
+        with written(target):
+            os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def written(target: object) -> Iterator[None]:
+    """Around writes only (an OSError elsewhere, from the database, is not about the file)."""
+    try:
+        yield
+    except OSError as error:
+        where = target if isinstance(target, Path) else "the output"
+        raise TransferError(f"cannot write {where}: {error.strerror or error}") from None
 
 
 def read(source: Source, limit: int, what: str) -> bytes:

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.activity.types import EventType
 from laneway.comments.service import snapshot as comment_snapshot
 from laneway.labels.schemas import LabelOut
 from laneway.models import Comment, Event, Label, Membership, Project, Task
@@ -152,7 +153,7 @@ async def fresh(
 ) -> int:
     """A history for an archive that has none: the project, its members, labels, tasks and
     comments as they are now, each created by the importing user; how many events."""
-    drafts: list[tuple[str, int, int | None, dict[str, Any]]] = [
+    drafts: list[tuple[EventType, int, int | None, dict[str, Any]]] = [
         ("project.created", project.id, None, project_snapshot(project))
     ]
     drafts += [("member.added", m.user_id, None, member_snapshot(m)) for m in members]
