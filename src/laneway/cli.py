@@ -1,4 +1,5 @@
-"""The `laneway` command: serve, worker, migrate, create-user, demo, backup, restore, openapi."""
+"""The `laneway` command: serve, worker, migrate, create-user, demo, backup, restore, export,
+import, openapi."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -33,6 +35,7 @@ from laneway.demo import DemoInfo
 from laneway.errors import LanewayError
 from laneway.observability import metrics
 from laneway.state import AppState
+from laneway.transfer import commands as transfer
 from laneway.worker import main as run_worker
 
 app = typer.Typer(
@@ -259,10 +262,12 @@ class _Bar:
             TextColumn(label), BarColumn(), MofNCompleteColumn(), console=console
         )
         self._bar = self.progress.add_task(label, total=None)
+        self._started = False
 
     def start(self, total: int) -> None:
         self.progress.update(self._bar, total=total, completed=0)
         self.progress.start()
+        self._started = True
 
     def advance(self, rows: int) -> None:
         self.progress.advance(self._bar, rows)
@@ -271,7 +276,8 @@ class _Bar:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.progress.stop()
+        if self._started:  # a bar never drawn leaves no blank line before the error
+            self.progress.stop()
 
 
 @app.command()
@@ -337,6 +343,86 @@ def restore(
         f"restored {rows} rows from {archive}; the database is at the newest revision",
         soft_wrap=True,
     )
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+@app.command("export")
+def export_project(
+    key: Annotated[str, typer.Argument(help="The project's key, e.g. WEB.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The file to write ('-': standard output).")
+    ],
+    format_: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="json: the whole project, history included; csv: its tasks."),
+    ] = ExportFormat.json,
+) -> None:
+    """Export one project: a JSON archive `laneway import` reads, or its tasks as CSV."""
+
+    async def work(state: AppState) -> str:
+        with _Bar("export") as bar:
+            return await transfer.export(state, key, output, format_.value, bar)
+
+    console.print(_with_state(work), soft_wrap=True, markup=False)
+
+
+@app.command("import")
+def import_project(
+    file: Annotated[Path, typer.Argument(help="A `laneway export` archive (or a Trello export).")],
+    owner: Annotated[
+        str | None,
+        typer.Option(help="Who owns the new project (default: the archive's owner, if here)."),
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Its key (default: the archive's, if free).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Its name (default: the archive's).")] = None,
+    trello: Annotated[
+        bool, typer.Option("--trello", help="FILE is a Trello board's JSON export.")
+    ] = False,
+) -> None:
+    """Import a project archive (or a Trello board) as a new project, all or nothing."""
+
+    async def work(state: AppState) -> str:
+        with _Bar("import") as bar:
+            return await transfer.import_archive(
+                state, file, owner=owner, key=key, name=name, trello=trello, progress=bar
+            )
+
+    console.print(_with_state(work), soft_wrap=True, markup=False)
+
+
+@app.command("import-csv")
+def import_csv(
+    file: Annotated[Path, typer.Argument(help="A CSV file with a header row.")],
+    project: Annotated[str, typer.Option(help="The project's key.")],
+    as_: Annotated[str, typer.Option("--as", help="The member (email) adding the tasks.")],
+    map_: Annotated[
+        list[str],
+        typer.Option(
+            "--map",
+            help="FIELD=COLUMN, repeated; fields: title (required), description, status, "
+            "assignee, priority, labels, due_date.",
+        ),
+    ],
+) -> None:
+    """Add a task per CSV row to a project; rows that cannot be read are listed and skipped."""
+
+    async def work(state: AppState) -> tuple[list[str], str]:
+        columns = transfer.mapping(map_)
+        with _Bar("import") as bar:
+            return await transfer.import_csv_file(
+                state, file, project_key=project, user=as_, columns=columns, progress=bar
+            )
+
+    problems, summary = _with_state(work)
+    for problem in problems:
+        console.print(problem, soft_wrap=True, markup=False)
+    console.print(summary, soft_wrap=True, markup=False)
 
 
 @app.command()

@@ -48,7 +48,8 @@ def derive_key(name: str) -> str:
     return "".join(word[0] for word in words[:4]).upper()
 
 
-async def _free_key(session: AsyncSession, stem: str) -> str:
+async def free_key(session: AsyncSession, stem: str) -> str:
+    """`stem`, or `stem` with the smallest number that makes it a key no project has."""
     taken = await repository.keys_like(session, stem)
     if stem not in taken:
         return stem
@@ -67,7 +68,7 @@ async def create_project(
         raise Conflict(f"The project key {key} is already in use.")
     project = Project(
         name=name,
-        key=key or await _free_key(session, derive_key(name)),
+        key=key or await free_key(session, derive_key(name)),
         description=description,
     )
     if not await add_unique(session, project):

@@ -1,0 +1,199 @@
+"""The imported project's history: the archive's events renumbered from 1 with every
+reference turned into the new ids (history.py), or, for an archive without events (a Trello
+board), a fresh history of what the import created.
+
+Events are written straight into the log, not published after commit: the project is new, so
+no viewer, cache or webhook knows it yet, and a webhook added later starts after these events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.activity.types import EventType
+from laneway.comments.service import snapshot as comment_snapshot
+from laneway.labels.schemas import LabelOut
+from laneway.models import Comment, Event, Label, Membership, Project, Task
+from laneway.models.base import utcnow
+from laneway.projects.service import member_snapshot, project_snapshot
+from laneway.tasks.schemas import snapshot as task_snapshot
+from laneway.transfer import history
+from laneway.transfer.errors import TransferError
+from laneway.transfer.progress import Progress
+from laneway.transfer.schema import ArchiveIn, EventIn
+
+BATCH = 1000
+# Core inserts: ORM bulk inserts split rows into one statement per pattern of None values
+EVENTS = cast(Table, Event.__table__)
+
+
+@dataclass(slots=True)
+class Ids:
+    """New ids by what the archive calls things: emails, status and label names and refs,
+    task numbers, comment refs."""
+
+    project: int
+    users: dict[str, int]
+    statuses: dict[Any, int] = field(default_factory=dict)
+    labels: dict[Any, int] = field(default_factory=dict)
+    tasks: dict[Any, int] = field(default_factory=dict)
+    comments: dict[Any, int] = field(default_factory=dict)
+
+
+class Inbound(history.Translation):
+    def __init__(self, ids: Ids, key: str, unmatched: set[str]) -> None:
+        self.key_ = key
+        self.unmatched = unmatched
+        self.by_kind: dict[history.Kind, dict[Any, int]] = {
+            "user": ids.users,
+            "status": ids.statuses,
+            "label": ids.labels,
+            "task": ids.tasks,
+            "comment": ids.comments,
+        }
+        self.project = ids.project
+        self.stand_ins: dict[history.Kind, dict[Any, int]] = {}
+
+    def resolve(self, kind: history.Kind, value: Any) -> Any:
+        if value is None:
+            return None
+        if kind == "project":
+            return self.project
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise TransferError(f"the history names a {kind} by {type(value).__name__}")
+        found = self.by_kind[kind].get(value)
+        if found is not None:
+            return found
+        if kind == "user":
+            self.unmatched.add(str(value))
+        stand_ins = self.stand_ins.setdefault(kind, {})
+        return stand_ins.setdefault(value, -(len(stand_ins) + 1))
+
+    def number(self, value: Any) -> Any:
+        number = history.task_number(value) if isinstance(value, str) else value
+        return f"{self.key_}-{number}" if isinstance(number, int) else value
+
+    def key(self, value: Any) -> Any:
+        return self.key_
+
+
+class _Collect(history.Translation):
+    def __init__(self) -> None:
+        self.emails: set[str] = set()
+
+    def resolve(self, kind: history.Kind, value: Any) -> Any:
+        if kind == "user" and isinstance(value, str):
+            self.emails.add(value)
+        return value
+
+
+def emails(archive: ArchiveIn) -> set[str]:
+    """Every email the archive names, its history included."""
+    found = {m.email for m in archive.members}
+    found.update(e for t in archive.tasks for e in (t.assignee, t.reporter) if e is not None)
+    found.update(c.author for c in archive.comments if c.author is not None)
+    collect = _Collect()
+    for event in archive.events:
+        collect.resolve("user", event.actor)
+        collect.resolve(history.SUBJECT[history.family(event.type)], event.subject)
+        history.translate(event.type, event.changes, event.snapshot, collect)
+    return found | collect.emails
+
+
+async def events(
+    session: AsyncSession,
+    archive: ArchiveIn,
+    ids: Ids,
+    key: str,
+    unmatched: set[str],
+    progress: Progress,
+) -> int:
+    """The archive's events as the new project's, numbered 1, 2, ...; how many."""
+    inbound = Inbound(ids, key, unmatched)
+    for start in range(0, len(archive.events), BATCH):
+        batch = archive.events[start : start + BATCH]
+        rows = [_row(event, start + i + 1, inbound) for i, event in enumerate(batch)]
+        await session.execute(insert(EVENTS), rows)
+        progress.advance(len(batch))
+    return len(archive.events)
+
+
+def _row(event: EventIn, seq: int, inbound: Inbound) -> dict[str, Any]:
+    changes, snapshot = history.translate(event.type, event.changes, event.snapshot, inbound)
+    subject = inbound.resolve(history.SUBJECT[history.family(event.type)], event.subject)
+    actor = inbound.resolve("user", event.actor)
+    return {
+        "project_id": inbound.project,
+        "seq": seq,
+        "type": event.type,
+        "actor_id": actor if actor is None or actor > 0 else None,  # a foreign key: no stand-in
+        "subject_id": subject if subject is not None else 0,
+        "task_id": inbound.resolve("task", event.task),
+        "changes": changes,
+        "snapshot": snapshot,
+        "created_at": event.created_at,
+    }
+
+
+def fresh_count(archive: ArchiveIn, members: int) -> int:
+    return 1 + members + len(archive.labels) + len(archive.tasks) + len(archive.comments)
+
+
+async def fresh(
+    session: AsyncSession,
+    project: Project,
+    actor_id: int,
+    members: list[Membership],
+    progress: Progress,
+) -> int:
+    """A history for an archive that has none: the project, its members, labels, tasks and
+    comments as they are now, each created by the importing user; how many events."""
+    drafts: list[tuple[EventType, int, int | None, dict[str, Any]]] = [
+        ("project.created", project.id, None, project_snapshot(project))
+    ]
+    drafts += [("member.added", m.user_id, None, member_snapshot(m)) for m in members]
+    of_project = {"project_id": project.id}
+    labels = await session.scalars(select(Label).filter_by(**of_project).order_by(Label.id))
+    drafts += [
+        ("label.created", label.id, None, LabelOut.model_validate(label).model_dump())
+        for label in labels
+    ]
+    tasks = await session.scalars(select(Task).filter_by(**of_project).order_by(Task.id))
+    drafts += [("task.created", t.id, t.id, task_snapshot(t, project.key)) for t in tasks]
+    comments = await session.scalars(select(Comment).filter_by(**of_project).order_by(Comment.id))
+    drafts += [("comment.created", c.id, c.task_id, comment_snapshot(c)) for c in comments]
+    now = utcnow()
+    rows = (
+        {
+            "project_id": project.id,
+            "seq": seq,
+            "type": kind,
+            "actor_id": actor_id,
+            "subject_id": subject,
+            "task_id": task,
+            "changes": {},
+            "snapshot": snapshot,
+            "created_at": now,
+        }
+        for seq, (kind, subject, task, snapshot) in enumerate(drafts, start=1)
+    )
+    for batch in _batches(rows):
+        await session.execute(insert(EVENTS), batch)
+        progress.advance(len(batch))
+    return len(drafts)
+
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
