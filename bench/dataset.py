@@ -17,6 +17,7 @@ from laneway.auth import service as auth_service
 from laneway.config import (
     AuthSettings,
     DatabaseSettings,
+    JobSettings,
     LogSettings,
     RateLimitSettings,
     Settings,
@@ -65,6 +66,9 @@ def bench_settings(url: str) -> Settings:
         log=LogSettings(level="WARNING"),
         # counted on every request, as deployed, with an allowance no bench run reaches
         rate_limit=RateLimitSettings(**dict.fromkeys(TIERS, "100000000/minute")),
+        # in-process apps here seed, count and profile requests: no job runner's queries
+        # among theirs (the served bench runs its runner, as deployed)
+        jobs=JobSettings(in_process=False),
     )
 
 
