@@ -51,7 +51,8 @@ def _policy(response: httpx.Response) -> tuple[str, int, int]:
 def _remaining(response: httpx.Response) -> int:
     match = re.fullmatch(r'"\w+";r=(\d+);t=(\d+)', response.headers["RateLimit"])
     assert match is not None, response.headers["RateLimit"]
-    assert 1 <= int(match[2]) <= 60
+    # every test here runs within seconds of its window's first hit: about a minute is left
+    assert 50 <= int(match[2]) <= 60, response.headers["RateLimit"]
     return int(match[1])
 
 
@@ -69,7 +70,8 @@ async def test_anonymous_requests_count_by_address_and_get_429(
     refused = await client.post(f"{API}/auth/login", json={"email": "a@b.c", "password": "x"})
     problem = assert_problem(refused, 429)
     assert problem["type"] == "urn:laneway:problem:rate-limited"
-    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    # the oldest of the 8 counted hits leaves the window about a minute after it came
+    assert 50 <= int(refused.headers["Retry-After"]) <= 60
     assert _remaining(refused) == 0
     assert refused.headers["X-Content-Type-Options"] == "nosniff"  # a whole answer
     assert state.rate_limits.rejected["anonymous"] == 1
