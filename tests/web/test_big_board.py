@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from laneway.web.routes import DIST
 from tests.web.conftest import SCREENSHOTS, Server
@@ -121,6 +121,36 @@ def test_filters_are_applied_by_the_server_and_kept_in_the_url(
     assert all({"bug", "ui"} <= set(t.split()) for t in chips.all_inner_texts())
     page.get_by_role("button", name="Stop filtering by bug").click()
     expect(page).to_have_url(re.compile(rf"\?label={labels['ui']}$"))
+
+
+def test_an_answer_for_an_older_filter_never_replaces_a_newer_one(
+    demo_server: Server, demo_token: str, open_context: Any
+) -> None:
+    """Two quick filter changes: the first one's answers arrive last and are dropped."""
+    page = open_board(open_context, demo_server, demo_token)
+    listed = demo_server.http.call("GET", "/projects/1/labels", demo_token)
+    labels = {lb["name"]: lb["id"] for lb in listed}
+    held: list[Route] = []
+
+    def hold_one_label_lists(route: Route) -> None:
+        if route.request.url.count("label=") == 1:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/api/v1/projects/1/tasks\?"), hold_one_label_lists)
+    page.get_by_label("Label", exact=True).select_option(label="bug")
+    page.get_by_label("Label", exact=True).select_option(label="ui")
+    both = f"?label={labels['bug']}&label={labels['ui']}"
+    expect(page.locator(".board")).to_have_attribute("data-filter", both)
+    assert held  # the one-label lists are still unanswered
+    for route in held:
+        route.continue_()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".board")).to_have_attribute("data-filter", both)
+    chips = page.locator(".task-card .card-labels")
+    expect(chips.first).to_be_visible()
+    assert all({"bug", "ui"} <= set(t.split()) for t in chips.all_inner_texts())
 
 
 def test_a_status_and_a_label_added_in_settings_appear_on_the_open_board(

@@ -56,6 +56,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const [menu, setMenu] = useState<{ task: Task; anchor: HTMLElement } | null>(null);
   const recent = useRef<LiveEvent[]>([]); // what the stream brought while a load was in flight
   const loadingPages = useRef(new Set<number>());
+  const latestLoad = useRef(0); // an answer to an older filter arriving late must not replace a newer one
   const ops = useRef(0);
   const retry = useRef<ReturnType<typeof setTimeout>>();
   const drag = useRef<Promise<unknown> | null>(null);
@@ -71,6 +72,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const Drawer = useLazy(() => import("../drawer/Drawer").then((m) => m.Drawer), openTask !== null);
 
   const load = useCallback(async () => {
+    const mine = ++latestLoad.current;
     try {
       const board = await getOnce<BoardOut>(boardPath(projectId));
       let state: BoardState = fromBoard(board, filter);
@@ -83,10 +85,12 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
           state = withPage(state, s.id, pages[i].items, pages[i].next_cursor, true);
         });
       }
+      if (mine !== latestLoad.current) return;
       for (const event of recent.current) state = applyEvent(state, event);
       dispatch({ type: "loaded", board: state });
       setFailure(null);
     } catch (error) {
+      if (mine !== latestLoad.current) return;
       setFailure(message(error));
       // a server that is down or restarting is tried again; a 4xx is an answer
       if (error instanceof ApiError && (error.status === 0 || error.status >= 500)) {
