@@ -21,7 +21,7 @@ from laneway.auth import service as auth_service
 from laneway.comments import service as comment_service
 from laneway.labels import service as label_service
 from laneway.labels.schemas import LabelCreateIn
-from laneway.models import Base, Role, TokenKind, Webhook
+from laneway.models import Base, Role, TokenKind, Transfer, TransferKind, TransferState, Webhook
 from laneway.projects import service as project_service
 from laneway.projects.access import ProjectAccess
 from laneway.state import AppState
@@ -30,6 +30,7 @@ from laneway.statuses.schemas import StatusCreateIn
 from laneway.tasks import service as task_service
 from laneway.tasks.access import TaskAccess
 from laneway.tasks.schemas import TaskCreateIn
+from laneway.transfer import queue
 from laneway.webhooks import service as webhook_service
 from laneway.webhooks import signing
 from tests.support import PASSWORD, Api, User, assert_problem
@@ -65,6 +66,7 @@ class World:
     users: dict[str, User]
     target: User  # a plain member of A that routes about "a member" act on
     b_only: User  # a member of B only
+    transfers: dict[str, int]  # caller -> a finished export of theirs
 
     def ids(self, caller: str) -> dict[str, Any]:
         return {
@@ -78,6 +80,7 @@ class World:
             "comment_id": self.a.comments.get(caller, self.a.comments["owner"]),
             "webhook_id": self.a.webhook_id,
             "delivery_id": self.a.delivery_id,
+            "transfer_id": self.transfers.get(caller, 0),
         }
 
 
@@ -87,6 +90,7 @@ class Route:
     ok: int
     body: Callable[[World], Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    query: str = ""
 
 
 P = "/api/v1/projects/{project_id}"
@@ -152,6 +156,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", f"{W}/deliveries"): Route("admin", 200),
     ("POST", f"{W}/ping"): Route("admin", 202),
     ("POST", f"{W}/deliveries/{{delivery_id}}/redeliver"): Route("admin", 202),
+    ("POST", f"{P}/exports"): Route("admin", 202, lambda w: {"format": "csv"}),
+    ("POST", f"{P}/imports"): Route("member", 202, lambda w: ["a CSV"], query="?map=title=T"),
+    ("POST", "/api/v1/imports"): Route(ANY_USER, 202, lambda w: {"format": "laneway.project"}),
+    ("GET", "/api/v1/transfers"): Route(ANY_USER, 200),
+    # each caller's own (another's is a 404: _mixed)
+    ("GET", "/api/v1/transfers/{transfer_id}"): Route(ANY_USER, 200),
+    ("GET", "/api/v1/transfers/{transfer_id}/download"): Route(ANY_USER, 200),
 }
 
 
@@ -241,8 +252,20 @@ async def _world(state: AppState) -> World:
             accounts["b_only"],
             {"owner_of_a": (accounts["owner"], Role.member)},
         )
+        transfers = {}
+        for name, account in accounts.items():
+            transfer = Transfer(
+                kind=TransferKind.export_csv,
+                user_id=account.id,
+                project_id=a.project_id,
+                state=TransferState.done,
+            )
+            session.add(transfer)
+            await session.flush()
+            queue.add_file(session, transfer.id, "output", "a.csv", "text/csv", b"number\n")
+            transfers[name] = transfer.id
     target, b_only = users.pop("target"), users.pop("b_only")
-    return World(a=a, b=b, users=users, target=target, b_only=b_only)
+    return World(a=a, b=b, users=users, target=target, b_only=b_only, transfers=transfers)
 
 
 async def _snapshot(state: AppState) -> dict[str, list[tuple[Any, ...]]]:
@@ -276,7 +299,7 @@ async def _call(api: Api, world: World, method: str, path: str, caller: str) -> 
     ids = world.ids(caller)
     if "{token_id}" in path and user is not None:
         ids["token_id"] = (await api.request("GET", "/me/tokens", user)).json()[0]["id"]
-    url = path.removeprefix("/api/v1").format(**ids)
+    url = path.removeprefix("/api/v1").format(**ids) + route.query
     body = route.body(world) if route.body else None
     return await api.request(method, url, user, json=body, headers=route.headers)
 
@@ -347,6 +370,8 @@ def _mixed(w: World) -> list[tuple[str, str, Any]]:
         ),
         ("POST", f"/webhooks/{a.webhook_id}/deliveries/{b.delivery_id}/redeliver", None),
         ("GET", f"/webhooks/{b.webhook_id}", None),
+        ("GET", f"/transfers/{w.transfers['b_only']}", None),
+        ("GET", f"/transfers/{w.transfers['b_only']}/download", None),
     ]
 
 

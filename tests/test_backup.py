@@ -88,7 +88,7 @@ async def restore(url: str, archive: Path, tmp_path: Path, **options: bool) -> N
 async def populate(api: Api, state: AppState) -> User:
     """Something in every table: the demo (users, members, labels, tasks with labels, comments,
     events), then tokens, an invitation, a live ticket, an idempotent write, a sub-task whose
-    parent came later, an archived task, a webhook and a delivery."""
+    parent came later, an archived task, a webhook and a delivery, an export and its file."""
     await seed_demo(state, 12)
     owner = await api.user()
     project = await api.project(owner, "Backups", key="BAK", description="ünïcode ✓\nline two")
@@ -117,6 +117,10 @@ async def populate(api: Api, state: AppState) -> User:
     assert made.status_code == 201, made.text
     ping = await api.request("POST", f"/webhooks/{made.json()['id']}/ping", owner)
     assert ping.status_code == 202, ping.text
+    # an export, run to the end: a transfer and its file (bytes in a binary column)
+    export = await api.request("POST", f"/projects/{project['id']}/exports", owner, json={})
+    assert export.status_code == 202, export.text
+    await state.transfers.drain()
     return owner
 
 

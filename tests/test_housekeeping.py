@@ -25,6 +25,10 @@ from laneway.models import (
     IdempotencyKey,
     Invitation,
     LiveTicket,
+    Transfer,
+    TransferFile,
+    TransferKind,
+    TransferState,
     Webhook,
     WebhookDelivery,
 )
@@ -50,6 +54,7 @@ async def _left(database: Database) -> dict[str, set[Any]]:
             "invitations": set(await session.scalars(select(Invitation.code_hash))),
             "idempotency_keys": set(await session.scalars(select(IdempotencyKey.key))),
             "webhook_deliveries": set(await session.scalars(select(WebhookDelivery.id))),
+            "transfers": set(await session.scalars(select(Transfer.id))),
         }
 
 
@@ -84,6 +89,39 @@ async def _plant_deliveries(database: Database, project_id: int) -> tuple[set[in
     return gone, kept
 
 
+async def _plant_transfers(database: Database, user_id: int) -> set[int]:
+    """Transfers finished past the 7-day retention (deleted, with their files), one still
+    running and one finished recently (kept); the kept ones' ids."""
+    old, recent = ago(days=8), ago(days=6)
+    states = [
+        (TransferState.done, old, False),
+        (TransferState.failed, old, False),
+        (TransferState.running, None, True),  # started long ago, not finished: never deleted
+        (TransferState.done, recent, True),
+    ]
+    kept = set()
+    async with database.transaction() as session:
+        for state, finished, keep in states:
+            transfer = Transfer(
+                kind=TransferKind.export_csv,
+                user_id=user_id,
+                state=state,
+                created_at=ago(days=9),
+                finished_at=finished,
+            )
+            session.add(transfer)
+            await session.flush()
+            session.add(
+                TransferFile(
+                    transfer_id=transfer.id, role="output", name="x.csv", media_type="text/csv",
+                    data=b"number\n",
+                )
+            )  # fmt: skip
+            if keep:
+                kept.add(transfer.id)
+    return kept
+
+
 async def _run_all(sweep: Sweep) -> dict[str, int]:
     return {name: await job(sweep) for name, job in housekeeping.JOBS.items()}
 
@@ -113,6 +151,7 @@ async def test_expired_rows_go_and_live_rows_stay(api: Api, state: AppState) -> 
         await plant_idempotency_key(database, owner.id, ago(hours=49))
     kept_key = await plant_idempotency_key(database, owner.id, ago(hours=47))
     _gone_deliveries, kept_deliveries = await _plant_deliveries(database, pid)
+    kept_transfers = await _plant_transfers(database, owner.id)
 
     # batches of two: several DELETEs per job, each its own transaction
     counts = await _run_all(Sweep(database, batch_size=2))
@@ -122,6 +161,7 @@ async def test_expired_rows_go_and_live_rows_stay(api: Api, state: AppState) -> 
         "invitations": 2,
         "idempotency_keys": 5,
         "webhook_deliveries": 2,
+        "transfers": 2,
     }
     assert await _left(database) == {
         "tokens": {login, *kept_tokens},
@@ -129,7 +169,11 @@ async def test_expired_rows_go_and_live_rows_stay(api: Api, state: AppState) -> 
         "invitations": {kept_invitation},
         "idempotency_keys": {kept_key},
         "webhook_deliveries": kept_deliveries,
+        "transfers": kept_transfers,
     }
+    async with database.transaction(write=False) as session:
+        files = set(await session.scalars(select(TransferFile.transfer_id)))
+    assert files == kept_transfers  # the deleted transfers' files went with them
 
     # nothing left to do: a second run (or another worker) deletes nothing
     assert await _run_all(Sweep(database, batch_size=2)) == dict.fromkeys(housekeeping.JOBS, 0)
@@ -212,6 +256,7 @@ async def test_worker_once_runs_every_job_and_exits(database_url: str, tmp_path:
             "invitations": 1,
             "idempotency_keys": 0,
             "webhook_deliveries": 0,
+            "transfers": 0,
         }
     ]
     assert runs[0]["level"] == "info"

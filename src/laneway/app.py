@@ -33,6 +33,8 @@ from laneway.realtime.schemas import LIVE_MESSAGES
 from laneway.state import AppState
 from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
+from laneway.transfer.endpoints import IMPORT_PATHS
+from laneway.transfer.endpoints import router as transfers_router
 from laneway.web import docs as web_docs
 from laneway.web import routes as web_routes
 from laneway.webhooks.endpoints import router as webhooks_router
@@ -92,6 +94,7 @@ def create_app(
         auth_router,
         live_router,
         webhooks_router,
+        transfers_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
         # the templates the metrics and logs show (routes do not carry the prefix)
@@ -109,7 +112,11 @@ def create_app(
     # Outermost last: the request id exists before anything logs or fails, and every response
     # (a 413 from the body limit too) leaves with the security headers.
     app.add_middleware(BoardFastPath)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.http.max_body_bytes,
+        uploads=(IMPORT_PATHS, settings.transfer.max_upload_bytes),
+    )
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(AccessLogMiddleware)
     if settings.http.trusted_proxies.strip():

@@ -208,6 +208,16 @@ class JobSettings(BaseSettings):
     poll_seconds: float = Field(default=0.5, gt=0, le=60)
 
 
+class TransferSettings(BaseSettings):
+    model_config = _config("LANEWAY_TRANSFER_")
+
+    # The largest import one upload may carry (an archive, a Trello export or a CSV file);
+    # every other request keeps LANEWAY_HTTP_MAX_BODY_BYTES
+    max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
+    # Finished exports and imports (with their files) are deleted this long after the end
+    retention_days: int = Field(default=7, ge=1, le=3650)
+
+
 class WorkerSettings(BaseSettings):
     model_config = _config("LANEWAY_WORKER_")
 
@@ -275,6 +285,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    transfer: TransferSettings = Field(default_factory=TransferSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)

@@ -1,5 +1,7 @@
 """Rows that only wait to be deleted: expired tokens, live tickets, invitations, idempotency
-keys and old webhook delivery logs. Reads already ignore them; `laneway worker` removes them.
+keys, old webhook delivery logs and finished transfers. Reads already ignore them; `laneway
+worker` removes them, or the serving process itself when it runs the jobs (the embedded
+default).
 
 Each job deletes in batches of at most `batch_size` rows, one short transaction per batch, so
 it never holds a lock for long (on SQLite, never the write lock). Any number of workers may run
@@ -9,14 +11,19 @@ rows another worker's batch holds instead of waiting for them.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import structlog
 from sqlalchemy import ColumnElement, CursorResult, delete, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from laneway.config import Settings
 from laneway.db import Database
 from laneway.idempotency import RETENTION
 from laneway.models import (
@@ -25,9 +32,13 @@ from laneway.models import (
     IdempotencyKey,
     Invitation,
     LiveTicket,
+    Transfer,
+    TransferState,
     WebhookDelivery,
 )
 from laneway.models.base import utcnow
+
+log = structlog.get_logger("laneway.housekeeping")
 
 # A token is deleted this long after it expired. Until then its owner is told "expired" rather
 # than "invalid", and a request that authenticated just before the expiry can still finish what
@@ -44,6 +55,7 @@ class Sweep:
     now: datetime = field(default_factory=utcnow)
     stopping: Callable[[], bool] = lambda: False  # asked between batches
     delivery_retention: timedelta = timedelta(days=30)
+    transfer_retention: timedelta = timedelta(days=7)
 
 
 Key = InstrumentedAttribute[Any]
@@ -113,10 +125,67 @@ async def old_deliveries(sweep: Sweep) -> int:
     )
 
 
+async def old_transfers(sweep: Sweep) -> int:
+    """Exports and imports finished past their retention, with their files (cascade)."""
+    return await _delete_in_batches(
+        sweep,
+        Transfer,
+        [Transfer.id],
+        (Transfer.finished_at <= sweep.now - sweep.transfer_retention)
+        & Transfer.state.in_((TransferState.done, TransferState.failed)),
+    )
+
+
 JOBS: dict[str, Callable[[Sweep], Awaitable[int]]] = {
     "tokens": expired_tokens,
     "live_tickets": expired_live_tickets,
     "invitations": expired_invitations,
     "idempotency_keys": old_idempotency_keys,
     "webhook_deliveries": old_deliveries,
+    "transfers": old_transfers,
 }
+
+
+Ran = Callable[[dict[str, int], bool], None]  # what each job deleted, and whether all went well
+
+
+async def run_all(
+    database: Database, settings: Settings, stop: asyncio.Event, ran: Ran | None = None
+) -> bool:
+    """One run of every job; logs the counts. False if a job failed."""
+    started = time.monotonic()
+    sweep = Sweep(
+        database,
+        settings.worker.batch_size,
+        stopping=stop.is_set,
+        delivery_retention=timedelta(days=settings.webhook.delivery_retention_days),
+        transfer_retention=timedelta(days=settings.transfer.retention_days),
+    )
+    deleted: dict[str, int] = {}
+    failed: dict[str, str] = {}
+    for name, job in JOBS.items():
+        if stop.is_set():
+            break
+        try:
+            deleted[name] = await job(sweep)
+        except Exception as error:  # one failing job (database away) must not end the others
+            failed[name] = repr(error)
+    seconds = round(time.monotonic() - started, 3)
+    if failed:
+        log.error("housekeeping", deleted=deleted, failed=failed, seconds=seconds)
+    else:
+        log.info("housekeeping", deleted=deleted, seconds=seconds, stopped=stop.is_set())
+    if ran is not None:
+        ran(deleted, not failed)
+    return not failed
+
+
+async def every(
+    database: Database, settings: Settings, stop: asyncio.Event, ran: Ran | None = None
+) -> None:
+    """Every LANEWAY_WORKER_INTERVAL_SECONDS, starting one interval from now, until `stop`."""
+    while not stop.is_set():
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.worker.interval_seconds)
+        if not stop.is_set():
+            await run_all(database, settings, stop, ran)

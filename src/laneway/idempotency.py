@@ -131,7 +131,8 @@ async def get_idempotency(
     fingerprint = ""
     if key is not None:  # only a keyed request needs its body's fingerprint
         digest = hashlib.sha256()
-        for part in (request.method.encode(), request.url.path.encode(), await request.body()):
+        target = request.url.path + ("?" + request.url.query if request.url.query else "")
+        for part in (request.method.encode(), target.encode(), await request.body()):
             digest.update(part + b"\x00")
         fingerprint = digest.hexdigest()
     return Idempotency(session, user.id, key, fingerprint)

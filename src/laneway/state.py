@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from laneway import housekeeping
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits, SharedLimiter
 from laneway.caches import Caches
@@ -22,6 +24,7 @@ from laneway.realtime.fanout import Fanout
 from laneway.realtime.guard import CredentialGuard
 from laneway.realtime.hub import Hub
 from laneway.redis_link import RedisLink
+from laneway.transfer.jobs import TransferRunner
 from laneway.webhooks.runner import WebhookRunner
 
 
@@ -41,8 +44,11 @@ class AppState:
     rate_limits: RateLimits
     outbound: Outbound  # the process's one HTTP client for calls it makes
     webhooks: WebhookRunner
+    transfers: TransferRunner
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
+    _stop_housekeeping: asyncio.Event = field(default_factory=asyncio.Event)
+    _housekeeping: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -81,6 +87,7 @@ class AppState:
             rate_limits=RateLimits(settings.rate_limit, windows, caches),
             outbound=outbound,
             webhooks=WebhookRunner(database, outbound, settings),
+            transfers=TransferRunner(database, settings.jobs.poll_seconds),
             metrics=None,
             sampler=None,
         )
@@ -99,6 +106,10 @@ class AppState:
         self.rate_limits.windows.start()
         if self.settings.jobs.in_process:
             self.webhooks.start()
+            self.transfers.start()
+            self._housekeeping = asyncio.create_task(
+                housekeeping.every(self.database, self.settings, self._stop_housekeeping)
+            )
         self.guard.start()
         config = self.settings.metrics
         if config.port is not None or config.token is not None:
@@ -111,7 +122,11 @@ class AppState:
             await self.sampler.stop()
         self.keys.close()
         await self.guard.stop()
+        if self._housekeeping is not None:
+            self._stop_housekeeping.set()  # a run in progress stops after its batch
+            await self._housekeeping
         await self.webhooks.stop()
+        await self.transfers.stop()
         await self.outbound.close()
         await self.fanout.stop()
         await self.rate_limits.windows.stop()

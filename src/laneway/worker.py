@@ -1,16 +1,15 @@
-"""`laneway worker`: the background process. It sends webhook deliveries all along (the job
-runner, as the serving process does on the embedded default), and every interval runs each
-housekeeping job and logs one line with what each deleted. SIGTERM or SIGINT stops it after
-the batch in progress, letting deliveries in flight finish. Several may run at once (see
-housekeeping.py and webhooks/runner.py)."""
+"""`laneway worker`: the background process. It runs the jobs all along (webhook deliveries,
+exports and imports, as the serving process does on the embedded default), and every interval
+runs each housekeeping job and logs one line with what each deleted. SIGTERM or SIGINT stops it
+after the batch in progress, letting deliveries in flight finish and handing unfinished
+transfers back to the queue. Several may run at once (see housekeeping.py, webhooks/runner.py
+and transfer/jobs.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-import time
 from contextlib import suppress
-from datetime import timedelta
 
 import structlog
 from prometheus_client import (
@@ -27,6 +26,7 @@ from laneway.db import Database
 from laneway.observability.job_metrics import JobMetrics
 from laneway.observability.logging import configure_logging
 from laneway.outbound import Outbound
+from laneway.transfer.jobs import TransferRunner
 from laneway.webhooks.runner import WebhookRunner
 
 log = structlog.get_logger("laneway.worker")
@@ -71,40 +71,14 @@ class WorkerMetrics:
             self.last_success.set_to_current_time()
 
 
-async def run_jobs(
-    database: Database,
-    batch_size: int,
-    stop: asyncio.Event,
-    metrics: WorkerMetrics | None = None,
-    delivery_retention: timedelta = timedelta(days=30),
-) -> bool:
-    """One run of every job; logs the counts. False if a job failed."""
-    started = time.monotonic()
-    sweep = housekeeping.Sweep(
-        database, batch_size, stopping=stop.is_set, delivery_retention=delivery_retention
-    )
-    deleted: dict[str, int] = {}
-    failed: dict[str, str] = {}
-    for name, job in housekeeping.JOBS.items():
-        if stop.is_set():
-            break
-        try:
-            deleted[name] = await job(sweep)
-        except Exception as error:  # one failing job (database away) must not end the others
-            failed[name] = repr(error)
-    seconds = round(time.monotonic() - started, 3)
-    if failed:
-        log.error("housekeeping", deleted=deleted, failed=failed, seconds=seconds)
-    else:
-        log.info("housekeeping", deleted=deleted, seconds=seconds, stopped=stop.is_set())
-    if metrics is not None:
-        metrics.ran(deleted, not failed)
-    return not failed
-
-
-async def _sample(metrics: WorkerMetrics, runner: WebhookRunner, config: MetricsSettings) -> None:
+async def _sample(
+    metrics: WorkerMetrics,
+    runner: WebhookRunner,
+    transfers: TransferRunner,
+    config: MetricsSettings,
+) -> None:
     while True:
-        metrics.jobs.sample(runner)
+        metrics.jobs.sample(runner, transfers)
         await asyncio.sleep(config.sample_seconds)
 
 
@@ -120,20 +94,21 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
     if settings.metrics.port is not None and not once:
         metrics = WorkerMetrics()
         metrics.serve(settings.metrics.port, settings.metrics.host or settings.http.host)
-    retention = timedelta(days=settings.webhook.delivery_retention_days)
-    # the webhook deliveries too, unless this is a one-off housekeeping run
+    # the jobs too, unless this is a one-off housekeeping run
     outbound = Outbound(settings.webhook)
     webhooks = None if once else WebhookRunner(database, outbound, settings)
+    transfers = None if once else TransferRunner(database, settings.jobs.poll_seconds)
     sampling = None
-    if webhooks is not None:
+    if webhooks is not None and transfers is not None:
         webhooks.start()
+        transfers.start()
         if metrics is not None:
-            sampling = asyncio.create_task(_sample(metrics, webhooks, settings.metrics))
+            sampling = asyncio.create_task(_sample(metrics, webhooks, transfers, settings.metrics))
     log.info("worker started", interval_seconds=every, once=once)
     try:
         while True:
-            ok = await run_jobs(
-                database, settings.worker.batch_size, stop, metrics, delivery_retention=retention
+            ok = await housekeeping.run_all(
+                database, settings, stop, None if metrics is None else metrics.ran
             )
             if once:
                 return 0 if ok else 1
@@ -146,6 +121,8 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
             sampling.cancel()
         if webhooks is not None:
             await webhooks.stop()  # attempts in flight finish (10 s at most)
+        if transfers is not None:
+            await transfers.stop()  # the same, then the rest goes back to the queue
         await outbound.close()
         await database.dispose()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -10,22 +12,27 @@ from laneway.exception_handlers import error_response
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, uploads: tuple[str, int] | None = None
+    ) -> None:
+        """`uploads`: a path pattern whose requests may carry up to that many bytes instead."""
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = None if uploads is None else (re.compile(uploads[0]), uploads[1])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes
+        if self.uploads is not None and self.uploads[0].match(scope["path"]):
+            limit = self.uploads[1]
         declared = dict(scope["headers"]).get(b"content-length")
         # More digits than the limit has is over it (and int() refuses past 4,300 digits).
         if declared is not None and (
-            not declared.isdigit()
-            or len(declared) > len(str(self.max_bytes))
-            or int(declared) > self.max_bytes
+            not declared.isdigit() or len(declared) > len(str(limit)) or int(declared) > limit
         ):
-            await error_response(PayloadTooLarge(self._detail()))(scope, receive, send)
+            await error_response(PayloadTooLarge(_detail(limit)))(scope, receive, send)
             return
 
         received = 0
@@ -35,12 +42,13 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # Raised inside body parsing: an HTTPException is passed through as is.
-                    raise HTTPException(413, self._detail())
+                    raise HTTPException(413, _detail(limit))
             return message
 
         await self.app(scope, limited_receive, send)
 
-    def _detail(self) -> str:
-        return f"The request body exceeds the limit of {self.max_bytes} bytes."
+
+def _detail(limit: int) -> str:
+    return f"The request body exceeds the limit of {limit} bytes."

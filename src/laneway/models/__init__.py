@@ -15,6 +15,7 @@ from laneway.models.project_counter import ProjectCounter
 from laneway.models.status import Status, StatusCategory
 from laneway.models.status_count import StatusCount
 from laneway.models.task import Priority, Task
+from laneway.models.transfer import Transfer, TransferFile, TransferKind, TransferState
 from laneway.models.user import User
 from laneway.models.webhook import Webhook
 from laneway.models.webhook_delivery import DeliveryState, WebhookDelivery
@@ -41,6 +42,10 @@ __all__ = [
     "Task",
     "TokenKind",
     "TokenScope",
+    "Transfer",
+    "TransferFile",
+    "TransferKind",
+    "TransferState",
     "User",
     "Webhook",
     "WebhookDelivery",

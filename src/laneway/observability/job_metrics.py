@@ -1,6 +1,7 @@
-"""The job runner's series, the same in the app's registry (embedded mode) and in `laneway
-worker`'s: what the webhook queue holds and how old its oldest due delivery is, what is in
-flight, and how attempts ended. Copied from the runner's plain tallies by a sampler."""
+"""The job runners' series, the same in the app's registry (embedded mode) and in `laneway
+worker`'s: what the webhook and transfer queues hold and how old their oldest due item is,
+what is in flight, and how attempts ended. Copied from the runners' plain tallies by a
+sampler."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 if TYPE_CHECKING:
+    from laneway.transfer.jobs import TransferRunner
     from laneway.webhooks.runner import WebhookRunner
 
 OUTCOMES = ("delivered", "retry", "failed", "disabled")  # how a delivery attempt ends
+TRANSFER_OUTCOMES = ("done", "failed", "retry")  # how an export or import attempt ends
 
 
 class JobMetrics:
@@ -42,14 +45,48 @@ class JobMetrics:
             registry=registry,
             multiprocess_mode="livemax",
         )
-        self._last: dict[str, int] = {}
+        self.transfers = Counter(
+            "laneway_transfer_attempts",
+            "Export and import attempts by outcome (done, failed, retry)",
+            ["outcome"],
+            registry=registry,
+        )
+        for outcome in TRANSFER_OUTCOMES:
+            self.transfers.labels(outcome)
+        self.transfers_running = Gauge(
+            "laneway_transfers_running",
+            "Exports and imports this process is running now",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.transfer_queue_depth = Gauge(
+            "laneway_transfer_queue_depth",
+            "Exports and imports queued or running (the whole queue, as last counted)",
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self.transfer_queue_age = Gauge(
+            "laneway_transfer_queue_oldest_due_seconds",
+            "How long the oldest due export or import has waited (0: nothing due)",
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self._last: dict[tuple[str, str], int] = {}
 
-    def sample(self, runner: WebhookRunner) -> None:
-        for outcome, total in runner.outcomes.items():
-            last = self._last.get(outcome, 0)
-            if total > last:
-                self.attempts.labels(outcome).inc(total - last)
-            self._last[outcome] = total
+    def sample(self, runner: WebhookRunner, transfers: TransferRunner) -> None:
+        self._count(self.attempts, "webhooks", runner.outcomes)
         self.in_flight.set(runner.in_flight)
         self.queue_depth.set(runner.queue_depth)
         self.queue_age.set(runner.queue_oldest_due_seconds)
+        self._count(self.transfers, "transfers", transfers.outcomes)
+        self.transfers_running.set(transfers.in_flight)
+        self.transfer_queue_depth.set(transfers.queue_depth)
+        self.transfer_queue_age.set(transfers.queue_oldest_due_seconds)
+
+    def _count(self, counter: Counter, runner: str, outcomes: dict[str, int]) -> None:
+        """Adds what the runner's tally gained since the last sample."""
+        for outcome, total in outcomes.items():
+            last = self._last.get((runner, outcome), 0)
+            if total > last:
+                counter.labels(outcome).inc(total - last)
+            self._last[runner, outcome] = total

@@ -32,7 +32,7 @@ from laneway.tasks.schemas import snapshot as task_snapshot
 from laneway.transfer import csv_read, files, repository
 from laneway.transfer.csv_read import Draft, RowIssue
 from laneway.transfer.errors import TransferError
-from laneway.transfer.progress import SILENT, Progress
+from laneway.transfer.progress import SILENT, BeforeCommit, Progress
 
 BATCH = 500  # tasks per reservation and flush
 
@@ -60,6 +60,7 @@ async def import_csv(
     user: int | str,
     mapping: Mapping[str, str],
     progress: Progress = SILENT,
+    before_commit: BeforeCommit | None = None,
 ) -> CsvImportResult:
     """Add a task per row of `csv_stream` to the project, as `user` (an id or an email: a
     member, admin or owner of it). `mapping` is {task field: CSV column}; title is required;
@@ -122,15 +123,18 @@ async def import_csv(
             for task in tasks:
                 session.expunge(task)  # written: memory stays flat over a long file
             progress.advance(len(batch))
-    return CsvImportResult(
-        project_id=project_id,
-        key=access.project.key,
-        rows=rows,
-        numbers=numbers,
-        labels_created=created_labels,
-        warnings=sorted(warnings, key=lambda issue: issue.row),
-        errors=errors,
-    )
+        result = CsvImportResult(
+            project_id=project_id,
+            key=access.project.key,
+            rows=rows,
+            numbers=numbers,
+            labels_created=created_labels,
+            warnings=sorted(warnings, key=lambda issue: issue.row),
+            errors=errors,
+        )
+        if before_commit is not None:
+            await before_commit(session, result)
+    return result
 
 
 async def _access(session: AsyncSession, project_id: int, who: int | str) -> ProjectAccess:

@@ -44,7 +44,7 @@ from laneway.projects import service as project_service
 from laneway.projects.schemas import ProjectCreateIn
 from laneway.transfer import checks, files, replay, repository, schema
 from laneway.transfer.errors import TransferError
-from laneway.transfer.progress import SILENT, Progress
+from laneway.transfer.progress import SILENT, BeforeCommit, Progress
 from laneway.transfer.schema import ArchiveIn
 
 BATCH = 1000  # rows per INSERT: few statements, bounded memory per statement
@@ -101,6 +101,7 @@ async def import_project(
     key: str | None = None,
     name: str | None = None,
     progress: Progress = SILENT,
+    before_commit: BeforeCommit | None = None,
 ) -> ImportResult:
     """Create a new project from a `laneway.project` archive; `owner` (a user id or an email)
     becomes its owner. `key` and `name` replace the archive's; without a key, the archive's
@@ -119,7 +120,10 @@ async def import_project(
             if importer is None:
                 raise TransferError(f"no account is {owner!r}: the owner must have an account here")
             given_name = wanted.name if name is not None else None
-            return await _import(session, parsed, importer, wanted.key, given_name, progress)
+            result = await _import(session, parsed, importer, wanted.key, given_name, progress)
+            if before_commit is not None:
+                await before_commit(session, result)
+            return result
     except (IntegrityError, DataError) as error:
         # what the checks above missed still ends as one line, with nothing written
         first_line = str(error.orig or error).splitlines()[0]

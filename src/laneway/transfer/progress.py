@@ -1,13 +1,21 @@
 """Progress of long transfers, in rows: the backup package's protocol (start with the total,
-then advance), so the CLI's bar and a background job's counter plug into both."""
+then advance), so the CLI's bar and a background job's counter plug into both. And the hook
+an import calls inside its transaction, so that a job's end commits with what it wrote."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.backup.progress import SILENT, Progress
 
-__all__ = ["SILENT", "Progress", "Reporter"]
+__all__ = ["SILENT", "BeforeCommit", "Progress", "Reporter"]
+
+# Called with the import's session and its result just before the import commits; raising
+# rolls the whole import back (a job that lost its claim must not write twice).
+BeforeCommit = Callable[[AsyncSession, Any], Awaitable[None]]
 
 
 class Reporter:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import orjson
 from fractional_indexing import generate_n_keys_between
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.db import Database
 from laneway.models import StatusCategory
@@ -29,7 +30,7 @@ from laneway.projects.service import derive_key
 from laneway.transfer import files, schema
 from laneway.transfer.errors import TransferError
 from laneway.transfer.importer import ImportResult, import_project
-from laneway.transfer.progress import SILENT, Progress
+from laneway.transfer.progress import SILENT, BeforeCommit, Progress
 
 # Trello's label colours (and their _light / _dark variants) in hex
 COLORS = {
@@ -152,6 +153,7 @@ async def import_trello(
     key: str | None = None,
     name: str | None = None,
     progress: Progress = SILENT,
+    before_commit: BeforeCommit | None = None,
 ) -> TrelloImportResult:
     """Create a project from a Trello board export; `owner` (an id or an email) owns it."""
     board = parse(files.read(trello_json, schema.MAX_ARCHIVE_BYTES, "Trello export"))
@@ -163,16 +165,24 @@ async def import_trello(
         raise TransferError(
             f"the Trello board cannot be imported: {schema.describe(error)}"
         ) from None
+    closed = len([t for t in board.lists if t.closed])
+
+    def extended(project: ImportResult) -> TrelloImportResult:
+        return TrelloImportResult(
+            project=project,
+            unmatched_members=sorted(unmatched),
+            skipped_lists=closed,
+            skipped_cards=skipped,
+        )
+
+    async def finish(session: AsyncSession, project: ImportResult) -> None:
+        if before_commit is not None:  # with the Trello details, which a job's result keeps
+            await before_commit(session, extended(project))
+
     result = await import_project(
-        database, parsed, owner=owner, key=key, name=name, progress=progress
+        database, parsed, owner=owner, key=key, name=name, progress=progress, before_commit=finish
     )
-    open_lists = [t for t in board.lists if not t.closed]
-    return TrelloImportResult(
-        project=result,
-        unmatched_members=sorted(unmatched),
-        skipped_lists=len(board.lists) - len(open_lists),
-        skipped_cards=skipped,
-    )
+    return extended(result)
 
 
 def parse(raw: bytes) -> TrelloBoard:
