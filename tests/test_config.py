@@ -41,3 +41,13 @@ def test_a_published_or_short_secret_is_refused(monkeypatch: pytest.MonkeyPatch)
 def test_without_a_secret_the_server_makes_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LANEWAY_SECRET_KEY", raising=False)
     assert Settings().secret_key is None  # instance_keys makes and stores one on first start
+
+
+def test_the_jobs_lease_margin_is_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().jobs.lease_margin_seconds == 30
+    monkeypatch.setenv("LANEWAY_JOBS_LEASE_MARGIN_SECONDS", "1.5")
+    assert Settings().jobs.lease_margin_seconds == 1.5
+    for refused in ("0", "-1"):
+        monkeypatch.setenv("LANEWAY_JOBS_LEASE_MARGIN_SECONDS", refused)
+        with pytest.raises(ValidationError, match="lease_margin_seconds"):
+            Settings()

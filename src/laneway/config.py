@@ -206,6 +206,9 @@ class JobSettings(BaseSettings):
     concurrency: int = Field(default=64, ge=1, le=1000)
     # How often a runner looks for due work besides being woken by its own commits
     poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # A claimed delivery is leased for LANEWAY_WEBHOOK_TIMEOUT_SECONDS plus this: a runner that
+    # dies mid-delivery holds it that long, then another sends it again
+    lease_margin_seconds: float = Field(default=30.0, gt=0, le=3600)
 
 
 class TransferSettings(BaseSettings):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 
 from laneway.models import (
     DeliveryState,
@@ -55,7 +55,13 @@ async def of_project(session: AsyncSession, project_id: int) -> Sequence[Webhook
 async def deliveries(
     session: AsyncSession, webhook_id: int, before: int | None, limit: int
 ) -> Sequence[WebhookDelivery]:
-    query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
+    """A page of the log, without the messages' bodies (each as large as its event, a task's
+    description included): the log shows outcomes, and a body read by mistake raises."""
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.webhook_id == webhook_id)
+        .options(defer(WebhookDelivery.body, raiseload=True))
+    )
     if before is not None:
         query = query.where(WebhookDelivery.id < before)
     return (await session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit))).all()

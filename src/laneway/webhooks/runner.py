@@ -27,7 +27,6 @@ from laneway.outbound import Outbound
 from laneway.webhooks import outbox, repository, sender
 
 log = structlog.get_logger("laneway.webhooks")
-LEASE_MARGIN_S = 30.0
 MEASURE_EVERY_S = 5.0  # the queue's depth and age are counted this often, not every pass
 
 
@@ -41,7 +40,9 @@ class WebhookRunner:
     ) -> None:
         self.database, self.outbound, self.clock = database, outbound, clock
         self.delays = settings.webhook.delays
-        self.lease = timedelta(seconds=settings.webhook.timeout_seconds + LEASE_MARGIN_S)
+        self.lease = timedelta(
+            seconds=settings.webhook.timeout_seconds + settings.jobs.lease_margin_seconds
+        )
         self.poll_seconds = settings.jobs.poll_seconds
         self.concurrency = settings.jobs.concurrency
         self._sending: dict[int, asyncio.Task[None]] = {}  # by webhook
