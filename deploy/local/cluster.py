@@ -116,6 +116,8 @@ class Cluster:
             "LANEWAY_HTTP_PUBLIC_URL": self.url,
             "LANEWAY_HTTP_TRUSTED_PROXIES": "127.0.0.1",  # nginx, whose X-Forwarded-For counts
             "LANEWAY_WORKER_INTERVAL_SECONDS": str(self.worker_interval),
+            # the worker runs the jobs and the housekeeping; the replicas only serve
+            "LANEWAY_JOBS_IN_PROCESS": "false",
             **self.env,
         }
 
