@@ -13,7 +13,7 @@ cannot be empty, so those name the importing user instead (counted in `reassigne
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -45,7 +45,7 @@ from laneway.projects.schemas import ProjectCreateIn
 from laneway.transfer import checks, files, replay, repository, schema
 from laneway.transfer.errors import TransferError
 from laneway.transfer.progress import SILENT, BeforeCommit, Progress
-from laneway.transfer.schema import ArchiveIn
+from laneway.transfer.schema import ArchiveIn, CommentIn, TaskIn
 
 BATCH = 1000  # rows per INSERT: few statements, bounded memory per statement
 KEY_STEM = 8  # room for two digits after a stem within the key's ten characters
@@ -166,22 +166,7 @@ async def _import(
     ids.statuses = await _statuses(session, project.id, archive)
     ids.labels = await _labels(session, project.id, archive)
     progress.advance(len(archive.statuses) + len(archive.labels))
-    members = [
-        Membership(project_id=project.id, user_id=user_id, role=role, created_at=created_at)
-        for user_id, (role, created_at) in member_roles.items()
-    ]
-    await session.execute(
-        insert(Membership),
-        [
-            {
-                "project_id": m.project_id,
-                "user_id": m.user_id,
-                "role": m.role,
-                "created_at": m.created_at,
-            }
-            for m in members
-        ],
-    )
+    members = await _members(session, project.id, member_roles)
     progress.advance(len(archive.members))
     ids.tasks = await _tasks(session, project.id, archive, ids, people, importer.id, progress)
     ids.comments = await _comments(session, project.id, archive, ids, people, importer.id)
@@ -223,6 +208,17 @@ def _member_roles(
             role = Role.owner if user_id == importer.id else member.role
             roles[user_id] = (role, member.created_at or now)
     return roles
+
+
+async def _members(
+    session: AsyncSession, project_id: int, roles: dict[int, tuple[Role, datetime]]
+) -> list[Membership]:
+    rows = [
+        {"project_id": project_id, "user_id": user_id, "role": role, "created_at": created_at}
+        for user_id, (role, created_at) in roles.items()
+    ]
+    await session.execute(insert(Membership), rows)
+    return [Membership(**row) for row in rows]
 
 
 async def _project(
@@ -299,34 +295,32 @@ async def _tasks(
     importer: int,
     progress: Progress,
 ) -> dict[Any, int]:
-    by_number: dict[Any, int] = {}
     now = utcnow()
-    for batch in _chunks(archive.tasks):
-        rows = [
-            {
-                "project_id": project_id,
-                "number": task.number,
-                "title": task.title,
-                "description": task.description,
-                "status_id": ids.statuses[task.status],
-                "assignee_id": people.find(task.assignee),
-                "reporter_id": people.or_importer(task.reporter, importer),
-                "priority": task.priority.level,
-                "label_ids": sorted({ids.labels[name] for name in task.labels}),
-                "due_date": task.due_date,
-                "estimate": task.estimate,
-                "parent_id": None,  # below, once every task has its id
-                "rank": task.rank,
-                "archived_at": task.archived_at,
-                "version": task.version,
-                "created_at": task.created_at or now,
-                "updated_at": task.updated_at or task.created_at or now,
-            }
-            for task in batch
-        ]
-        new = await _insert(session, Task, rows)
-        by_number.update((task.number, i) for task, i in zip(batch, new, strict=True))
-        progress.advance(len(batch))
+
+    def row(task: TaskIn) -> dict[str, Any]:
+        return {
+            "project_id": project_id,
+            "number": task.number,
+            "title": task.title,
+            "description": task.description,
+            "status_id": ids.statuses[task.status],
+            "assignee_id": people.find(task.assignee),
+            "reporter_id": people.or_importer(task.reporter, importer),
+            "priority": task.priority.level,
+            "label_ids": sorted({ids.labels[name] for name in task.labels}),
+            "due_date": task.due_date,
+            "estimate": task.estimate,
+            "parent_id": None,  # below, once every task has its id
+            "rank": task.rank,
+            "archived_at": task.archived_at,
+            "version": task.version,
+            "created_at": task.created_at or now,
+            "updated_at": task.updated_at or task.created_at or now,
+        }
+
+    by_number = await _insert_batches(
+        session, Task, archive.tasks, row, key=lambda task: task.number, progress=progress
+    )
     parents = [
         {"id": by_number[task.number], "parent_id": by_number[task.parent]}
         for task in archive.tasks
@@ -345,23 +339,39 @@ async def _comments(
     people: People,
     importer: int,
 ) -> dict[Any, int]:
-    by_ref: dict[Any, int] = {}
     now = utcnow()
-    for batch in _chunks(archive.comments):
-        rows = [
-            {
-                "task_id": ids.tasks[comment.task],
-                "project_id": project_id,
-                "author_id": people.or_importer(comment.author, importer),
-                "body": comment.body,
-                "created_at": comment.created_at or now,
-                "updated_at": comment.updated_at or comment.created_at or now,
-            }
-            for comment in batch
-        ]
-        new = await _insert(session, Comment, rows)
-        by_ref.update((comment.ref, i) for comment, i in zip(batch, new, strict=True))
-    return by_ref
+
+    def row(comment: CommentIn) -> dict[str, Any]:
+        return {
+            "task_id": ids.tasks[comment.task],
+            "project_id": project_id,
+            "author_id": people.or_importer(comment.author, importer),
+            "body": comment.body,
+            "created_at": comment.created_at or now,
+            "updated_at": comment.updated_at or comment.created_at or now,
+        }
+
+    return await _insert_batches(
+        session, Comment, archive.comments, row, key=lambda comment: comment.ref
+    )
+
+
+async def _insert_batches(
+    session: AsyncSession,
+    model: Any,
+    items: Sequence[T],
+    row: Callable[[T], dict[str, Any]],
+    *,
+    key: Callable[[T], Any],
+    progress: Progress = SILENT,
+) -> dict[Any, int]:
+    """A row per item, BATCH rows per statement; the new ids by each item's key."""
+    ids: dict[Any, int] = {}
+    for batch in _chunks(items):
+        new = await _insert(session, model, [row(item) for item in batch])
+        ids.update((key(item), i) for item, i in zip(batch, new, strict=True))
+        progress.advance(len(batch))
+    return ids
 
 
 async def _insert(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> list[int]:

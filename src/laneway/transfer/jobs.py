@@ -252,18 +252,9 @@ class TransferRunner:
                 progress=tally,
                 before_commit=done,
             )
-        elif transfer.kind is TransferKind.import_trello:
-            await import_trello(
-                self.database,
-                data,
-                owner=owner,
-                key=options.get("key"),
-                name=options.get("name"),
-                progress=tally,
-                before_commit=done,
-            )
         else:
-            await import_project(
+            trello = transfer.kind is TransferKind.import_trello
+            await (import_trello if trello else import_project)(
                 self.database,
                 data,
                 owner=owner,

@@ -1,0 +1,80 @@
+"""`laneway backup` (and `backup --verify`) and `laneway restore`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from laneway.backup import dump, load
+from laneway.backup.archive import ArchiveReader
+from laneway.backup.verify import TableCheck
+from laneway.backup.verify import verify as verify_archive
+from laneway.cli_runner import Bar, console, one_line_errors, with_state
+from laneway.state import AppState
+
+
+def backup(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write an archive of the instance.")
+    ] = None,
+    verify: Annotated[
+        Path | None, typer.Option("--verify", help="Check an archive instead (exit 1 if bad).")
+    ] = None,
+) -> None:
+    """Write a consistent archive of the whole instance (keep it private: it holds the
+    instance secret and password hashes), or check one with --verify."""
+    if verify is not None and output is None:
+        _verify(verify)
+        return
+    if output is None or verify is not None:
+        raise typer.BadParameter("give either -o FILE or --verify FILE")
+    target = output
+
+    async def work(state: AppState) -> int:
+        with Bar("backup") as bar:
+            manifest = await dump.backup(state.database.engine, target, bar)
+        return sum(table.rows for table in manifest.tables)
+
+    rows = with_state(work)
+    console.print(
+        f"wrote {target} ({rows} rows); keep it as private as the database", soft_wrap=True
+    )
+
+
+def _verify(path: Path) -> None:
+    async def run() -> list[TableCheck]:
+        with Bar("verify") as bar:
+            return await verify_archive(path, bar)
+
+    checks = one_line_errors(run)
+    table = Table("table", "rows", "ok")
+    for check in checks:
+        table.add_row(check.name, str(check.rows), "yes" if check.problem is None else "NO")
+    Console().print(table)
+    bad = [check for check in checks if check.problem is not None]
+    for check in bad:
+        console.print(f"[red]error:[/red] table {check.name}: {check.problem}", soft_wrap=True)
+    if bad:
+        raise typer.Exit(1)
+    console.print(f"{path}: every table matches its manifest", soft_wrap=True)
+
+
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive from `laneway backup`.")],
+) -> None:
+    """Load an archive into this instance's database, which must be empty (stop the server)."""
+
+    async def work(state: AppState) -> int:
+        with ArchiveReader(archive) as reader, Bar("restore") as bar:
+            await load.restore(state.database.write_engine, reader, progress=bar)
+            return sum(table.rows for table in reader.manifest.tables)
+
+    rows = with_state(work)
+    console.print(
+        f"restored {rows} rows from {archive}; the database is at the newest revision",
+        soft_wrap=True,
+    )
