@@ -21,7 +21,16 @@ from laneway.auth import service as auth_service
 from laneway.comments import service as comment_service
 from laneway.labels import service as label_service
 from laneway.labels.schemas import LabelCreateIn
-from laneway.models import Base, Role, TokenKind, Transfer, TransferKind, TransferState, Webhook
+from laneway.models import (
+    Base,
+    Notification,
+    Role,
+    TokenKind,
+    Transfer,
+    TransferKind,
+    TransferState,
+    Webhook,
+)
 from laneway.projects import service as project_service
 from laneway.projects.access import ProjectAccess
 from laneway.state import AppState
@@ -67,6 +76,7 @@ class World:
     target: User  # a plain member of A that routes about "a member" act on
     b_only: User  # a member of B only
     transfers: dict[str, int]  # caller -> a finished export of theirs
+    notifications: dict[str, int]  # caller -> one of theirs
 
     def ids(self, caller: str) -> dict[str, Any]:
         return {
@@ -81,6 +91,7 @@ class World:
             "webhook_id": self.a.webhook_id,
             "delivery_id": self.a.delivery_id,
             "transfer_id": self.transfers.get(caller, 0),
+            "notification_id": self.notifications.get(caller, 0),
         }
 
 
@@ -163,6 +174,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     # each caller's own (another's is a 404: _mixed)
     ("GET", "/api/v1/transfers/{transfer_id}"): Route(ANY_USER, 200),
     ("GET", "/api/v1/transfers/{transfer_id}/download"): Route(ANY_USER, 200),
+    ("PATCH", "/api/v1/me"): Route(ANY_USER, 200, lambda w: {"name": "Renamed"}),
+    ("GET", "/api/v1/me/tasks"): Route(ANY_USER, 200),
+    ("GET", "/api/v1/me/notifications"): Route(ANY_USER, 200),
+    # each caller's own (another's is a 404: _mixed)
+    ("POST", "/api/v1/me/notifications/{notification_id}/read"): Route(ANY_USER, 204),
+    ("POST", "/api/v1/me/notifications/read"): Route(ANY_USER, 200, lambda w: {}),
+    ("GET", f"{P}/notification-level"): Route("viewer", 200),
+    ("PUT", f"{P}/notification-level"): Route("viewer", 200, lambda w: {"level": "all"}),
+    ("GET", f"{T}/watchers"): Route("viewer", 200),
+    ("PUT", f"{T}/watch"): Route("viewer", 200),
+    ("DELETE", f"{T}/watch"): Route("viewer", 200),
 }
 
 
@@ -252,8 +274,12 @@ async def _world(state: AppState) -> World:
             accounts["b_only"],
             {"owner_of_a": (accounts["owner"], Role.member)},
         )
-        transfers = {}
+        transfers, notifications = {}, {}
         for name, account in accounts.items():
+            notice = Notification(
+                user_id=account.id, project_id=a.project_id, task_id=a.task_id, kind="assigned"
+            )
+            session.add(notice)
             transfer = Transfer(
                 kind=TransferKind.export_csv,
                 user_id=account.id,
@@ -264,8 +290,17 @@ async def _world(state: AppState) -> World:
             await session.flush()
             queue.add_file(session, transfer.id, "output", "a.csv", "text/csv", b"number\n")
             transfers[name] = transfer.id
+            notifications[name] = notice.id
     target, b_only = users.pop("target"), users.pop("b_only")
-    return World(a=a, b=b, users=users, target=target, b_only=b_only, transfers=transfers)
+    return World(
+        a=a,
+        b=b,
+        users=users,
+        target=target,
+        b_only=b_only,
+        transfers=transfers,
+        notifications=notifications,
+    )
 
 
 async def _snapshot(state: AppState) -> dict[str, list[tuple[Any, ...]]]:
@@ -372,6 +407,7 @@ def _mixed(w: World) -> list[tuple[str, str, Any]]:
         ("GET", f"/webhooks/{b.webhook_id}", None),
         ("GET", f"/transfers/{w.transfers['b_only']}", None),
         ("GET", f"/transfers/{w.transfers['b_only']}/download", None),
+        ("POST", f"/me/notifications/{w.notifications['b_only']}/read", None),
     ]
 
 

@@ -121,6 +121,10 @@ async def populate(api: Api, state: AppState) -> User:
     export = await api.request("POST", f"/projects/{project['id']}/exports", owner, json={})
     assert export.status_code == 202, export.text
     await state.transfers.drain()
+    # notifications and watchers (the notifier runs here by hand), a level and a username
+    assert (await api.request("PUT", f"/tasks/{child['id']}/watch", owner)).status_code == 200
+    await state.notifier.drain()
+    await state.notifier.remind_due()
     return owner
 
 
@@ -234,8 +238,9 @@ async def test_an_older_archive_restores_then_upgrades(
         assert await migrations.current(db.engine) == migrations.head()
         assert (await canonical(db.engine))["users"] == [
             b'{"created_at":"2026-01-02T03:04:05.000006+00:00","email":"old@example.com",'
-            b'"id":7,"is_active":true,"is_admin":false,"name":"Old","password_hash":"x"}\n'
-        ]  # upgraded past 0004: not an admin
+            b'"id":7,"is_active":true,"is_admin":false,"name":"Old","password_hash":"x",'
+            b'"username":"old"}\n'
+        ]  # upgraded past 0004: not an admin; past 0007: a username from the email
 
 
 def rewrite(archive: Path, target: Path, change: Callable[[str, bytes], bytes | None]) -> None:

@@ -22,6 +22,7 @@ from laneway.kit.body_limit import BodyLimitMiddleware
 from laneway.kit.openapi import add_schemas
 from laneway.kit.security_headers import SecurityHeadersMiddleware
 from laneway.labels.endpoints import router as labels_router
+from laneway.notifications.endpoints import router as notifications_router
 from laneway.observability import endpoint as metrics_endpoint
 from laneway.observability import tracing
 from laneway.observability.access_log import AccessLogMiddleware
@@ -33,6 +34,7 @@ from laneway.realtime.schemas import LIVE_MESSAGES
 from laneway.state import AppState
 from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
+from laneway.tasks.my_work import router as my_work_router
 from laneway.transfer.endpoints import IMPORT_PATHS
 from laneway.transfer.endpoints import router as transfers_router
 from laneway.web import docs as web_docs
@@ -95,6 +97,8 @@ def create_app(
         live_router,
         webhooks_router,
         transfers_router,
+        notifications_router,
+        my_work_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
         # the templates the metrics and logs show (routes do not carry the prefix)

@@ -157,6 +157,7 @@ class Caches:
             self.versions.confirmed(event.project_id, event.seq, committed_at)
             self.event_seen(event.project_id, event.type)
         self.tokens_revoked(changes.revoked_tokens)
+        self.users_changed(changes.users_changed)
 
     def remote_event(self, project_id: int, seq: int, event_type: str) -> None:
         """Another replica committed (relayed by Redis or read from the log)."""
@@ -175,6 +176,14 @@ class Caches:
         if not revoked:
             return
         for digest in [d for d, auth in self.tokens.items() if auth.token.id in revoked]:
+            self.tokens.pop(digest, None)
+
+    def users_changed(self, user_ids: Iterable[int]) -> None:
+        """Their tokens' cached account (name, username) is stale: looked up again."""
+        changed = set(user_ids)
+        if not changed:
+            return
+        for digest in [d for d, auth in self.tokens.items() if auth.user.id in changed]:
             self.tokens.pop(digest, None)
 
 

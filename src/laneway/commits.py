@@ -38,6 +38,7 @@ class RecordedEvent:
 class Changes:
     events: list[RecordedEvent] = field(default_factory=list)
     revoked_tokens: list[int] = field(default_factory=list)  # token ids that no longer work
+    users_changed: list[int] = field(default_factory=list)  # a name or username changed
 
 
 Listener = Callable[[Changes], None]
@@ -58,7 +59,9 @@ class CommitChannel:
 
     def committed(self, session: AsyncSession) -> None:
         changes: Changes | None = session.info.pop(_KEY, None)
-        if changes is None or not (changes.events or changes.revoked_tokens):
+        if changes is None or not (
+            changes.events or changes.revoked_tokens or changes.users_changed
+        ):
             return
         for listener in self._listeners:
             try:

@@ -16,6 +16,7 @@ from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
 from laneway.kit.cursor import CursorCodec
+from laneway.notifications.notifier import NotificationRunner
 from laneway.observability.metrics import Metrics, Sampler
 from laneway.outbound import Outbound
 from laneway.rate_limits.tiers import RateLimits
@@ -45,6 +46,7 @@ class AppState:
     outbound: Outbound  # the process's one HTTP client for calls it makes
     webhooks: WebhookRunner
     transfers: TransferRunner
+    notifier: NotificationRunner
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
     _stop_housekeeping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -88,6 +90,7 @@ class AppState:
             outbound=outbound,
             webhooks=WebhookRunner(database, outbound, settings),
             transfers=TransferRunner(database, settings.jobs.poll_seconds),
+            notifier=NotificationRunner(database, settings.jobs.poll_seconds),
             metrics=None,
             sampler=None,
         )
@@ -97,6 +100,7 @@ class AppState:
         self.database.commits.subscribe(self.caches.after_commit)
         self.database.commits.subscribe(self.fanout.after_commit)
         self.database.commits.subscribe(self.webhooks.after_commit)
+        self.database.commits.subscribe(self.notifier.after_commit)
 
     async def start(self) -> None:
         """What a serving process runs besides requests (the CLI's one-off commands skip it)."""
@@ -107,6 +111,7 @@ class AppState:
         if self.settings.jobs.in_process:
             self.webhooks.start()
             self.transfers.start()
+            self.notifier.start()
             self._housekeeping = asyncio.create_task(
                 housekeeping.every(self.database, self.settings, self._stop_housekeeping)
             )
@@ -127,6 +132,7 @@ class AppState:
             await self._housekeeping
         await self.webhooks.stop()
         await self.transfers.stop()
+        await self.notifier.stop()
         await self.outbound.close()
         await self.fanout.stop()
         await self.rate_limits.windows.stop()

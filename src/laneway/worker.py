@@ -23,6 +23,7 @@ from prometheus_client import (
 from laneway import __version__, housekeeping
 from laneway.config import MetricsSettings, Settings
 from laneway.db import Database
+from laneway.notifications.notifier import NotificationRunner
 from laneway.observability.job_metrics import JobMetrics
 from laneway.observability.logging import configure_logging
 from laneway.outbound import Outbound
@@ -98,10 +99,13 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
     outbound = Outbound(settings.webhook)
     webhooks = None if once else WebhookRunner(database, outbound, settings)
     transfers = None if once else TransferRunner(database, settings.jobs.poll_seconds)
+    notifier = None if once else NotificationRunner(database, settings.jobs.poll_seconds)
     sampling = None
     if webhooks is not None and transfers is not None:
         webhooks.start()
         transfers.start()
+        if notifier is not None:
+            notifier.start()
         if metrics is not None:
             sampling = asyncio.create_task(_sample(metrics, webhooks, transfers, settings.metrics))
     log.info("worker started", interval_seconds=every, once=once)
@@ -123,6 +127,8 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
             await webhooks.stop()  # attempts in flight finish (10 s at most)
         if transfers is not None:
             await transfers.stop()  # the same, then the rest goes back to the queue
+        if notifier is not None:
+            await notifier.stop()
         await outbound.close()
         await database.dispose()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -11,6 +11,7 @@ from laneway.auth.schemas import (
     InvitationOut,
     LoginIn,
     PasswordChangeIn,
+    ProfileIn,
     RegisterIn,
     TokenCreateIn,
     TokenIssued,
@@ -111,6 +112,19 @@ async def logout_everywhere(auth: SessionAuth, session: SessionDep) -> Response:
 @router.get("/me", response_model=UserOut, operation_id="get_me", responses=responses(401))
 async def me(user: CurrentUser) -> UserOut:
     return UserOut.model_validate(user)
+
+
+@router.patch(
+    "/me",
+    response_model=UserOut,
+    operation_id="update_me",
+    responses=responses(400, 401, 409, 413, 422),
+)
+@writes
+async def update_me(body: ProfileIn, user: CurrentUser, session: SessionDep) -> UserOut:
+    """Change your name or username (a username someone has is a 409)."""
+    changed = await service.update_profile(session, user.id, name=body.name, username=body.username)
+    return UserOut.model_validate(changed)
 
 
 @router.post(

@@ -17,10 +17,19 @@ class UserRef:
     is_active: bool
     created_at: datetime
     is_admin: bool = False
+    username: str = ""
 
     @classmethod
     def of(cls, user: User) -> UserRef:
-        return cls(user.id, user.email, user.name, user.is_active, user.created_at, user.is_admin)
+        return cls(
+            user.id,
+            user.email,
+            user.name,
+            user.is_active,
+            user.created_at,
+            user.is_admin,
+            user.username,
+        )
 
 
 @dataclass(frozen=True, slots=True)

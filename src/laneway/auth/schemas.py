@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from laneway.auth.usernames import MAX_LENGTH, PATTERN
 from laneway.kit.schemas import Email, RequestModel, ResponseModel, Text
 from laneway.models import TokenKind, TokenScope
 
@@ -54,10 +55,25 @@ class InvitationOut(ResponseModel):
     expires_in_days: int
 
 
+Username = Annotated[
+    Text,
+    StringConstraints(pattern=PATTERN, min_length=1, max_length=MAX_LENGTH),
+    Field(
+        description="Lowercase letters, digits, '.', '_' and '-', starting with a letter or digit."
+    ),
+]
+
+
+class ProfileIn(RequestModel):
+    name: Name | None = None
+    username: Username | None = None
+
+
 class UserOut(ResponseModel):
     id: int
     email: str
     name: str
+    username: str = Field(description="What an @mention names; derived from the email at first.")
     created_at: datetime
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from laneway.auth import repository, tokens
+from laneway.auth import repository, tokens, usernames
 from laneway.auth.identity import Authenticated, TokenRef, UserRef
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits
@@ -58,9 +59,31 @@ async def add_user(session: AsyncSession, *, email: str, name: str, password_has
     email = normalize_email(email)
     if await repository.user_by_email(session, email) is not None:
         raise Conflict("An account with this email already exists.")
-    user = User(email=email, name=name, password_hash=password_hash)
-    if not await add_unique(session, user):  # a concurrent registration won the race
-        raise Conflict("An account with this email already exists.")
+    for _ in range(3):  # a concurrent registration may take the username chosen here
+        username = await usernames.free(session, usernames.from_email(email))
+        user = User(email=email, username=username, name=name, password_hash=password_hash)
+        if await add_unique(session, user):
+            return user
+        if await repository.user_by_email(session, email) is not None:  # it won the race
+            raise Conflict("An account with this email already exists.")
+    raise Conflict("Registrations are racing for this name: try again.")
+
+
+async def update_profile(
+    session: AsyncSession, user_id: int, *, name: str | None, username: str | None
+) -> User:
+    """The name and username; a username someone has is a 409."""
+    user = await session.get_one(User, user_id)
+    if name is not None:
+        user.name = name
+    if username is not None and username != user.username:
+        user.username = username
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:
+            raise Conflict(f"The username {username!r} is taken.") from None
+    pending(session).users_changed.append(user_id)
     return user
 
 

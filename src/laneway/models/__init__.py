@@ -9,7 +9,8 @@ from laneway.models.instance_secret import InstanceSecret
 from laneway.models.invitation import Invitation
 from laneway.models.label import Label
 from laneway.models.live_ticket import LiveTicket
-from laneway.models.membership import Membership, Role
+from laneway.models.membership import Membership, NotifyLevel, Role
+from laneway.models.notification import Notification, NotificationCursor, NotificationKind
 from laneway.models.project import Project
 from laneway.models.project_counter import ProjectCounter
 from laneway.models.status import Status, StatusCategory
@@ -17,6 +18,7 @@ from laneway.models.status_count import StatusCount
 from laneway.models.task import Priority, Task
 from laneway.models.transfer import Transfer, TransferFile, TransferKind, TransferState
 from laneway.models.user import User
+from laneway.models.watcher import Watcher
 from laneway.models.webhook import Webhook
 from laneway.models.webhook_delivery import DeliveryState, WebhookDelivery
 
@@ -32,6 +34,10 @@ __all__ = [
     "Label",
     "LiveTicket",
     "Membership",
+    "Notification",
+    "NotificationCursor",
+    "NotificationKind",
+    "NotifyLevel",
     "Priority",
     "Project",
     "ProjectCounter",
@@ -47,6 +53,7 @@ __all__ = [
     "TransferKind",
     "TransferState",
     "User",
+    "Watcher",
     "Webhook",
     "WebhookDelivery",
 ]

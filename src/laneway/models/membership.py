@@ -26,6 +26,14 @@ class Role(StrEnum):
 _RANKS = {Role.viewer: 0, Role.member: 1, Role.admin: 2, Role.owner: 3}
 
 
+class NotifyLevel(StrEnum):
+    """What a member of a project is told about (notifications/rules.py)."""
+
+    all = "all"  # every comment and status change in the project
+    participating = "participating"  # tasks they watch, and when assigned or mentioned
+    none = "none"
+
+
 class Membership(Base):
     __tablename__ = "memberships"
 
@@ -37,5 +45,10 @@ class Membership(Base):
     )
     role: Mapped[Role] = mapped_column(
         Enum(Role, native_enum=False, length=16, validate_strings=True)
+    )
+    notify_level: Mapped[NotifyLevel] = mapped_column(
+        Enum(NotifyLevel, native_enum=False, length=16, validate_strings=True),
+        default=NotifyLevel.participating,
+        server_default=NotifyLevel.participating.value,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,9 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, String, false
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laneway.models.base import Base, BigId, UTCDateTime, utcnow
+
+
+def _from_email(context: DefaultExecutionContext) -> str:
+    """Accounts made without one (the services always give one) get their email's."""
+    from laneway.auth.usernames import from_email
+
+    return from_email(str(context.get_current_parameters()["email"]))  # type: ignore[no-untyped-call]
 
 
 class User(Base):
@@ -13,6 +21,8 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # what @mentions name: lowercase letters, digits, ".", "_", "-" (auth/usernames.py)
+    username: Mapped[str] = mapped_column(String(40), unique=True, default=_from_email)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -45,6 +45,7 @@ def _member_out(membership: Membership, user: User) -> MemberOut:
         user_id=user.id,
         email=user.email,
         name=user.name,
+        username=user.username,
         role=membership.role,
         created_at=membership.created_at,
     )

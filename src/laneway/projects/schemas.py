@@ -60,5 +60,6 @@ class MemberOut(ResponseModel):
     user_id: int
     email: str
     name: str
+    username: str = Field(description="What an @mention names.")
     role: Role
     created_at: datetime

@@ -30,6 +30,7 @@ from laneway.models import (
     Comment,
     Label,
     Membership,
+    NotificationCursor,
     Project,
     ProjectCounter,
     Role,
@@ -181,6 +182,8 @@ async def _import(
     await session.execute(
         insert(ProjectCounter).values(project_id=project.id, task_seq=last_number, event_seq=events)
     )
+    # the imported history is the past: nobody is notified of it
+    await session.execute(insert(NotificationCursor).values(project_id=project.id, seq=events))
     return ImportResult(
         project_id=project.id,
         key=project.key,

@@ -1,0 +1,187 @@
+"""The inbox (`/me/notifications`), watching a task, and each member's level per project."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from laneway.auth.deps import CurrentUser
+from laneway.db import SessionDep, writes
+from laneway.errors import NotFound, responses
+from laneway.kit.schemas import Id, Text
+from laneway.models import Notification
+from laneway.models.base import utcnow
+from laneway.notifications import repository
+from laneway.notifications.schemas import (
+    ActorOut,
+    LevelIn,
+    LevelOut,
+    MarkedOut,
+    MarkReadIn,
+    NotificationOut,
+    NotificationPage,
+    ProjectRefOut,
+    TaskRefOut,
+    WatcherOut,
+    WatchingOut,
+)
+from laneway.projects.access import ProjectViewer
+from laneway.state import StateDep
+from laneway.tasks.access import TaskViewer
+
+router = APIRouter(tags=["notifications"])
+
+
+@router.get(
+    "/me/notifications",
+    response_model=NotificationPage,
+    operation_id="list_notifications",
+    responses=responses(401, 422),
+)
+async def list_notifications(
+    user: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+    unread_only: Annotated[bool, Query(description="Only the unread ones.")] = False,
+    cursor: Annotated[Text | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+) -> NotificationPage:
+    """Your inbox, newest first, in the projects you are a member of."""
+    scope = f"notifications:{user.id}:{unread_only}"
+    before = int(state.cursors.decode(scope, cursor)[0]) if cursor is not None else None
+    rows = await repository.inbox(
+        session, user.id, unread_only=unread_only, before=before, limit=limit + 1
+    )
+    items = [_out(*row) for row in rows[:limit]]
+    next_cursor = state.cursors.encode(scope, [items[-1].id]) if len(rows) > limit else None
+    unread = await repository.unread(session, user.id)
+    return NotificationPage(items=items, next_cursor=next_cursor, unread=unread)
+
+
+def _out(
+    notification: Notification,
+    key: str,
+    project_name: str,
+    number: int | None,
+    title: str | None,
+    actor_name: str | None,
+) -> NotificationOut:
+    return NotificationOut(
+        id=notification.id,
+        kind=notification.kind,
+        project=ProjectRefOut(id=notification.project_id, key=key, name=project_name),
+        task=(
+            None
+            if notification.task_id is None or number is None or title is None
+            else TaskRefOut(id=notification.task_id, number=f"{key}-{number}", title=title)
+        ),
+        actor=(
+            None
+            if notification.actor_id is None or actor_name is None
+            else ActorOut(id=notification.actor_id, name=actor_name)
+        ),
+        excerpt=notification.excerpt,
+        due_on=notification.due_on,
+        created_at=notification.created_at,
+        read=notification.read_at is not None,
+    )
+
+
+@router.post(
+    "/me/notifications/{notification_id}/read",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="read_notification",
+    responses=responses(401, 404, 422),
+)
+@writes
+async def read_notification(
+    notification_id: Id, user: CurrentUser, session: SessionDep
+) -> Response:
+    marked = await repository.mark_read(session, user.id, utcnow(), only=notification_id, upto=None)
+    if not marked:
+        found = await session.get(Notification, notification_id)
+        if found is None or found.user_id != user.id:
+            raise NotFound("No such notification.")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/me/notifications/read",
+    response_model=MarkedOut,
+    operation_id="read_all_notifications",
+    responses=responses(400, 401, 413, 422),
+)
+@writes
+async def read_all(body: MarkReadIn, user: CurrentUser, session: SessionDep) -> MarkedOut:
+    """Mark every unread one read (or those up to `up_to`)."""
+    marked = await repository.mark_read(session, user.id, utcnow(), only=None, upto=body.up_to)
+    return MarkedOut(marked=marked, unread=await repository.unread(session, user.id))
+
+
+@router.get(
+    "/projects/{project_id}/notification-level",
+    response_model=LevelOut,
+    operation_id="get_notification_level",
+    responses=responses(401, 404, 422),
+)
+async def get_level(access: ProjectViewer, session: SessionDep) -> LevelOut:
+    """What you are told about in this project."""
+    found = await repository.level(session, access.project.id, access.user.id)
+    if found is None:
+        raise NotFound("Not a member.")
+    return LevelOut(level=found)
+
+
+@router.put(
+    "/projects/{project_id}/notification-level",
+    response_model=LevelOut,
+    operation_id="set_notification_level",
+    responses=responses(400, 401, 404, 413, 422),
+)
+@writes
+async def set_level(body: LevelIn, access: ProjectViewer, session: SessionDep) -> LevelOut:
+    await repository.set_level(session, access.project.id, access.user.id, body.level)
+    return LevelOut(level=body.level)
+
+
+@router.get(
+    "/tasks/{task_id}/watchers",
+    response_model=WatchingOut,
+    operation_id="list_watchers",
+    responses=responses(401, 404, 422),
+)
+async def list_watchers(access: TaskViewer, session: SessionDep) -> WatchingOut:
+    return await _watching(session, access.task.id, access.project.user.id)
+
+
+@router.put(
+    "/tasks/{task_id}/watch",
+    response_model=WatchingOut,
+    operation_id="watch_task",
+    responses=responses(401, 404, 422),
+)
+@writes
+async def watch(access: TaskViewer, session: SessionDep) -> WatchingOut:
+    """Be told about this task's comments and status changes."""
+    await repository.watch(session, access.task.id, access.project.user.id)
+    return await _watching(session, access.task.id, access.project.user.id)
+
+
+@router.delete(
+    "/tasks/{task_id}/watch",
+    response_model=WatchingOut,
+    operation_id="unwatch_task",
+    responses=responses(401, 404, 422),
+)
+@writes
+async def unwatch(access: TaskViewer, session: SessionDep) -> WatchingOut:
+    """Stop (a later mention, assignment or comment of yours watches it again)."""
+    await repository.unwatch(session, access.task.id, access.project.user.id)
+    return await _watching(session, access.task.id, access.project.user.id)
+
+
+async def _watching(session: SessionDep, task_id: int, user_id: int) -> WatchingOut:
+    rows = await repository.watchers_of(session, task_id)
+    watchers = [WatcherOut(user_id=i, name=name, username=username) for i, name, username in rows]
+    return WatchingOut(watching=any(w.user_id == user_id for w in watchers), watchers=watchers)

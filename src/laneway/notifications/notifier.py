@@ -1,0 +1,169 @@
+"""Committed events become notifications and watchers, after the commit and never in the
+request: the event log is read past each project's cursor, and the cursor moves in the same
+transaction that adds what the rules decided (rules.py), so each event notifies exactly once,
+with any number of runners and after any crash. The write path pays nothing for it.
+
+Runs where the other jobs run (the serving process on the embedded default, else `laneway
+worker`), woken by its own process's commits and polling otherwise; once an hour it also adds
+the due-date reminders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import insert
+
+from laneway.activity import repository as activity_repository
+from laneway.commits import Changes
+from laneway.db import Database
+from laneway.models import Notification, Watcher
+from laneway.models.base import utcnow
+from laneway.notifications import repository
+from laneway.notifications.rules import EventFacts, decide
+
+log = structlog.get_logger("laneway.notifications")
+BATCH = 500  # events per project per pass
+PROJECTS_PER_PASS = 50
+DUE_CHECK_SECONDS = 3600.0
+OVERDUE_DAYS = 7  # older due dates are not reminded of (an upgrade must not flood inboxes)
+
+
+class _Overtaken(Exception):
+    """Another runner moved this project's cursor first: roll back ours."""
+
+
+async def notify_project(database: Database, project_id: int, cursor: int | None) -> int:
+    """Notifications for one project's events past its cursor; how many were made."""
+    made = 0
+    try:
+        async with database.transaction() as session:
+            events = await activity_repository.events_after(
+                session, project_id, cursor or 0, limit=BATCH
+            )
+            if not events:
+                return 0
+            task_ids = {e.task_id for e in events if e.task_id is not None}
+            live = await repository.existing_tasks(session, task_ids)
+            members = await repository.members(session, project_id)
+            watching = await repository.watchers(session, live)
+            statuses = await repository.status_names(session, project_id)
+            rows: list[dict[str, Any]] = []
+            new_watchers: set[tuple[int, int]] = set()
+            for event in events:
+                if event.task_id is None or event.task_id not in live:
+                    continue  # project-level events and deleted tasks notify nobody
+                facts = EventFacts(
+                    event.seq,
+                    event.type,
+                    event.actor_id,
+                    event.task_id,
+                    event.changes,
+                    event.snapshot,
+                )
+                outcome = decide(facts, members, watching[event.task_id], statuses)
+                for user_id, (kind, excerpt) in outcome.notify.items():
+                    rows.append(
+                        {
+                            "user_id": user_id,
+                            "project_id": project_id,
+                            "task_id": event.task_id,
+                            "kind": kind,
+                            "event_seq": event.seq,
+                            "actor_id": event.actor_id,
+                            "excerpt": excerpt,
+                            "created_at": event.created_at,
+                        }
+                    )
+                fresh = outcome.watch - watching[event.task_id]
+                watching[event.task_id] |= fresh  # later events of this batch see them
+                new_watchers |= {(event.task_id, user_id) for user_id in fresh}
+            if rows:
+                await session.execute(insert(Notification), rows)
+            if new_watchers:
+                await session.execute(
+                    repository.insert_ignoring_duplicates(session, Watcher),
+                    [{"task_id": t, "user_id": u, "created_at": utcnow()} for t, u in new_watchers],
+                )
+            if not await repository.advance(session, project_id, cursor, events[-1].seq):
+                raise _Overtaken
+            made = len(rows)
+    except _Overtaken:
+        return 0
+    return made
+
+
+class NotificationRunner:
+    def __init__(
+        self,
+        database: Database,
+        poll_seconds: float = 0.5,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database, self.poll_seconds, self.clock = database, poll_seconds, clock
+        self._wake = asyncio.Event()
+        self._loop: asyncio.Task[None] | None = None
+        self._due_checked_at = -DUE_CHECK_SECONDS
+        self.made = 0  # notifications, for /metrics
+
+    def after_commit(self, changes: Changes) -> None:
+        if changes.events:
+            self._wake.set()
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._run(), name="notifier")
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._loop
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+                if time.monotonic() - self._due_checked_at >= DUE_CHECK_SECONDS:
+                    await self.remind_due()
+            except Exception as error:  # the database away: try again next round
+                log.warning("notifier pass failed", error=repr(error))
+            with suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
+            self._wake.clear()
+
+    async def run_once(self) -> int:
+        """One pass over every project behind; how many notifications it made."""
+        async with self.database.transaction(write=False) as session:
+            behind = await repository.behind(session, PROJECTS_PER_PASS)
+        made = 0
+        for project_id, cursor in behind:
+            made += await notify_project(self.database, project_id, cursor)
+        self.made += made
+        return made
+
+    async def drain(self) -> int:
+        """Until no project is behind (tests)."""
+        total = 0
+        while True:
+            async with self.database.transaction(write=False) as session:
+                if not await repository.behind(session, 1):
+                    return total
+            total += await self.run_once()
+
+    async def remind_due(self) -> int:
+        """Due tomorrow and overdue, for assignees (UTC days); idempotent."""
+        self._due_checked_at = time.monotonic()
+        today: date = self.clock().date()
+        async with self.database.transaction() as session:
+            made = await repository.add_due_reminders(
+                session, today, today - timedelta(days=OVERDUE_DAYS)
+            )
+        self.made += made
+        return made

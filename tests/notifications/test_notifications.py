@@ -1,0 +1,238 @@
+"""Notifications derived from committed events: who is told what, exactly once, within their
+level; watchers; the inbox over the API. The notifier is driven by hand (`drain`) so each test
+knows when it ran."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from laneway.models.base import utcnow
+from laneway.state import AppState
+from tests.support import Api, StatementCounter, User, assert_problem
+
+
+async def inbox(api: Api, user: User, query: str = "") -> dict[str, Any]:
+    response = await api.request("GET", f"/me/notifications{query}", user)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def kinds(api: Api, user: User) -> list[tuple[str, str | None]]:
+    """(kind, task number) of every notification, oldest first."""
+    items = (await inbox(api, user, "?limit=100"))["items"]
+    return [(n["kind"], n["task"]["number"] if n["task"] else None) for n in reversed(items)]
+
+
+async def username(api: Api, user: User) -> str:
+    name: str = (await api.request("GET", "/me", user)).json()["username"]
+    return name
+
+
+async def team(api: Api, *roles: str) -> tuple[User, int, list[User]]:
+    """An owner, a project, and a member per role given."""
+    owner = await api.user()
+    pid = (await api.project(owner, "Team"))["id"]
+    members = []
+    for role in roles:
+        member = await api.user()
+        await api.add_member(pid, owner, member, role)
+        members.append(member)
+    return owner, pid, members
+
+
+async def comment(api: Api, user: User, task_id: int, body: str) -> None:
+    response = await api.request("POST", f"/tasks/{task_id}/comments", user, json={"body": body})
+    assert response.status_code == 201, response.text
+
+
+async def test_a_mention_notifies_exactly_the_mentioned_member(api: Api, state: AppState) -> None:
+    owner, pid, (alice, bob) = await team(api, "member", "viewer")
+    outsider = await api.user()
+    task = await api.task(owner, pid, title="Launch")
+    body = (
+        f"@{await username(api, alice)} and @{await username(api, outsider)} and "
+        f"@{await username(api, owner)} and mail {await username(api, bob)}@example.com"
+    )
+    await comment(api, owner, task["id"], body)
+    await state.notifier.drain()
+    assert await kinds(api, alice) == [("mentioned", task["number"])]
+    assert await kinds(api, outsider) == []  # not a member: no mention
+    assert await kinds(api, owner) == []  # the author, though reporter and mentioned
+    assert await kinds(api, bob) == []  # an email address is no mention
+    item = (await inbox(api, alice))["items"][0]
+    assert item["actor"]["id"] == owner.id
+    assert item["excerpt"].startswith("@")
+    assert item["project"]["id"] == pid
+    assert item["task"]["title"] == "Launch"
+
+    # a second pass finds nothing new: each event notifies once
+    assert await state.notifier.drain() == 0
+    assert len(await kinds(api, alice)) == 1
+
+
+async def test_assignment_and_a_watched_task_notify_once_each(api: Api, state: AppState) -> None:
+    owner, pid, (alice, bob) = await team(api, "member", "member")
+    task = await api.task(owner, pid, title="Ship", assignee_id=alice.id)
+    mine = await api.task(alice, pid, title="Self", assignee_id=alice.id)  # own: no notice
+    await state.notifier.drain()
+    assert await kinds(api, alice) == [("assigned", task["number"])]
+
+    # alice (assignee) and the owner (reporter) watch; bob's comment tells both, once
+    await comment(api, bob, task["id"], "Looks good")
+    await comment(api, bob, mine["id"], "Mine too?")
+    await state.notifier.drain()
+    assert await kinds(api, owner) == [("commented", task["number"])]
+    assert await kinds(api, alice) == [
+        ("assigned", task["number"]),
+        ("commented", task["number"]),
+        ("commented", mine["number"]),
+    ]
+    # bob commented, so he watches now: a status change tells him and the others
+    done = (await api.statuses(owner, pid))[-1]
+    moved = await api.request(
+        "POST", f"/tasks/{task['id']}/move", owner, json={"status_id": done["id"]},
+        headers={"If-Match": "*"},
+    )  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    await state.notifier.drain()
+    assert (await kinds(api, bob))[-1] == ("status", task["number"])
+    assert (await inbox(api, bob))["items"][0]["excerpt"] == done["name"]
+    assert (await kinds(api, alice))[-1] == ("status", task["number"])
+    assert await kinds(api, owner) == [("commented", task["number"])]  # the mover
+
+    # reassigned to bob: one notice to bob (assigned outranks the watcher's status notice)
+    response = await api.request(
+        "PATCH", f"/tasks/{task['id']}", owner, json={"assignee_id": bob.id},
+        headers={"If-Match": "*"},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    await state.notifier.drain()
+    assert (await kinds(api, bob))[-1] == ("assigned", task["number"])
+    assert len(await kinds(api, bob)) == 2
+
+
+async def test_levels_all_participating_none(api: Api, state: AppState) -> None:
+    owner, pid, (everything, quiet, default) = await team(api, "member", "member", "viewer")
+    for user, level in ((everything, "all"), (quiet, "none")):
+        response = await api.request(
+            "PUT", f"/projects/{pid}/notification-level", user, json={"level": level}
+        )
+        assert response.json() == {"level": level}
+    got = await api.request("GET", f"/projects/{pid}/notification-level", default)
+    assert got.json() == {"level": "participating"}
+
+    task = await api.task(owner, pid, title="Anything", assignee_id=quiet.id)
+    await comment(api, owner, task["id"], f"@{await username(api, quiet)} see this")
+    await state.notifier.drain()
+    assert await kinds(api, everything) == [("commented", task["number"])]  # not watching
+    assert await kinds(api, quiet) == []  # assigned and mentioned, but `none`
+    assert await kinds(api, default) == []  # not watching, not named
+
+
+async def test_watch_and_unwatch(api: Api, state: AppState) -> None:
+    owner, pid, (alice,) = await team(api, "viewer")
+    task = await api.task(owner, pid)
+    watched = await api.request("PUT", f"/tasks/{task['id']}/watch", alice)
+    assert watched.status_code == 200
+    assert watched.json()["watching"] is True
+    await comment(api, owner, task["id"], "First")
+    await state.notifier.drain()
+    assert await kinds(api, alice) == [("commented", task["number"])]
+
+    stopped = await api.request("DELETE", f"/tasks/{task['id']}/watch", alice)
+    assert stopped.json()["watching"] is False
+    listed = await api.request("GET", f"/tasks/{task['id']}/watchers", owner)
+    assert [w["user_id"] for w in listed.json()["watchers"]] == [owner.id]
+    await comment(api, owner, task["id"], "Second")
+    await state.notifier.drain()
+    assert len(await kinds(api, alice)) == 1
+
+    stranger = await api.user()
+    assert_problem(await api.request("PUT", f"/tasks/{task['id']}/watch", stranger), 404)
+
+
+async def test_due_tomorrow_and_overdue_remind_the_assignee_once(api: Api, state: AppState) -> None:
+    owner, pid, (alice,) = await team(api, "member")
+    today = utcnow().date()
+    soon = await api.task(owner, pid, assignee_id=alice.id, due_date=str(today + timedelta(1)))
+    late = await api.task(owner, pid, assignee_id=alice.id, due_date=str(today - timedelta(2)))
+    await api.task(owner, pid, assignee_id=alice.id, due_date=str(today + timedelta(5)))
+    ancient = date(2020, 1, 1)
+    await api.task(owner, pid, assignee_id=alice.id, due_date=str(ancient))
+    done = (await api.statuses(owner, pid))[-1]["id"]
+    await api.task(owner, pid, assignee_id=alice.id, due_date=str(today), status_id=done)
+    await state.notifier.drain()
+    before = len(await kinds(api, alice))
+    assert await state.notifier.remind_due() == 2
+    assert await state.notifier.remind_due() == 0  # once per task and due date
+    reminders = (await kinds(api, alice))[before:]
+    assert sorted(reminders) == [("due_soon", soon["number"]), ("overdue", late["number"])]
+    item = next(n for n in (await inbox(api, alice))["items"] if n["kind"] == "overdue")
+    assert item["due_on"] == str(today - timedelta(2))
+    assert item["actor"] is None
+
+
+async def test_the_inbox_pages_counts_and_marks_read(api: Api, state: AppState) -> None:
+    owner, pid, (alice,) = await team(api, "member")
+    name = await username(api, alice)
+    task = await api.task(owner, pid)
+    for n in range(5):
+        await comment(api, owner, task["id"], f"@{name} number {n}")
+    await state.notifier.drain()
+    first = await inbox(api, alice, "?limit=2")
+    assert first["unread"] == 5
+    assert [n["excerpt"] for n in first["items"]] == [f"@{name} number 4", f"@{name} number 3"]
+    rest = await inbox(api, alice, f"?limit=10&cursor={first['next_cursor']}")
+    assert len(rest["items"]) == 3
+    assert rest["next_cursor"] is None
+
+    newest = first["items"][0]["id"]
+    read = await api.request("POST", f"/me/notifications/{newest}/read", alice)
+    assert read.status_code == 204
+    unread = await inbox(api, alice, "?unread_only=true")
+    assert unread["unread"] == 4
+    assert newest not in [n["id"] for n in unread["items"]]
+    # what the reader saw: the two oldest; the two after them stay unread
+    marked = await api.request(
+        "POST", "/me/notifications/read", alice, json={"up_to": rest["items"][1]["id"]}
+    )
+    assert marked.json() == {"marked": 2, "unread": 2}
+    marked = await api.request("POST", "/me/notifications/read", alice, json={})
+    assert marked.json() == {"marked": 2, "unread": 0}
+
+    # someone else's notification is not there for me
+    assert_problem(await api.request("POST", f"/me/notifications/{newest}/read", owner), 404)
+    bad = await api.request("GET", "/me/notifications?cursor=forged", alice)
+    assert_problem(bad, 422)
+
+    # a member removed from the project no longer sees its notifications
+    removed = await api.request("DELETE", f"/projects/{pid}/members/{alice.id}", owner)
+    assert removed.status_code == 204
+    assert (await inbox(api, alice))["items"] == []
+    assert (await inbox(api, alice))["unread"] == 0
+
+
+async def test_a_comment_with_mentions_costs_the_request_nothing_more(
+    api: Api, state: AppState, statements: StatementCounter
+) -> None:
+    owner, pid, members = await team(api, "member", "member", "member", "member")
+    task = await api.task(owner, pid)
+    names = " ".join([f"@{await username(api, m)}" for m in members])
+    await comment(api, owner, task["id"], "warm the caches")
+    counts = []
+    for body in ("no mention", names):
+        statements.reset()
+        await comment(api, owner, task["id"], body)
+        counts.append(statements.count)
+    assert counts[0] == counts[1]
+
+    # the notifier: one INSERT for the batch's notifications, whatever their number
+    await state.notifier.drain()
+    for body in (f"@{await username(api, members[0])}", names):
+        await comment(api, owner, task["id"], body)
+        statements.reset()
+        assert await state.notifier.run_once() >= 1
+        inserts = [s for s in statements.statements if s.lstrip().upper().startswith("INSERT")]
+        assert sum("INTO notifications" in s for s in inserts) == 1
