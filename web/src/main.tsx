@@ -11,6 +11,7 @@ import { useLazy } from "./lazy";
 import { prefetch } from "./prefetch";
 import { Projects } from "./projects";
 import { navigate, onLink, parse, useLocation } from "./route";
+import { useUnread } from "./inbox/unread";
 import { applyTheme, storedTheme, type Theme } from "./theme";
 import type { User } from "./types";
 import { Avatar } from "./ui";
@@ -31,6 +32,8 @@ function App() {
     () => import("./settings/Settings").then((m) => m.Settings),
     route.page === "settings",
   );
+  const Inbox = useLazy(() => import("./inbox/Inbox").then((m) => m.Inbox), route.page === "inbox");
+  const MyWork = useLazy(() => import("./mywork/MyWork").then((m) => m.MyWork), route.page === "mywork");
 
   useEffect(() => {
     session.expired = () => {
@@ -77,6 +80,10 @@ function App() {
           Laneway
         </a>
         <div id="topbar-slot" class="topbar-slot" />
+        <a class="link-button" href="/my-work" onClick={onLink}>
+          My work
+        </a>
+        <Bell />
         <ThemeSwitch />
         <Avatar id={me.id} name={me.name} size="sm" />
         <button type="button" class="link-button" onClick={signOut}>
@@ -86,6 +93,8 @@ function App() {
       {route.page === "projects" && <Projects />}
       {route.page === "board" && <Board key={route.projectId} projectId={route.projectId} me={me} />}
       {route.page === "settings" && Settings && <Settings projectId={route.projectId} me={me} />}
+      {route.page === "inbox" && Inbox && <Inbox />}
+      {route.page === "mywork" && MyWork && <MyWork />}
       {route.page === "missing" && (
         <main class="page">
           <h1>Not found</h1>
@@ -95,6 +104,16 @@ function App() {
         </main>
       )}
     </div>
+  );
+}
+
+function Bell() {
+  const unread = useUnread();
+  const label = unread ? `Inbox, ${unread} unread` : "Inbox";
+  return (
+    <a class="link-button bell" href="/inbox" onClick={onLink} aria-label={label} title={label}>
+      🔔{unread ? <span class="badge">{unread > 99 ? "99+" : unread}</span> : null}
+    </a>
   );
 }
 

@@ -8,12 +8,16 @@ export type Route =
   | { page: "projects" }
   | { page: "board"; projectId: number }
   | { page: "settings"; projectId: number }
+  | { page: "inbox" }
+  | { page: "mywork" }
   | { page: "missing" };
 
 export function parse(path: string): Route {
   if (path === "/" || path === "") return { page: "projects" };
   if (path === "/login") return { page: "login" };
   if (path === "/register") return { page: "register" };
+  if (path === "/inbox") return { page: "inbox" };
+  if (path === "/my-work") return { page: "mywork" };
   const board = /^\/p\/(\d+)(\/settings)?\/?$/.exec(path);
   if (board) {
     const projectId = Number(board[1]);

@@ -27,3 +27,7 @@ export type EventType = Schemas["EventType"];
 export type LiveEvent = Schemas["LiveEvent"];
 /** Whatever the live socket sends: events, and presence or reload notices between them. */
 export type LiveMessage = LiveEvent | Schemas["LivePresence"] | Schemas["LiveReload"];
+export type Notification = Schemas["NotificationOut"];
+export type NotificationPage = Schemas["NotificationPage"];
+export type MyTask = Schemas["MyTaskOut"];
+export type MyTaskPage = Schemas["MyTaskPage"];

@@ -47,7 +47,8 @@ def install(app: FastAPI) -> None:
         return HTMLResponse(page, headers=PAGE_HEADERS)
 
     # The client-side routes (web/src/route.ts); anything else stays a 404 problem.
-    for path in ("/", "/login", "/register", "/p/{project_id:int}", "/p/{project_id:int}/settings"):
+    pages = ("/", "/login", "/register", "/inbox", "/my-work")
+    for path in (*pages, "/p/{project_id:int}", "/p/{project_id:int}/settings"):
         router.add_api_route(path, app_page, methods=["GET"])
     app.include_router(router)
     app.mount("/assets", Assets(directory=DIST / "assets"), name="assets")

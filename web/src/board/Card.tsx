@@ -1,5 +1,6 @@
 import type { JSX } from "preact";
 
+import { taskProgress } from "../markdown/tasklist";
 import type { Label, Task } from "../types";
 import { Avatar, formatDue, isOverdue } from "../ui";
 
@@ -18,6 +19,7 @@ export interface CardProps {
 
 export function Card(props: CardProps) {
   const { task } = props;
+  const checklist = taskProgress(task.description);
   const style: JSX.CSSProperties = { transform: `translateY(${props.top}px)` };
   const classes = ["task-card", props.pending && "pending", props.flash && "flash"].filter(Boolean);
   return (
@@ -64,6 +66,14 @@ export function Card(props: CardProps) {
             ) : null;
           })}
         </span>
+        {checklist.total > 0 && (
+          <span
+            class={`checklist ${checklist.done === checklist.total ? "complete" : ""}`}
+            title={`${checklist.done} of ${checklist.total} checklist items done`}
+          >
+            ☑ {checklist.done}/{checklist.total}
+          </span>
+        )}
         {task.due_date && (
           <span class={`due ${isOverdue(task.due_date) ? "overdue" : ""}`} title={`Due ${task.due_date}`}>
             {formatDue(task.due_date)}

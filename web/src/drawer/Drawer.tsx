@@ -16,6 +16,7 @@ import {
   type TaskPage,
   type User,
 } from "../types";
+import { taskProgress, toggleTask } from "../markdown/tasklist";
 import { Avatar, Notice, When } from "../ui";
 import { describeEvent, type Draft, draftOf, type Edits, edits } from "./edits";
 
@@ -368,6 +369,18 @@ export function Drawer(props: {
                 onInput={(e) => set({ description: e.currentTarget.value })}
               />
             </label>
+            {draft.description.trim() !== "" && (
+              <Markdown
+                source={draft.description}
+                label="Description preview"
+                onTick={
+                  readOnly || dirty
+                    ? undefined
+                    : (index, checked) =>
+                        void save(task, { description: toggleTask(task.description, index, checked) })
+                }
+              />
+            )}
             {props.canWrite && (
               <div class="button-row">
                 <button type="submit" class="primary" disabled={!dirty || saving || conflict !== null}>
@@ -421,7 +434,7 @@ export function Drawer(props: {
                   <div class="muted">
                     {names[c.author_id] ?? `User ${c.author_id}`} · <When iso={c.created_at} />
                   </div>
-                  <p class="comment-body">{c.body}</p>
+                  <Markdown source={c.body} label="Comment" />
                 </div>
               </li>
             ))}
@@ -449,5 +462,43 @@ export function Drawer(props: {
         </section>
       </aside>
     </div>
+  );
+}
+
+type Render = (text: string) => string;
+let renderer: Promise<Render> | null = null;
+
+/** Sanitized markdown (the renderer is a chunk of its own, fetched on first use; until then
+ * the text shows as typed); with `onTick`, its task-list checkboxes can be ticked. */
+function Markdown(props: { source: string; label: string; onTick?: (index: number, checked: boolean) => void }) {
+  const { done, total } = taskProgress(props.source);
+  const [render, setRender] = useState<Render | null>(null);
+  useEffect(() => {
+    renderer ??= import("../markdown/render").then((m) => m.renderMarkdown);
+    renderer.then((r) => setRender(() => r)).catch(() => (renderer = null));
+  }, []);
+  if (render === null) {
+    return (
+      <div class="markdown plain" aria-label={props.label}>
+        {props.source}
+      </div>
+    );
+  }
+  return (
+    <div
+      class="markdown"
+      aria-label={total > 0 ? `${props.label}, ${done} of ${total} done` : props.label}
+      onClick={(event) => {
+        const box = event.target as HTMLElement;
+        if (!(box instanceof HTMLInputElement) || box.type !== "checkbox") return;
+        if (!props.onTick) {
+          event.preventDefault(); // read-only: the box stays as the text says
+          return;
+        }
+        props.onTick(Number(box.dataset.taskIndex), box.checked);
+      }}
+      // renderMarkdown sanitizes (DOMPurify): no raw HTML from the text reaches the page
+      dangerouslySetInnerHTML={{ __html: render(props.source) }}
+    />
   );
 }

@@ -1,0 +1,124 @@
+"""Working as a team in the browser: markdown that is rendered safely, task lists ticked from
+the drawer with their progress on the card, the inbox, and my work across projects."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import Server
+from tests.web.test_board import card, shared_board
+
+# Each one, rendered, must neither run nor leave anything that could: no script, no handler,
+# no javascript: or data: URL anywhere in what the page shows.
+PAYLOADS = [
+    "<script>window.pwned = 1</script>",
+    '<img src=x onerror="window.pwned = 2">',
+    "[click](javascript:window.pwned=3)",
+    "[data](data:text/html;base64,PHNjcmlwdD5wYXJlbnQucHduZWQ9NDwvc2NyaXB0Pg==)",
+    '<a href="javascript:window.pwned=5">raw link</a>',
+    "![img](javascript:window.pwned=6)",
+    '<svg onload="window.pwned=7"></svg>',
+    '<iframe src="javascript:window.pwned=8"></iframe>',
+    "[spaced](  JaVaScRiPt:window.pwned=9)",
+    '<div style="background:url(javascript:window.pwned=10)">x</div>',
+    "<details open ontoggle=window.pwned=11>",
+]
+
+
+def test_markdown_is_rendered_and_nothing_in_it_runs(server: Server, open_context: Any) -> None:
+    http = server.http
+    ada, bob, project = shared_board(http)
+    description = "**Bold** and `code`\n\n> quoted\n\n" + "\n\n".join(PAYLOADS)
+    task = http.call(
+        "POST", f"/projects/{project['id']}/tasks", ada["token"],
+        json={"title": "Hostile", "description": description},
+    )  # fmt: skip
+    http.call("POST", f"/tasks/{task['id']}/comments", bob["token"], json={"body": PAYLOADS[1]})
+    page: Page = open_context(ada["token"])
+    page.goto(f"{server.base}/p/{project['id']}?task={task['id']}")
+    drawer = page.get_by_role("dialog", name="Task")
+    preview = drawer.get_by_label("Description preview")
+    expect(preview.locator("strong")).to_have_text("Bold")
+    expect(preview.locator("blockquote")).to_contain_text("quoted")
+    expect(drawer.get_by_label("Comment", exact=True)).to_have_count(1)
+    # what the page holds (elements and attributes), not the text shown: escaped payloads
+    # are text, and harmless
+    found = page.evaluate(
+        """() => [...document.querySelectorAll('.markdown *')].map(e => ({
+            tag: e.tagName.toLowerCase(),
+            attrs: [...e.attributes].map(a => [a.name, a.value]),
+        }))"""
+    )
+    tags = {element["tag"] for element in found}
+    assert tags <= {"p", "strong", "code", "blockquote", "a", "pre", "ul", "ol", "li", "br"}
+    for element in found:
+        for name, value in element["attrs"]:
+            assert not name.startswith("on"), element
+            assert not re.match(r"(?i)\s*(javascript|data|vbscript):", value), element
+    assert "&lt;script&gt;" in preview.inner_html()  # shown as text
+    for link in preview.locator("a").all():
+        assert link.get_attribute("rel") == "noopener noreferrer"
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.pwned") is None
+
+
+def test_a_task_list_ticked_in_the_drawer_shows_on_the_card(
+    server: Server, open_context: Any
+) -> None:
+    http = server.http
+    ada, _bob, project = shared_board(http)
+    task = http.call(
+        "POST", f"/projects/{project['id']}/tasks", ada["token"],
+        json={"title": "Checklist", "description": "Steps:\n\n- [ ] draft\n- [x] review\n- [ ] ship"},
+    )  # fmt: skip
+    page: Page = open_context(ada["token"])
+    page.goto(f"{server.base}/p/{project['id']}")
+    expect(card(page, task["number"]).locator(".checklist")).to_have_text("☑ 1/3")
+    card(page, task["number"]).click()
+    boxes = page.get_by_label("Description preview").locator("input[type=checkbox]")
+    expect(boxes).to_have_count(3)
+    boxes.nth(0).check()
+    expect(card(page, task["number"]).locator(".checklist")).to_have_text("☑ 2/3")
+    saved = http.call("GET", f"/tasks/{task['id']}", ada["token"])
+    assert saved["description"] == "Steps:\n\n- [x] draft\n- [x] review\n- [ ] ship"
+
+
+def test_the_inbox_and_my_work(server: Server, open_context: Any) -> None:
+    http = server.http
+    ada, bob, project = shared_board(http)
+    me = http.call("GET", "/me", ada["token"])
+    task = http.call(
+        "POST", f"/projects/{project['id']}/tasks", ada["token"],
+        json={"title": "Review the deck", "due_date": "2020-01-01", "assignee_id": ada["id"]},
+    )  # fmt: skip
+    page: Page = open_context(ada["token"])
+    page.goto(f"{server.base}/p/{project['id']}")
+    bell = page.locator(".bell")
+    expect(bell).to_have_attribute("aria-label", "Inbox")
+
+    # Bob mentions Ada while her board is open: the bell counts it without a reload
+    http.call(
+        "POST", f"/tasks/{task['id']}/comments", bob["token"],
+        json={"body": f"@{me['username']} can you look?"},
+    )  # fmt: skip
+    expect(bell).to_have_attribute("aria-label", "Inbox, 1 unread", timeout=15_000)
+    bell.click()
+    expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+    entry = page.locator(".notification-list li").first
+    expect(entry).to_have_attribute("data-kind", "mentioned")
+    expect(entry).to_contain_text("Bob Babbage mentioned you")
+    expect(entry).to_contain_text("Review the deck")
+    entry.get_by_role("button").click()
+    expect(page).to_have_url(re.compile(rf"/p/{project['id']}\?task={task['id']}$"))
+    expect(page.get_by_role("dialog", name="Task")).to_be_visible()
+    expect(bell).to_have_attribute("aria-label", "Inbox")
+
+    page.keyboard.press("Escape")  # the drawer closes
+    page.get_by_role("link", name="My work").click()
+    overdue = page.get_by_role("region", name="Overdue")
+    expect(overdue).to_contain_text("Review the deck")
+    overdue.get_by_role("link").first.click()
+    expect(page.get_by_role("dialog", name="Task")).to_be_visible()
