@@ -70,9 +70,10 @@ def test_a_task_list_ticked_in_the_drawer_shows_on_the_card(
 ) -> None:
     http = server.http
     ada, _bob, project = shared_board(http)
+    steps = "Steps:\n\n- [ ] draft\n- [x] review\n- [ ] ship"
     task = http.call(
         "POST", f"/projects/{project['id']}/tasks", ada["token"],
-        json={"title": "Checklist", "description": "Steps:\n\n- [ ] draft\n- [x] review\n- [ ] ship"},
+        json={"title": "Checklist", "description": steps},
     )  # fmt: skip
     page: Page = open_context(ada["token"])
     page.goto(f"{server.base}/p/{project['id']}")
