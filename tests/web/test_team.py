@@ -40,10 +40,10 @@ def test_markdown_is_rendered_and_nothing_in_it_runs(server: Server, open_contex
     page: Page = open_context(ada["token"])
     page.goto(f"{server.base}/p/{project['id']}?task={task['id']}")
     drawer = page.get_by_role("dialog", name="Task")
-    preview = drawer.get_by_label("Description preview")
+    preview = drawer.get_by_label("Preview")
     expect(preview.locator("strong")).to_have_text("Bold")
     expect(preview.locator("blockquote")).to_contain_text("quoted")
-    expect(drawer.get_by_label("Comment", exact=True)).to_have_count(1)
+    expect(drawer.locator(".comment-body")).to_have_count(1)
     # what the page holds (elements and attributes), not the text shown: escaped payloads
     # are text, and harmless
     found = page.evaluate(
@@ -79,7 +79,7 @@ def test_a_task_list_ticked_in_the_drawer_shows_on_the_card(
     page.goto(f"{server.base}/p/{project['id']}")
     expect(card(page, task["number"]).locator(".checklist")).to_have_text("☑ 1/3")
     card(page, task["number"]).click()
-    boxes = page.get_by_label("Description preview").locator("input[type=checkbox]")
+    boxes = page.get_by_label("Preview").locator("input[type=checkbox]")
     expect(boxes).to_have_count(3)
     boxes.nth(0).check()
     expect(card(page, task["number"]).locator(".checklist")).to_have_text("☑ 2/3")

@@ -372,7 +372,7 @@ export function Drawer(props: {
             {draft.description.trim() !== "" && (
               <Markdown
                 source={draft.description}
-                label="Description preview"
+                label="Preview"
                 onTick={
                   readOnly || dirty
                     ? undefined
@@ -434,7 +434,7 @@ export function Drawer(props: {
                   <div class="muted">
                     {names[c.author_id] ?? `User ${c.author_id}`} · <When iso={c.created_at} />
                   </div>
-                  <Markdown source={c.body} label="Comment" />
+                  <Markdown source={c.body} class="comment-body" />
                 </div>
               </li>
             ))}
@@ -470,7 +470,13 @@ let renderer: Promise<Render> | null = null;
 
 /** Sanitized markdown (the renderer is a chunk of its own, fetched on first use; until then
  * the text shows as typed); with `onTick`, its task-list checkboxes can be ticked. */
-function Markdown(props: { source: string; label: string; onTick?: (index: number, checked: boolean) => void }) {
+function Markdown(props: {
+  source: string;
+  label?: string;
+  class?: string;
+  onTick?: (index: number, checked: boolean) => void;
+}) {
+  const classes = `markdown ${props.class ?? ""}`;
   const { done, total } = taskProgress(props.source);
   const [render, setRender] = useState<Render | null>(null);
   useEffect(() => {
@@ -479,15 +485,15 @@ function Markdown(props: { source: string; label: string; onTick?: (index: numbe
   }, []);
   if (render === null) {
     return (
-      <div class="markdown plain" aria-label={props.label}>
+      <div class={`${classes} plain`} aria-label={props.label}>
         {props.source}
       </div>
     );
   }
   return (
     <div
-      class="markdown"
-      aria-label={total > 0 ? `${props.label}, ${done} of ${total} done` : props.label}
+      class={classes}
+      aria-label={props.label && total > 0 ? `${props.label}, ${done} of ${total} done` : props.label}
       onClick={(event) => {
         const box = event.target as HTMLElement;
         if (!(box instanceof HTMLInputElement) || box.type !== "checkbox") return;
