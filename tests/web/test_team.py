@@ -4,6 +4,7 @@ the drawer with their progress on the card, the inbox, and my work across projec
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -83,8 +84,12 @@ def test_a_task_list_ticked_in_the_drawer_shows_on_the_card(
     expect(boxes).to_have_count(3)
     boxes.nth(0).check()
     expect(card(page, task["number"]).locator(".checklist")).to_have_text("☑ 2/3")
-    saved = http.call("GET", f"/tasks/{task['id']}", ada["token"])
-    assert saved["description"] == "Steps:\n\n- [x] draft\n- [x] review\n- [ ] ship"
+    # the card shows the tick at once; the server has it once the PATCH is answered
+    wanted = "Steps:\n\n- [x] draft\n- [x] review\n- [ ] ship"
+    deadline = time.monotonic() + 10
+    while http.call("GET", f"/tasks/{task['id']}", ada["token"])["description"] != wanted:
+        assert time.monotonic() < deadline, "the tick was never saved"
+        page.wait_for_timeout(100)
 
 
 def test_the_inbox_and_my_work(server: Server, open_context: Any) -> None:
@@ -123,3 +128,27 @@ def test_the_inbox_and_my_work(server: Server, open_context: Any) -> None:
     expect(overdue).to_contain_text("Review the deck")
     overdue.get_by_role("link").first.click()
     expect(page.get_by_role("dialog", name="Task")).to_be_visible()
+
+
+def test_mentions_complete_as_they_are_typed(server: Server, open_context: Any) -> None:
+    http = server.http
+    ada, bob, project = shared_board(http)
+    ada_name = http.call("GET", "/me", ada["token"])["username"]
+    task = http.call(
+        "POST", f"/projects/{project['id']}/tasks", bob["token"], json={"title": "Ask"}
+    )
+    page: Page = open_context(bob["token"])
+    page.goto(f"{server.base}/p/{project['id']}?task={task['id']}")
+    box = page.get_by_label("New comment")
+    box.click()
+    box.press_sequentially("thanks @Lov")  # a word of Ada's name
+    options = page.get_by_role("listbox", name="Mention someone").get_by_role("option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text(f"@{ada_name}")
+    box.press("Enter")
+    expect(box).to_have_value(f"thanks @{ada_name} ")
+    box.press_sequentially("please look")
+    page.get_by_role("button", name="Comment").click()
+    expect(page.locator(".comment-body")).to_have_text(f"thanks @{ada_name} please look")
+    comments = http.call("GET", f"/tasks/{task['id']}/comments", bob["token"])["items"]
+    assert [c["body"] for c in comments] == [f"thanks @{ada_name} please look"]

@@ -17,6 +17,7 @@ import {
   type User,
 } from "../types";
 import { taskProgress, toggleTask } from "../markdown/tasklist";
+import { MentionBox } from "../mention/MentionBox";
 import { Avatar, Notice, When } from "../ui";
 import { describeEvent, type Draft, draftOf, type Edits, edits } from "./edits";
 
@@ -361,12 +362,13 @@ export function Drawer(props: {
             )}
             <label>
               Description
-              <textarea
+              <MentionBox
+                people={props.members}
                 rows={6}
                 value={draft.description}
                 readOnly={readOnly}
                 maxLength={100000}
-                onInput={(e) => set({ description: e.currentTarget.value })}
+                onValue={(text) => set({ description: text })}
               />
             </label>
             {draft.description.trim() !== "" && (
@@ -441,7 +443,14 @@ export function Drawer(props: {
           </ul>
           {props.canWrite && (
             <form class="comment-form" onSubmit={comment}>
-              <textarea name="body" rows={2} placeholder="Write a comment" aria-label="New comment" maxLength={20000} />
+              <MentionBox
+                people={props.members}
+                name="body"
+                rows={2}
+                placeholder="Write a comment (@ to mention)"
+                aria-label="New comment"
+                maxLength={20000}
+              />
               <button type="submit">Comment</button>
             </form>
           )}
