@@ -17,6 +17,7 @@ from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
 from laneway.kit.cursor import CursorCodec
 from laneway.notifications.notifier import NotificationRunner
+from laneway.notifications.waiting import Waiters
 from laneway.observability.metrics import Metrics, Sampler
 from laneway.outbound import Outbound
 from laneway.rate_limits.tiers import RateLimits
@@ -47,6 +48,7 @@ class AppState:
     webhooks: WebhookRunner
     transfers: TransferRunner
     notifier: NotificationRunner
+    waiters: Waiters  # the inbox's long polls
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
     _stop_housekeeping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -72,6 +74,8 @@ class AppState:
         limiter = SharedLimiter(link, redis.url, redis.prefix)
         windows = Windows(link, redis.prefix, settings.rate_limit.sync_seconds)
         outbound = Outbound(settings.webhook)
+        waiters = Waiters()
+        hub.on_events = waiters.events_seen
         return cls(
             settings=settings,
             database=database,
@@ -90,7 +94,8 @@ class AppState:
             outbound=outbound,
             webhooks=WebhookRunner(database, outbound, settings),
             transfers=TransferRunner(database, settings.jobs.poll_seconds),
-            notifier=NotificationRunner(database, settings.jobs.poll_seconds),
+            notifier=NotificationRunner(database, settings.jobs.poll_seconds, on_made=waiters.made),
+            waiters=waiters,
             metrics=None,
             sampler=None,
         )

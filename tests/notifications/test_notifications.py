@@ -4,10 +4,12 @@ knows when it ran."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
 from laneway.models.base import utcnow
+from laneway.notifications.notifier import NotificationRunner
 from laneway.state import AppState
 from tests.support import Api, StatementCounter, User, assert_problem
 
@@ -236,3 +238,46 @@ async def test_a_comment_with_mentions_costs_the_request_nothing_more(
         assert await state.notifier.run_once() >= 1
         inserts = [s for s in statements.statements if s.lstrip().upper().startswith("INSERT")]
         assert sum("INTO notifications" in s for s in inserts) == 1
+
+
+async def test_a_long_poll_answers_when_a_notification_is_made(api: Api, state: AppState) -> None:
+    owner, pid, (alice,) = await team(api, "member")
+    task = await api.task(owner, pid)
+    name = await username(api, alice)
+    now = await api.request("GET", "/me/notifications/wait?timeout=0", alice)
+    assert now.json() == {"newest": 0, "unread": 0}
+
+    # this process's notifier wakes the waiter of the user it notified
+    waiting = asyncio.create_task(
+        api.request("GET", "/me/notifications/wait?after=0&timeout=20", alice)
+    )
+    await asyncio.sleep(0.1)
+    assert state.waiters.waiting == 1
+    assert state.database.engine.pool.checkedout() == 0  # nothing held while it waits
+    await comment(api, owner, task["id"], f"@{name} first")
+    await state.notifier.drain()
+    first = (await waiting).json()
+    assert first["unread"] == 1
+    assert first["newest"] > 0
+
+    # a notifier elsewhere (a worker) is not heard, but the change is: the waiter looks again
+    waiting = asyncio.create_task(
+        api.request("GET", f"/me/notifications/wait?after={first['newest']}&timeout=20", alice)
+    )
+    await asyncio.sleep(0.1)
+    await comment(api, owner, task["id"], f"@{name} second")
+    await NotificationRunner(state.database).drain()  # tells this process nothing
+    second = (await waiting).json()
+    assert second["unread"] == 2
+    assert second["newest"] > first["newest"]
+    assert state.waiters.waiting == 0
+
+    for query in (
+        "timeout=31",
+        "timeout=-1",
+        "timeout=nan",
+        "after=-1",
+        "after=x",
+        f"after={2**63}",
+    ):
+        assert_problem(await api.request("GET", f"/me/notifications/wait?{query}", alice), 422)

@@ -778,6 +778,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/notifications/wait": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Wait For Notifications
+         * @description Answers as soon as you have a notification newer than `after`, or after `timeout`
+         *     seconds: a long poll for the inbox's unread count. No connection is held while it waits.
+         */
+        get: operations["wait_for_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/notifications/{notification_id}/read": {
         parameters: {
             query?: never;
@@ -1193,6 +1214,16 @@ export interface components {
             msg: string;
             /** Type */
             type: string;
+        };
+        /** InboxChange */
+        InboxChange: {
+            /**
+             * Newest
+             * @description Your newest notification's id (0: none yet).
+             */
+            newest: number;
+            /** Unread */
+            unread: number;
         };
         /** InvitationIn */
         InvitationIn: {
@@ -6269,6 +6300,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    wait_for_notifications: {
+        parameters: {
+            query?: {
+                /** @description The newest notification id you have. */
+                after?: number;
+                /** @description Seconds to wait at most. */
+                timeout?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxChange"];
                 };
             };
             /** @description Authentication required */

@@ -31,3 +31,4 @@ export type Notification = Schemas["NotificationOut"];
 export type NotificationPage = Schemas["NotificationPage"];
 export type MyTask = Schemas["MyTaskOut"];
 export type MyTaskPage = Schemas["MyTaskPage"];
+export type InboxChange = Schemas["InboxChange"];

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import structlog
@@ -10,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from laneway.auth import service, tokens
 from laneway.auth.identity import Authenticated, UserRef
-from laneway.caches import CachesDep
+from laneway.caches import Caches, CachesDep
 from laneway.db import SessionDep
 from laneway.errors import Forbidden, Unauthorized
 from laneway.models import TokenKind, TokenScope
@@ -27,6 +28,34 @@ async def get_authenticated(
     caches: CachesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Authenticated:
+    async def lookup(digest: str) -> Authenticated:
+        return await service.authenticate_digest(session, digest)
+
+    return await _authenticated(request, caches, credentials, lookup)
+
+
+async def get_authenticated_briefly(
+    request: Request,
+    caches: CachesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Authenticated:
+    """The same, for a request that waits long (a long poll): a token the cache lacks is
+    looked up in a transaction of its own, so no connection is held while it waits."""
+    database = request.app.state.laneway.database
+
+    async def lookup(digest: str) -> Authenticated:
+        async with database.transaction(write=False) as session:
+            return await service.authenticate_digest(session, digest)
+
+    return await _authenticated(request, caches, credentials, lookup)
+
+
+async def _authenticated(
+    request: Request,
+    caches: Caches,
+    credentials: HTTPAuthorizationCredentials | None,
+    lookup: Callable[[str], Awaitable[Authenticated]],
+) -> Authenticated:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send a bearer token in the Authorization header.")
     auth = request.scope.get(AUTH_KEY)  # the rate limit found it in the cache just now
@@ -36,7 +65,7 @@ async def get_authenticated(
         if cached is not None:
             auth = service.check_usable(cached)
         else:
-            auth = await service.authenticate_digest(session, digest)
+            auth = await lookup(digest)
             caches.keep_token(digest, auth)
         await apply_to_account(request.scope, request.app.state.laneway.rate_limits, auth)
     if auth.token.scope is TokenScope.read and request.method not in _READS:
@@ -64,3 +93,4 @@ async def get_session_auth(
 AuthDep = Annotated[Authenticated, Depends(get_authenticated)]
 SessionAuth = Annotated[Authenticated, Depends(get_session_auth)]
 CurrentUser = Annotated[UserRef, Depends(get_current_user)]
+BriefAuth = Annotated[Authenticated, Depends(get_authenticated_briefly)]

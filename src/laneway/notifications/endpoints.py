@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from laneway.auth.deps import CurrentUser
+from laneway.auth.deps import BriefAuth, CurrentUser
 from laneway.db import SessionDep, writes
 from laneway.errors import NotFound, responses
 from laneway.kit.schemas import Id, Text
@@ -15,6 +15,7 @@ from laneway.models.base import utcnow
 from laneway.notifications import repository
 from laneway.notifications.schemas import (
     ActorOut,
+    InboxChange,
     LevelIn,
     LevelOut,
     MarkedOut,
@@ -86,6 +87,36 @@ def _out(
         created_at=notification.created_at,
         read=notification.read_at is not None,
     )
+
+
+@router.get(
+    "/me/notifications/wait",
+    response_model=InboxChange,
+    operation_id="wait_for_notifications",
+    responses=responses(401, 422),
+)
+async def wait_for_notifications(
+    auth: BriefAuth,
+    state: StateDep,
+    after: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="The newest notification id you have.")
+    ] = 0,
+    seconds: Annotated[
+        float, Query(alias="timeout", ge=0, le=30, description="Seconds to wait at most.")
+    ] = 25,
+) -> InboxChange:
+    """Answers as soon as you have a notification newer than `after`, or after `timeout`
+    seconds: a long poll for the inbox's unread count. No connection is held while it waits."""
+    user_id = auth.user.id
+
+    async def newest() -> int:
+        async with state.database.transaction(write=False) as session:
+            return await repository.newest(session, user_id)
+
+    latest = await state.waiters.wait(user_id, newest, after, seconds)
+    async with state.database.transaction(write=False) as session:
+        unread = await repository.unread(session, user_id)
+    return InboxChange(newest=latest, unread=unread)
 
 
 @router.post(

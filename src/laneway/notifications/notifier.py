@@ -39,16 +39,19 @@ class _Overtaken(Exception):
     """Another runner moved this project's cursor first: roll back ours."""
 
 
-async def notify_project(database: Database, project_id: int, cursor: int | None) -> int:
-    """Notifications for one project's events past its cursor; how many were made."""
+async def notify_project(
+    database: Database, project_id: int, cursor: int | None
+) -> tuple[int, set[int]]:
+    """Notifications for one project's events past its cursor: how many, and for whom."""
     made = 0
+    users: set[int] = set()
     try:
         async with database.transaction() as session:
             events = await activity_repository.events_after(
                 session, project_id, cursor or 0, limit=BATCH
             )
             if not events:
-                return 0
+                return 0, users
             task_ids = {e.task_id for e in events if e.task_id is not None}
             live = await repository.existing_tasks(session, task_ids)
             members = await repository.members(session, project_id)
@@ -94,9 +97,10 @@ async def notify_project(database: Database, project_id: int, cursor: int | None
             if not await repository.advance(session, project_id, cursor, events[-1].seq):
                 raise _Overtaken
             made = len(rows)
+            users = {row["user_id"] for row in rows}
     except _Overtaken:
-        return 0
-    return made
+        return 0, set()
+    return made, users
 
 
 class NotificationRunner:
@@ -105,8 +109,10 @@ class NotificationRunner:
         database: Database,
         poll_seconds: float = 0.5,
         clock: Callable[[], datetime] = utcnow,
+        on_made: Callable[[set[int]], None] = lambda _users: None,
     ) -> None:
         self.database, self.poll_seconds, self.clock = database, poll_seconds, clock
+        self.on_made = on_made  # after the commit: whom it made notifications for
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
         self._due_checked_at = -DUE_CHECK_SECONDS
@@ -144,7 +150,10 @@ class NotificationRunner:
             behind = await repository.behind(session, PROJECTS_PER_PASS)
         made = 0
         for project_id, cursor in behind:
-            made += await notify_project(self.database, project_id, cursor)
+            count, users = await notify_project(self.database, project_id, cursor)
+            made += count
+            if users:
+                self.on_made(users)
         self.made += made
         return made
 
@@ -162,8 +171,10 @@ class NotificationRunner:
         self._due_checked_at = time.monotonic()
         today: date = self.clock().date()
         async with self.database.transaction() as session:
-            made = await repository.add_due_reminders(
+            made, users = await repository.add_due_reminders(
                 session, today, today - timedelta(days=OVERDUE_DAYS)
             )
+        if users:
+            self.on_made(users)
         self.made += made
         return made

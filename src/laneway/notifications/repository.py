@@ -161,6 +161,22 @@ async def inbox(
     return rows.all()
 
 
+async def newest(session: AsyncSession, user_id: int) -> int:
+    """The user's newest notification id (0: none), in projects they are a member of."""
+    found = await session.scalar(
+        select(func.max(Notification.id))
+        .join(
+            Membership,
+            and_(
+                Membership.project_id == Notification.project_id,
+                Membership.user_id == Notification.user_id,
+            ),
+        )
+        .where(Notification.user_id == user_id)
+    )
+    return found or 0
+
+
 async def unread(session: AsyncSession, user_id: int) -> int:
     count = await session.scalar(
         select(func.count())
@@ -215,10 +231,12 @@ async def set_level(
 # --- due dates ---------------------------------------------------------------------------------
 
 
-async def add_due_reminders(session: AsyncSession, today: date, oldest: date) -> int:
+async def add_due_reminders(
+    session: AsyncSession, today: date, oldest: date
+) -> tuple[int, set[int]]:
     """`due_soon` (due tomorrow) and `overdue` (due since `oldest`, not done) for each open
     task's assignee, once per task and due date (the unique key skips the ones made)."""
-    total = 0
+    total, users = 0, set()
     tomorrow = date.fromordinal(today.toordinal() + 1)
     for kind, condition in (
         ("due_soon", Task.due_date == tomorrow),
@@ -260,4 +278,5 @@ async def add_due_reminders(session: AsyncSession, today: date, oldest: date) ->
             ],
         )
         total += len(result.all())  # the rows made; those already there return nothing
-    return total
+        users |= {user_id for user_id, *_ in found if user_id is not None}
+    return total, users

@@ -46,6 +46,11 @@ class NotificationPage(ResponseModel):
     unread: int = Field(description="Unread notifications in all.")
 
 
+class InboxChange(ResponseModel):
+    newest: int = Field(description="Your newest notification's id (0: none yet).")
+    unread: int
+
+
 class MarkReadIn(RequestModel):
     up_to: Id | None = Field(
         default=None,

@@ -74,6 +74,9 @@ class Hub:
         self._local_people: dict[int, Counter[int]] = defaultdict(Counter)
         self._remote_people: dict[str, dict[int, set[int]]] = defaultdict(dict)
         self.on_presence: Callable[[int, int, bool], None] = lambda _p, _u, _here: None
+        # called once per publish that carried events, from whatever source (the inbox's
+        # long polls look again: a notification may follow)
+        self.on_events: Callable[[], None] = lambda: None
         self._last_seq: dict[int, int] = {}  # the newest event delivered, per watched project
         self._sockets: Counter[int] = Counter()  # open live sockets per user
         self.dropped = 0  # viewers disconnected for being slow
@@ -173,7 +176,9 @@ class Hub:
                 viewer.close(RESUME, "live delivery interrupted; reconnect with ?after=<last seq>")
 
     def publish(self, events: Iterable[Published]) -> None:
+        seen = False
         for event in events:
+            seen = True
             self.recent.add(event)
             project_id = event.project_id
             if project_id not in self._by_project:
@@ -187,6 +192,8 @@ class Hub:
                 self._send(held.pop(self._last_seq[project_id] + 1))
             if held is not None and not held:
                 self._release_held(project_id)
+        if seen:
+            self.on_events()
 
     def _hold(self, event: Published) -> None:
         held = self._held.setdefault(event.project_id, {})

@@ -7,7 +7,6 @@ import { Live, type LiveStatus } from "../live";
 import { getOnce } from "../prefetch";
 import { navigate, onLink, useLocation } from "../route";
 import type { BoardOut, Label, LiveEvent, Member, Project, Task, TaskPage, User } from "../types";
-import { changed as unreadChanged } from "../inbox/unread";
 import { Notice } from "../ui";
 import { Column, ROW } from "./Column";
 import { filterFromQuery, filterParams, filterToQuery, isFiltered } from "./filter";
@@ -128,7 +127,6 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
         if (recent.current.length > 2000) recent.current.splice(0, 1000);
         dispatch({ type: "event", event });
         setLastEvent(event);
-        if (event.actor_id !== me.id) unreadChanged(); // it may have notified me
         if (event.type.startsWith("member.")) {
           get<Member[]>(`/projects/${projectId}/members`).then(setMembers, () => undefined);
         }

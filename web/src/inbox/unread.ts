@@ -1,25 +1,25 @@
-// The unread count the top bar shows, shared by the bell and the inbox page. It is asked for
-// when the page opens, when the tab comes back into view, a moment after any live change on
-// an open board (the notifier runs just after the commit), and every half minute besides.
+// The unread count the top bar shows, shared by the bell and the inbox page. One long poll
+// (`/me/notifications/wait`) is kept open while the app is: the server answers the moment a
+// notification is made for me, or after 25 s, and the next poll starts at once.
 
 import { useEffect, useState } from "preact/hooks";
 
 import { get } from "../api";
-import type { NotificationPage } from "../types";
+import type { InboxChange, NotificationPage } from "../types";
 
-const EVERY_MS = 30_000;
-const AFTER_CHANGE_MS = 1_000;
+const RETRY_MS = 5_000;
 
 let count: number | null = null;
+let newest = 0;
 const listeners = new Set<(n: number) => void>();
-let timer: ReturnType<typeof setTimeout> | undefined;
+let polling = false;
 
 export async function refreshUnread(): Promise<void> {
   try {
     const page = await get<NotificationPage>("/me/notifications?unread_only=true&limit=1");
     set(page.unread);
   } catch {
-    // offline or signed out: the next refresh tries again
+    // offline or signed out: the long poll tries again
   }
 }
 
@@ -32,25 +32,30 @@ function set(value: number): void {
   for (const listener of listeners) listener(value);
 }
 
-/** Something changed on a live board: look again once the notifier had its turn. */
-export function changed(): void {
-  clearTimeout(timer);
-  timer = setTimeout(() => void refreshUnread(), AFTER_CHANGE_MS);
+async function poll(): Promise<void> {
+  if (polling) return;
+  polling = true;
+  while (listeners.size > 0) {
+    try {
+      const answer = await get<InboxChange>(`/me/notifications/wait?after=${newest}&timeout=25`);
+      newest = answer.newest;
+      set(answer.unread);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+  polling = false;
 }
 
 export function useUnread(): number | null {
   const [value, setValue] = useState(count);
   useEffect(() => {
     listeners.add(setValue);
-    if (count === null) void refreshUnread();
-    const poll = setInterval(() => {
-      if (document.visibilityState === "visible") void refreshUnread();
-    }, EVERY_MS);
+    void poll();
     const visible = () => document.visibilityState === "visible" && void refreshUnread();
     document.addEventListener("visibilitychange", visible);
     return () => {
       listeners.delete(setValue);
-      clearInterval(poll);
       document.removeEventListener("visibilitychange", visible);
     };
   }, []);
