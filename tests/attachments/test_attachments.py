@@ -343,3 +343,34 @@ async def test_webhooks_may_subscribe_to_attachment_events(api: Api, state: AppS
         "attachment.added",
         "attachment.deleted",
     ]
+
+
+async def test_a_project_export_keeps_attachment_events_but_not_files(
+    api: Api, state: AppState
+) -> None:
+    import io
+
+    import orjson
+
+    from laneway.transfer import export_project, import_project
+
+    owner, pid, task_id = await _setup(api)
+    added = (await api.attach(owner, task_id, samples.png(), "shot.png")).json()
+    assert (await api.attach(owner, task_id, b"kept")).status_code == 201
+    assert (await api.request("DELETE", f"/attachments/{added['id']}", owner)).status_code == 204
+    archive = io.BytesIO()
+    await export_project(state.database, pid, archive)
+    exported = [e for e in orjson.loads(archive.getvalue())["events"] if "attach" in e["type"]]
+    assert [e["type"] for e in exported] == [
+        "attachment.added",
+        "attachment.added",
+        "attachment.deleted",
+    ]
+    assert exported[0]["snapshot"]["uploaded_by"] == owner.email
+
+    result = await import_project(state.database, archive.getvalue(), owner=owner.email, key="CP")
+    copied = [e for e in await _events(api, owner, result.project_id) if "attach" in e["type"]]
+    assert [e["subject_id"] for e in copied] == [-1, -2, -1]  # stand-ins: no files came along
+    assert copied[0]["snapshot"]["name"] == "shot.png"
+    assert copied[0]["snapshot"]["uploaded_by"] == owner.id
+    assert await _count(state, Attachment) == 1
