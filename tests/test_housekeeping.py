@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from laneway import housekeeping, worker
+from laneway.attachments.storage import file_name
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.housekeeping import TOKEN_GRACE, Sweep
-from laneway.attachments.storage import file_name
 from laneway.models import (
     ApiToken,
     Attachment,
@@ -207,9 +207,7 @@ async def _plant_attachment(database: Database, task_id: int, project_id: int, s
         return file_name(row.id, row.created_at)
 
 
-async def test_attachment_files_without_a_row_go(
-    api: Api, state: AppState, tmp_path: Path
-) -> None:
+async def test_attachment_files_without_a_row_go(api: Api, state: AppState, tmp_path: Path) -> None:
     """Whatever the configured store: the job compares the directory with the rows."""
     owner = await api.user()
     pid = (await api.project(owner))["id"]
