@@ -90,6 +90,18 @@ class Api:
         body: dict[str, Any] = response.json()
         return body
 
+    async def attach(
+        self,
+        user: User,
+        task_id: int,
+        data: bytes,
+        name: str = "notes.txt",
+        content_type: str = "application/octet-stream",
+    ) -> httpx.Response:
+        """Upload a file to the task (multipart/form-data, its part named `file`)."""
+        files = {"file": (name, data, content_type)}
+        return await self.request("POST", f"/tasks/{task_id}/attachments", user, files=files)
+
     async def request(
         self, method: str, path: str, user: User | None = None, **kwargs: Any
     ) -> httpx.Response:

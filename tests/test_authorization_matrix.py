@@ -8,6 +8,7 @@ refused and change nothing either.
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from laneway.attachments import service as attachment_service
 from laneway.auth import service as auth_service
 from laneway.comments import service as comment_service
 from laneway.labels import service as label_service
@@ -66,6 +68,7 @@ class Side:
     webhook_id: int
     delivery_id: int
     comments: dict[str, int] = field(default_factory=dict)  # author role -> comment id
+    attachments: dict[str, int] = field(default_factory=dict)  # uploader role -> its id
 
 
 @dataclass
@@ -88,6 +91,7 @@ class World:
             "status_id": self.a.spare_status_id,
             "label_id": self.a.label_id,
             "comment_id": self.a.comments.get(caller, self.a.comments["owner"]),
+            "attachment_id": self.a.attachments.get(caller, self.a.attachments["owner"]),
             "webhook_id": self.a.webhook_id,
             "delivery_id": self.a.delivery_id,
             "transfer_id": self.transfers.get(caller, 0),
@@ -102,6 +106,7 @@ class Route:
     body: Callable[[World], Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     query: str = ""
+    files: dict[str, Any] | None = None  # a multipart/form-data body instead of JSON
 
 
 P = "/api/v1/projects/{project_id}"
@@ -159,6 +164,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{T}/comments"): Route("member", 201, lambda w: {"body": "Looks good"}),
     ("PATCH", "/api/v1/comments/{comment_id}"): Route("member", 200, lambda w: {"body": "Edit"}),
     ("DELETE", "/api/v1/comments/{comment_id}"): Route("member", 204),
+    ("GET", f"{T}/attachments"): Route("viewer", 200),
+    ("POST", f"{T}/attachments"): Route(
+        "member", 201, files={"file": ("notes.txt", b"some notes", "text/plain")}
+    ),
+    ("GET", "/api/v1/attachments/{attachment_id}"): Route("viewer", 200),
+    # each member's own (another's needs an admin: tests/attachments)
+    ("DELETE", "/api/v1/attachments/{attachment_id}"): Route("member", 204),
     ("GET", f"{P}/webhooks"): Route("admin", 200),
     ("POST", f"{P}/webhooks"): Route("admin", 201, lambda w: {"url": PUBLIC_URL, "events": ["*"]}),
     ("GET", W): Route("admin", 200),
@@ -238,6 +250,9 @@ async def _side(
             access = TaskAccess(task=task, project=ProjectAccess.of(project, role, account))
             comment = await comment_service.add_comment(session, access, f"by {name}")
             side.comments[name] = comment.id
+            staged = await state.attachments.stage(io.BytesIO(b"by " + name.encode()), name)
+            attachment = await attachment_service.add(session, state.attachments, access, staged)
+            side.attachments[name] = attachment.id
     return side
 
 
@@ -335,6 +350,8 @@ async def _call(api: Api, world: World, method: str, path: str, caller: str) -> 
     if "{token_id}" in path and user is not None:
         ids["token_id"] = (await api.request("GET", "/me/tokens", user)).json()[0]["id"]
     url = path.removeprefix("/api/v1").format(**ids) + route.query
+    if route.files is not None:
+        return await api.request(method, url, user, files=route.files, headers=route.headers)
     body = route.body(world) if route.body else None
     return await api.request(method, url, user, json=body, headers=route.headers)
 

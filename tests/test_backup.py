@@ -26,12 +26,13 @@ from laneway.backup import dump, load, schema
 from laneway.backup.archive import MANIFEST, ArchiveReader, BackupError
 from laneway.backup.verify import verify
 from laneway.cli import app as cli
+from laneway.config import AttachmentSettings, AttachmentStore
 from laneway.db import Database
 from laneway.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from laneway.instance_keys import stored_root
 from laneway.state import AppState
 from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, admin, in_own_thread, make_settings
-from tests.support import PASSWORD, Api, User
+from tests.support import API, PASSWORD, Api, User
 
 EmptyDatabase = Callable[[str], str]
 
@@ -79,16 +80,35 @@ async def canonical(engine: AsyncEngine) -> dict[str, list[bytes]]:
     return tables
 
 
-async def restore(url: str, archive: Path, tmp_path: Path, **options: bool) -> None:
+async def restore(
+    url: str, archive: Path, tmp_path: Path, files: load.FilesTarget | None = None, **options: bool
+) -> None:
+    """Attachment files go where serves() looks for them, unless `files` says otherwise."""
+    files = files or load.FilesTarget(tmp_path / "served" / "attachments")
     async with database(url, tmp_path) as db:
         with ArchiveReader(archive) as reader:
-            await load.restore(db.write_engine, reader, **options)
+            await load.restore(db.write_engine, reader, files=files, **options)
+
+
+@asynccontextmanager
+async def running(url: str, data_dir: Path, **overrides: object) -> AsyncIterator[Api]:
+    """An instance serving `url`, its data directory `data_dir`."""
+    application = create_app(make_settings(url, data_dir, **overrides))
+    async with LifespanManager(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://laneway.test") as http:
+            yield Api(http)
+
+
+ATTACHED = b"attached \x00\xff bytes"
+AS_FILES = AttachmentSettings(store=AttachmentStore.files)
 
 
 async def populate(api: Api, state: AppState) -> User:
     """Something in every table: the demo (users, members, labels, tasks with labels, comments,
     events), then tokens, an invitation, a live ticket, an idempotent write, a sub-task whose
-    parent came later, an archived task, a webhook and a delivery, an export and its file."""
+    parent came later, an archived task, a webhook and a delivery, an export and its file, an
+    attachment (a file on SQLite, a row's bytes on PostgreSQL)."""
     await seed_demo(state, 12)
     owner = await api.user()
     project = await api.project(owner, "Backups", key="BAK", description="ünïcode ✓\nline two")
@@ -111,6 +131,8 @@ async def populate(api: Api, state: AppState) -> User:
     for method, path, body, headers in requests:
         response = await api.request(method, path, owner, json=body, headers=headers)
         assert response.status_code in (200, 201), response.text
+    attached = await api.attach(owner, child["id"], ATTACHED, "notes ✓.bin")
+    assert attached.status_code == 201, attached.text
     # a webhook (a public address: never contacted, no runner runs here) and a queued ping
     hook = {"url": "http://93.184.215.14/hook", "events": ["*"]}
     made = await api.request("POST", f"/projects/{project['id']}/webhooks", owner, json=hook)
@@ -147,6 +169,12 @@ async def serves(url: str, tmp_path: Path, owner: User, old_top_task: int) -> No
             assert task["id"] > old_top_task
             board = await api.request("GET", f"/projects/{project_id}/board", owner)
             assert board.status_code == 200, board.text
+            tasks = (await api.request("GET", f"/projects/{project_id}/tasks", owner)).json()
+            for task in tasks["items"]:
+                path = f"/tasks/{task['id']}/attachments"
+                for item in (await api.request("GET", path, owner)).json()["items"]:
+                    got = await api.request("GET", item["download"].removeprefix(API), owner)
+                    assert got.content == ATTACHED
 
 
 @pytest.mark.parametrize("target", ["same", "other"])
@@ -166,9 +194,12 @@ async def test_round_trip_restores_every_row_and_serves(
     before = await canonical(state.database.engine)
     assert all(before.values()), [name for name, rows in before.items() if not rows]
     archive = tmp_path / "laneway.zip"
-    manifest = await dump.backup(state.database.engine, archive)
+    manifest = await dump.backup(
+        state.database.engine, archive, attachments=state.settings.attachments_dir
+    )
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
     assert manifest.backend == source
+    assert len(manifest.files) == (1 if source == "sqlite" else 0)  # auto: files on SQLite
     assert manifest.revision == migrations.head()
     assert {t.name: t.rows for t in manifest.tables} == {n: len(r) for n, r in before.items()}
 
@@ -238,9 +269,9 @@ async def test_an_older_archive_restores_then_upgrades(
         assert await migrations.current(db.engine) == migrations.head()
         assert (await canonical(db.engine))["users"] == [
             b'{"created_at":"2026-01-02T03:04:05.000006+00:00","email":"old@example.com",'
-            b'"id":7,"is_active":true,"is_admin":false,"name":"Old","password_hash":"x",'
-            b'"username":"old"}\n'
-        ]  # upgraded past 0004: not an admin; past 0007: a username from the email
+            b'"email_notifications":true,"id":7,"is_active":true,"is_admin":false,"name":"Old",'
+            b'"password_hash":"x","username":"old"}\n'
+        ]  # upgraded past 0004: not an admin; 0007: a username from the email; 0008: emails on
 
 
 def rewrite(archive: Path, target: Path, change: Callable[[str, bytes], bytes | None]) -> None:
@@ -297,6 +328,106 @@ async def test_a_failed_backup_leaves_no_file(
     with pytest.raises(RuntimeError, match="disk full"):
         await dump.backup(state.database.engine, target)
     assert list(target.parent.iterdir()) == []
+
+
+async def test_attachment_files_back_up_and_restore_into_either_store(
+    database_url: str, empty_database: EmptyDatabase, tmp_path: Path
+) -> None:
+    """Files of the file store go into the archive and come back as files, or into their rows
+    when the restored instance keeps attachments in the database (SQLite to PostgreSQL)."""
+    source = tmp_path / "source"
+    files = {"shot.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "notes.txt": b"notes"}
+    async with running(
+        database_url, source, attachments=AttachmentSettings(store=AttachmentStore.files)
+    ) as api:
+        owner = await api.user()
+        project = await api.project(owner, "Files", key="FIL")
+        task = await api.task(owner, project["id"])
+        for name, data in files.items():
+            assert (await api.attach(owner, task["id"], data, name)).status_code == 201
+        lost = (await api.attach(owner, task["id"], b"lost")).json()
+    directory = source / "attachments"
+    stored = sorted(p.name for p in directory.iterdir())
+    (directory / stored[-1]).unlink()  # as if deleted while the backup ran (the newest: lost)
+
+    engine_holder = Database(make_settings(database_url, source))
+    try:
+        with pytest.raises(BackupError, match="3 attachments are kept as files"):
+            await dump.backup(engine_holder.engine, tmp_path / "no.zip")
+        archive = tmp_path / "files.zip"
+        manifest = await dump.backup(engine_holder.engine, archive, attachments=directory)
+        before = await canonical(engine_holder.engine)
+    finally:
+        await engine_holder.dispose()
+    assert [f.name for f in manifest.files] == stored[:2]
+    assert manifest.missing_files == (stored[-1],)
+    assert stored[-1].startswith(f"{lost['id']}-")
+    checks = {check.name: check for check in await verify(archive)}
+    assert checks["attachment files"].rows == 2
+    assert all(check.problem is None for check in checks.values())
+
+    # into the file store: the same rows, the same files
+    same = empty_database(backend(database_url))
+    copy = tmp_path / "copy" / "attachments"
+    await restore(same, archive, tmp_path, files=load.FilesTarget(copy))
+    async with database(same, tmp_path) as restored:
+        assert await canonical(restored.engine) == before
+    assert sorted(p.name for p in copy.iterdir()) == stored[:2]
+    assert {(copy / n).read_bytes() for n in stored[:2]} == set(files.values())
+
+    # into the database (where PostgreSQL keeps them): no file, every byte in its row
+    other = empty_database(next((b for b in BACKENDS if b != backend(database_url)), "sqlite"))
+    moved = tmp_path / "moved"
+    await restore(other, archive, tmp_path, files=load.FilesTarget(moved, AttachmentStore.database))
+    assert not (moved / "attachments").exists()
+    async with running(other, moved) as api:
+        login = {"email": owner.email, "password": PASSWORD}
+        token = (await api.client.post("/api/v1/auth/login", json=login)).json()["token"]
+        me = User(owner.id, owner.email, token)
+        listed = (await api.request("GET", f"/tasks/{task['id']}/attachments", me)).json()
+        got = {
+            item["name"]: (await api.request("GET", item["download"].removeprefix(API), me)).content
+            for item in listed["items"]
+            if item["id"] != lost["id"]
+        }
+        assert got == files
+        gone = await api.request("GET", lost["download"].removeprefix(API), me)
+        assert gone.status_code == 404  # its file was missing from the archive
+
+
+async def test_a_damaged_attachment_file_fails_verify_and_restore(
+    database_url: str, empty_database: EmptyDatabase, tmp_path: Path
+) -> None:
+    source = tmp_path / "source"
+    async with running(
+        database_url, source, attachments=AttachmentSettings(store=AttachmentStore.files)
+    ) as api:
+        owner = await api.user()
+        task = await api.task(owner, (await api.project(owner))["id"])
+        for data in (b"first", b"second"):
+            assert (await api.attach(owner, task["id"], data)).status_code == 201
+    archive, damaged = tmp_path / "a.zip", tmp_path / "damaged.zip"
+    async with database(database_url, source) as db:
+        await dump.backup(db.engine, archive, attachments=source / "attachments")
+    first = f"files/attachments/{sorted(p.name for p in (source / 'attachments').iterdir())[1]}"
+    rewrite(archive, damaged, lambda name, data: data + b"!" if name == first else data)
+
+    checks = {check.name: check for check in await verify(damaged)}
+    assert checks["attachment files"].problem == (
+        f"attachment file {first.rsplit('/', 1)[1]} does not match the manifest"
+    )
+    url = empty_database(backend(database_url))
+    target = tmp_path / "target" / "attachments"
+    with pytest.raises(BackupError, match="does not match the manifest"):
+        await restore(url, damaged, tmp_path, files=load.FilesTarget(target))
+    assert list(target.iterdir()) == []  # the file written before the damaged one is gone too
+    async with database(url, tmp_path) as db:
+        assert all(not rows for rows in (await canonical(db.engine)).values())
+    async with database(url, tmp_path) as db:
+        with ArchiveReader(archive) as reader:
+            refused = load.restore(db.write_engine, reader)
+            with pytest.raises(BackupError, match="holds 2 attachment files"):
+                await refused
 
 
 # -- the command line, on the embedded default ---------------------------------------------

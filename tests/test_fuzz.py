@@ -1,9 +1,10 @@
 """The whole API under schemathesis, in-process, on both backends: no request is a server error.
 
 The fuzzer is a signed-in member of a project with data in place (statuses, labels, tasks, a
-sub-task, comments, a second member), and real ids are mixed into generated ones, so requests
-reach the code behind the 404s. Every phase runs: the schema's examples, coverage (boundaries
-and invalid values), fuzzing, and stateful sequences along the links schemathesis infers.
+sub-task, comments, attachments, a second member), and real ids are mixed into generated ones,
+so requests reach the code behind the 404s. Every phase runs: the schema's examples, coverage
+(boundaries and invalid values), fuzzing, and stateful sequences along the links schemathesis
+infers.
 A fixed seed keeps CI repeatable; schemathesis runs Hypothesis with no deadline and no example
 database, so a slow request is no failure and nothing is replayed from an earlier run.
 
@@ -106,6 +107,10 @@ def _seed(client: asgi.ASGIClient) -> World:
         call("POST", f"/tasks/{tasks[0]['id']}/comments", token, json={"body": text})["id"]
         for text in ("first", "second")
     ]
+    attachments = [
+        call("POST", f"/tasks/{tasks[0]['id']}/attachments", token, files={"file": file})["id"]
+        for file in (("notes.txt", b"notes"), ("pixel.gif", b"GIF89a\x01\x00\x01\x00;"))
+    ]
     return World(
         token=token,
         other_email="other@example.com",
@@ -115,6 +120,7 @@ def _seed(client: asgi.ASGIClient) -> World:
             "label_id": labels,
             "task_id": [t["id"] for t in tasks],
             "comment_id": comments,
+            "attachment_id": attachments,
             "user_id": list(users.values()),
         },
         numbers=[t["number"] for t in tasks],

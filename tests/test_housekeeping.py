@@ -10,17 +10,20 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from laneway import housekeeping, worker
+from laneway.attachments.storage import file_name
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.housekeeping import TOKEN_GRACE, Sweep
 from laneway.models import (
     ApiToken,
+    Attachment,
     DeliveryState,
     IdempotencyKey,
     Invitation,
@@ -162,6 +165,7 @@ async def test_expired_rows_go_and_live_rows_stay(api: Api, state: AppState) -> 
         "idempotency_keys": 5,
         "webhook_deliveries": 2,
         "transfers": 2,
+        "attachment_files": 0,
     }
     assert await _left(database) == {
         "tokens": {login, *kept_tokens},
@@ -183,6 +187,61 @@ async def test_expired_rows_go_and_live_rows_stay(api: Api, state: AppState) -> 
     later = Sweep(database, now=utcnow() + TOKEN_GRACE)
     assert await housekeeping.expired_tokens(later) == 1
     assert expired_in_grace not in (await _left(database))["tokens"]
+
+
+async def _plant_attachment(database: Database, task_id: int, project_id: int, store: str) -> str:
+    """A row straight into the table; the name its file has (or would have) in the store."""
+    async with database.transaction() as session:
+        row = Attachment(
+            task_id=task_id,
+            project_id=project_id,
+            name="a.txt",
+            media_type="text/plain",
+            size=1,
+            sha256="0" * 64,
+            store=store,
+            data=b"x" if store == "database" else None,
+        )
+        session.add(row)
+        await session.flush()
+        return file_name(row.id, row.created_at)
+
+
+async def test_attachment_files_without_a_row_go(api: Api, state: AppState, tmp_path: Path) -> None:
+    """Whatever the configured store: the job compares the directory with the rows."""
+    owner = await api.user()
+    pid = (await api.project(owner))["id"]
+    task_id = (await api.task(owner, pid))["id"]
+    directory = tmp_path / "attachments"
+    directory.mkdir()
+    live = await _plant_attachment(state.database, task_id, pid, "files")
+    in_database = await _plant_attachment(state.database, task_id, pid, "database")
+    old = (ago(hours=2).timestamp(),) * 2
+    planted = {
+        live: old,  # its row names it: kept
+        in_database: old,  # its row keeps its bytes in the database: gone
+        "999999-20260101000000000000": old,  # no such row: gone
+        "999998-20260101000000000000": None,  # no row, but young (an upload in flight): kept
+        ".upload-abc.partial": old,  # a crashed upload's temporary file: gone
+        ".upload-new.partial": None,  # an upload in progress: kept
+        "README": old,  # not a name the store gives: never touched
+    }
+    for name, times in planted.items():
+        (directory / name).write_bytes(b"x")
+        if times is not None:
+            os.utime(directory / name, times)
+
+    sweep = Sweep(state.database, batch_size=2, attachments=directory)
+    assert await housekeeping.orphan_attachment_files(sweep) == 3
+    left = {p.name for p in directory.iterdir()}
+    assert left == {live, "999998-20260101000000000000", ".upload-new.partial", "README"}
+    later = Sweep(state.database, attachments=directory, now=utcnow() + timedelta(hours=2))
+    assert await housekeeping.orphan_attachment_files(later) == 2
+    assert {p.name for p in directory.iterdir()} == {live, "README"}
+    # a store that was never used, or none at all: nothing to do
+    assert await housekeeping.orphan_attachment_files(Sweep(state.database)) == 0
+    missing = Sweep(state.database, attachments=tmp_path / "none")
+    assert await housekeeping.orphan_attachment_files(missing) == 0
 
 
 async def test_a_stopping_sweep_ends_after_its_batch(api: Api, state: AppState) -> None:
@@ -257,6 +316,7 @@ async def test_worker_once_runs_every_job_and_exits(database_url: str, tmp_path:
             "idempotency_keys": 0,
             "webhook_deliveries": 0,
             "transfers": 0,
+            "attachment_files": 0,
         }
     ]
     assert runs[0]["level"] == "info"
@@ -286,4 +346,5 @@ def test_a_worker_without_its_tables_reports_and_fails(tmp_path: Path) -> None:
     assert process.wait(timeout=30) == 1
     (run,) = [line for line in _lines(log) if line["event"] == "housekeeping"]
     assert run["level"] == "error"
-    assert set(run["failed"]) == set(housekeeping.JOBS)
+    # every job that needs a table; the attachment files' finds no directory, so no query
+    assert set(run["failed"]) == set(housekeeping.JOBS) - {"attachment_files"}

@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
+from laneway.kit.body_limit import BodyLimitMiddleware
 from laneway.models import Project
 from laneway.state import AppState
+from laneway.transfer.endpoints import IMPORT_PATHS
 from tests.support import Api, User, assert_problem
 
 MAX_BIGINT = 2**63 - 1
@@ -303,3 +305,17 @@ async def test_content_length_with_more_digits_than_int_reads(api: Api) -> None:
     )
     assert_problem(response, 413)
     assert (await api.request("GET", "/projects", owner)).json() == []
+
+
+def test_each_upload_route_has_its_own_body_limit() -> None:
+    async def app(_scope: Any, _receive: Any, _send: Any) -> None:  # pragma: no cover
+        return None
+
+    limits = BodyLimitMiddleware(
+        app, max_bytes=1024, uploads=[(r"^/x$", 10), (r"^/x", 20), (IMPORT_PATHS, 30)]
+    )
+    assert limits.limit("/x") == 10  # the first pattern that matches counts
+    assert limits.limit("/x/y") == 20
+    assert limits.limit("/api/v1/projects/7/imports") == 30
+    assert limits.limit("/api/v1/projects") == 1024
+    assert BodyLimitMiddleware(app, max_bytes=5).limit("/a") == 5

@@ -13,6 +13,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from laneway import __version__, exception_handlers, health, idempotency
 from laneway.activity.endpoints import router as activity_router
+from laneway.attachments.endpoints import MULTIPART_OVERHEAD, UPLOAD_PATHS
+from laneway.attachments.endpoints import router as attachments_router
 from laneway.auth.endpoints import router as auth_router
 from laneway.board.endpoints import router as board_router
 from laneway.board.fast_path import BoardFastPath
@@ -92,6 +94,7 @@ def create_app(
         statuses_router,
         labels_router,
         comments_router,
+        attachments_router,
         activity_router,
         auth_router,
         live_router,
@@ -119,7 +122,10 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.http.max_body_bytes,
-        uploads=(IMPORT_PATHS, settings.transfer.max_upload_bytes),
+        uploads=[
+            (IMPORT_PATHS, settings.transfer.max_upload_bytes),
+            (UPLOAD_PATHS, settings.attachments.max_bytes + MULTIPART_OVERHEAD),
+        ],
     )
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(AccessLogMiddleware)

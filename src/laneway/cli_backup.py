@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from laneway.backup import dump, load
-from laneway.backup.archive import ArchiveReader
-from laneway.backup.verify import TableCheck
+from laneway.backup.archive import ArchiveReader, Manifest
+from laneway.backup.verify import FILES, TableCheck
 from laneway.backup.verify import verify as verify_archive
 from laneway.cli_runner import Bar, console, one_line_errors, with_state
 from laneway.state import AppState
@@ -34,15 +34,25 @@ def backup(
         raise typer.BadParameter("give either -o FILE or --verify FILE")
     target = output
 
-    async def work(state: AppState) -> int:
+    async def work(state: AppState) -> Manifest:
         with Bar("backup") as bar:
-            manifest = await dump.backup(state.database.engine, target, bar)
-        return sum(table.rows for table in manifest.tables)
+            return await dump.backup(
+                state.database.engine, target, bar, attachments=state.settings.attachments_dir
+            )
 
-    rows = with_state(work)
+    manifest = with_state(work)
+    rows = sum(table.rows for table in manifest.tables)
+    files = f", {len(manifest.files)} attachment files" if manifest.files else ""
     console.print(
-        f"wrote {target} ({rows} rows); keep it as private as the database", soft_wrap=True
+        f"wrote {target} ({rows} rows{files}); keep it as private as the database",
+        soft_wrap=True,
     )
+    if manifest.missing_files:
+        console.print(
+            f"[yellow]warning:[/yellow] {len(manifest.missing_files)} attachment files were gone "
+            "(deleted while the backup ran): those attachments come back without their file",
+            soft_wrap=True,
+        )
 
 
 def _verify(path: Path) -> None:
@@ -57,7 +67,8 @@ def _verify(path: Path) -> None:
     Console().print(table)
     bad = [check for check in checks if check.problem is not None]
     for check in bad:
-        console.print(f"[red]error:[/red] table {check.name}: {check.problem}", soft_wrap=True)
+        what = check.name if check.name == FILES else f"table {check.name}"
+        console.print(f"[red]error:[/red] {what}: {check.problem}", soft_wrap=True)
     if bad:
         raise typer.Exit(1)
     console.print(f"{path}: every table matches its manifest", soft_wrap=True)
@@ -69,8 +80,10 @@ def restore(
     """Load an archive into this instance's database, which must be empty (stop the server)."""
 
     async def work(state: AppState) -> int:
+        settings = state.settings
+        files = load.FilesTarget(settings.attachments_dir, settings.attachment_store)
         with ArchiveReader(archive) as reader, Bar("restore") as bar:
-            await load.restore(state.database.write_engine, reader, progress=bar)
+            await load.restore(state.database.write_engine, reader, progress=bar, files=files)
             return sum(table.rows for table in reader.manifest.tables)
 
     rows = with_state(work)

@@ -2,7 +2,9 @@
 
 Writers note their changes on the session (`pending(session)`); the database calls every
 listener with them after the commit succeeds, never after a rollback. Listeners are the live
-fan-out and the per-process caches (later webhooks): each sees the same typed record.
+fan-out, the per-process caches, the job runners and the attachment files: each sees the same
+typed record. The few things a rollback must undo (files written before the commit) go to the
+rollback listeners instead.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ class Changes:
     events: list[RecordedEvent] = field(default_factory=list)
     revoked_tokens: list[int] = field(default_factory=list)  # token ids that no longer work
     users_changed: list[int] = field(default_factory=list)  # a name or username changed
+    # attachment files (names in the file store) written for rows this transaction adds:
+    # removed if it rolls back
+    attachment_files_written: list[str] = field(default_factory=list)
+    # attachment files whose rows this transaction deletes: removed once it commits
+    attachment_files_deleted: list[str] = field(default_factory=list)
 
 
 Listener = Callable[[Changes], None]
@@ -53,18 +60,35 @@ def pending(session: AsyncSession) -> Changes:
 class CommitChannel:
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._rollback_listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def subscribe_rollback(self, listener: Listener) -> None:
+        self._rollback_listeners.append(listener)
+
     def committed(self, session: AsyncSession) -> None:
         changes: Changes | None = session.info.pop(_KEY, None)
         if changes is None or not (
-            changes.events or changes.revoked_tokens or changes.users_changed
+            changes.events
+            or changes.revoked_tokens
+            or changes.users_changed
+            or changes.attachment_files_deleted
         ):
             return
-        for listener in self._listeners:
-            try:
-                listener(changes)
-            except Exception:  # the data is committed; a listener's bug must not turn it into a 500
-                log.exception("after-commit listener failed", listener=repr(listener))
+        _call(self._listeners, changes, "after-commit listener failed")
+
+    def rolled_back(self, session: AsyncSession) -> None:
+        changes: Changes | None = session.info.pop(_KEY, None)
+        if changes is None or not changes.attachment_files_written:
+            return
+        _call(self._rollback_listeners, changes, "after-rollback listener failed")
+
+
+def _call(listeners: list[Listener], changes: Changes, failed: str) -> None:
+    for listener in listeners:
+        try:
+            listener(changes)
+        except Exception:  # the outcome stands; a listener's bug must not turn it into a 500
+            log.exception(failed, listener=repr(listener))

@@ -221,6 +221,22 @@ class TransferSettings(BaseSettings):
     retention_days: int = Field(default=7, ge=1, le=3650)
 
 
+class AttachmentStore(StrEnum):
+    auto = "auto"  # files on SQLite (the embedded default), the database on PostgreSQL
+    files = "files"  # files under {LANEWAY_DATA_DIR}/attachments/
+    database = "database"  # the bytes in the attachments table, which every replica reaches
+
+
+class AttachmentSettings(BaseSettings):
+    model_config = _config("LANEWAY_ATTACHMENTS_")
+
+    # The largest file one upload may carry; the upload route's body limit is this plus room
+    # for the multipart framing, every other request keeps LANEWAY_HTTP_MAX_BODY_BYTES
+    max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
+    # Where new uploads go (each attachment remembers its own, so a change applies to new ones)
+    store: AttachmentStore = AttachmentStore.auto
+
+
 class WorkerSettings(BaseSettings):
     model_config = _config("LANEWAY_WORKER_")
 
@@ -289,6 +305,7 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     transfer: TransferSettings = Field(default_factory=TransferSettings)
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
@@ -313,3 +330,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def attachment_store(self) -> AttachmentStore:
+        """Where new uploads go: `auto` is files on SQLite, the database on PostgreSQL."""
+        store = self.attachments.store
+        if store is AttachmentStore.auto:
+            return AttachmentStore.files if self.is_sqlite else AttachmentStore.database
+        return store
+
+    @property
+    def attachments_dir(self) -> Path:
+        """The file store's directory (attachments kept as files, whatever the setting now)."""
+        return self.data_dir / "attachments"

@@ -199,11 +199,14 @@ class Database:
             session = await stack.enter_async_context(self.session(write=write))
             try:
                 yield session
+                if session.in_transaction():
+                    await session.commit()
             except BaseException:
-                await session.rollback()
+                try:
+                    await session.rollback()
+                finally:
+                    self.commits.rolled_back(session)
                 raise
-            if session.in_transaction():
-                await session.commit()
         # reached only when the transaction committed
         self.commits.committed(session)
 
@@ -252,6 +255,13 @@ async def autocommit(session: AsyncSession) -> AsyncConnection:
             return connection
         await session.commit()
     return await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+async def release(session: AsyncSession) -> None:
+    """Ends the request's read transaction now, so its connection goes back to the pool while
+    the route waits on something slow (a client sending a file); for `reads_only` routes."""
+    if session.in_transaction():
+        await session.commit()
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

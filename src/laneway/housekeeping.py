@@ -1,7 +1,7 @@
 """Rows that only wait to be deleted: expired tokens, live tickets, invitations, idempotency
-keys, old webhook delivery logs and finished transfers. Reads already ignore them; `laneway
-worker` removes them, or the serving process itself when it runs the jobs (the embedded
-default).
+keys, old webhook delivery logs and finished transfers; and attachment files whose row is gone.
+Reads already ignore them; `laneway worker` removes them, or the serving process itself when it
+runs the jobs (the embedded default).
 
 Each job deletes in batches of at most `batch_size` rows, one short transaction per batch, so
 it never holds a lock for long (on SQLite, never the write lock). Any number of workers may run
@@ -12,17 +12,22 @@ rows another worker's batch holds instead of waiting for them.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
+import anyio
 import structlog
 from sqlalchemy import ColumnElement, CursorResult, delete, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from laneway.attachments import repository as attachment_repository
+from laneway.attachments.storage import TEMPORARY_PREFIX, attachment_id_of, file_name
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.idempotency import RETENTION
@@ -44,6 +49,9 @@ log = structlog.get_logger("laneway.housekeeping")
 # than "invalid", and a request that authenticated just before the expiry can still finish what
 # refers to the token (a live ticket) without meeting a deleted row.
 TOKEN_GRACE = timedelta(hours=1)
+# An upload writes its file before its transaction commits: a file younger than this may belong
+# to a row not yet committed, and is left alone.
+FILE_GRACE = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,7 @@ class Sweep:
     stopping: Callable[[], bool] = lambda: False  # asked between batches
     delivery_retention: timedelta = timedelta(days=30)
     transfer_retention: timedelta = timedelta(days=7)
+    attachments: Path | None = None  # the attachment file store's directory
 
 
 Key = InstrumentedAttribute[Any]
@@ -136,6 +145,64 @@ async def old_transfers(sweep: Sweep) -> int:
     )
 
 
+async def orphan_attachment_files(sweep: Sweep) -> int:
+    """Files of the attachment store that no row names, older than FILE_GRACE: left by a
+    crash between writing a file and committing its row (or deleting a row and its file), or
+    by the rows of a task or project deleted without their files. Files the store never names
+    are not touched."""
+    if sweep.attachments is None:
+        return 0
+    old = await anyio.to_thread.run_sync(_old_files, sweep.attachments, sweep.now - FILE_GRACE)
+    removed = 0
+    for start in range(0, len(old), sweep.batch_size):
+        batch = old[start : start + sweep.batch_size]
+        ids = {i for i in map(attachment_id_of, batch) if i is not None}
+        async with sweep.database.transaction(write=False) as session:
+            rows = await attachment_repository.files_among(session, ids) if ids else []
+        named = {file_name(i, at) for i, at in rows}
+        gone = [name for name in batch if name not in named]
+        removed += await anyio.to_thread.run_sync(_remove, sweep.attachments, gone)
+        if sweep.stopping():
+            break
+    return removed
+
+
+def _old_files(directory: Path, before: datetime) -> list[str]:
+    """Names of the store's own files (final or temporary) last changed before `before`."""
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return []
+    cut = before.timestamp()
+    return sorted(
+        entry.name
+        for entry in entries
+        if (attachment_id_of(entry.name) is not None or entry.name.startswith(TEMPORARY_PREFIX))
+        and _changed(entry) < cut
+    )
+
+
+def _changed(entry: os.DirEntry[str]) -> float:
+    """When a regular file last changed; infinitely late for anything else (or one gone)."""
+    try:
+        if entry.is_file(follow_symlinks=False):
+            return entry.stat(follow_symlinks=False).st_mtime
+    except OSError:
+        pass
+    return float("inf")
+
+
+def _remove(directory: Path, names: list[str]) -> int:
+    removed = 0
+    for name in names:
+        try:
+            (directory / name).unlink()
+            removed += 1
+        except FileNotFoundError:  # another worker was first
+            pass
+    return removed
+
+
 JOBS: dict[str, Callable[[Sweep], Awaitable[int]]] = {
     "tokens": expired_tokens,
     "live_tickets": expired_live_tickets,
@@ -143,6 +210,7 @@ JOBS: dict[str, Callable[[Sweep], Awaitable[int]]] = {
     "idempotency_keys": old_idempotency_keys,
     "webhook_deliveries": old_deliveries,
     "transfers": old_transfers,
+    "attachment_files": orphan_attachment_files,
 }
 
 
@@ -160,6 +228,7 @@ async def run_all(
         stopping=stop.is_set,
         delivery_retention=timedelta(days=settings.webhook.delivery_retention_days),
         transfer_retention=timedelta(days=settings.transfer.retention_days),
+        attachments=settings.attachments_dir,
     )
     deleted: dict[str, int] = {}
     failed: dict[str, str] = {}

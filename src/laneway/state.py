@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from laneway import housekeeping
+from laneway.attachments.storage import AttachmentStorage
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits, SharedLimiter
 from laneway.caches import Caches
@@ -49,6 +50,7 @@ class AppState:
     transfers: TransferRunner
     notifier: NotificationRunner
     waiters: Waiters  # the inbox's long polls
+    attachments: AttachmentStorage
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
     _stop_housekeeping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -96,6 +98,9 @@ class AppState:
             transfers=TransferRunner(database, settings.jobs.poll_seconds),
             notifier=NotificationRunner(database, settings.jobs.poll_seconds, on_made=waiters.made),
             waiters=waiters,
+            attachments=AttachmentStorage(
+                settings.attachment_store, settings.attachments_dir, settings.attachments.max_bytes
+            ),
             metrics=None,
             sampler=None,
         )
@@ -106,6 +111,8 @@ class AppState:
         self.database.commits.subscribe(self.fanout.after_commit)
         self.database.commits.subscribe(self.webhooks.after_commit)
         self.database.commits.subscribe(self.notifier.after_commit)
+        self.database.commits.subscribe(self.attachments.after_commit)
+        self.database.commits.subscribe_rollback(self.attachments.after_rollback)
 
     async def start(self) -> None:
         """What a serving process runs besides requests (the CLI's one-off commands skip it)."""

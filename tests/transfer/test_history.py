@@ -81,3 +81,23 @@ def test_a_deleted_task_is_known_by_its_own_events() -> None:
 
     outbound.learn(Row())  # type: ignore[arg-type]
     assert outbound.resolve("task", 12) == 7
+
+
+def test_an_attachment_event_out_and_back() -> None:
+    """Attachments stay behind on export: their events keep the rest of their references and
+    name the attachment itself by a stand-in."""
+    snapshot = {
+        "id": 40, "task_id": 10, "project_id": 9, "name": "a.png", "media_type": "image/png",
+        "size": 3, "sha256": "ab" * 32, "uploaded_by": 1, "created_at": "2026-12-02T10:00:00Z",
+    }  # fmt: skip
+    archived = out("attachment.added", {}, snapshot)
+    assert archived == ({}, {**snapshot, "task_id": 1, "uploaded_by": "ada@example.com"})
+    changes_in, snapshot_in = back("attachment.deleted", *archived)
+    assert changes_in == {}
+    assert snapshot_in == {
+        **snapshot,
+        "id": -1,
+        "task_id": 801,
+        "project_id": 500,
+        "uploaded_by": 71,
+    }

@@ -36,6 +36,8 @@ EventType = TypeAliasType(
         "comment.created",
         "comment.updated",
         "comment.deleted",
+        "attachment.added",
+        "attachment.deleted",
     ],
 )
 EVENT_TYPES: tuple[str, ...] = get_args(EventType.__value__)

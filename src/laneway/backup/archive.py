@@ -1,4 +1,5 @@
-"""The archive format: a zip of `manifest.json` and one JSON-lines file per table.
+"""The archive format: a zip of `manifest.json`, one JSON-lines file per table, and the files of
+attachments kept as files (`files/attachments/<name>`, as they are in the store).
 
 Each line is one row as canonical JSON: sorted keys, datetimes in ISO 8601 UTC, dates in ISO,
 bytes in base64, rows in primary-key order (byte order for text). The same data gives the same
@@ -18,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal, Protocol
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -33,6 +34,8 @@ CHUNK_BYTES = 256 * 1024
 Kind = Literal["plain", "datetime", "date", "bytes"]
 # names end up in file names inside the archive: plain SQL identifiers only
 Name = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
+# an attachment file's name in the store (attachments/storage.py): `{id}-{created_at}`
+FileName = Annotated[str, Field(pattern=r"^[0-9]{1,19}-[0-9]{20}$")]
 
 
 class BackupError(LanewayError):
@@ -62,6 +65,24 @@ class TableInfo(BaseModel):
         return f"tables/{self.name}.jsonl"
 
 
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+class FileInfo(BaseModel):
+    """An attachment file of the file store, in the archive as it is in the store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: FileName
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @property
+    def member(self) -> str:
+        return f"files/attachments/{self.name}"
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -74,6 +95,11 @@ class Manifest(BaseModel):
     backend: Literal["sqlite", "postgresql"]
     # in foreign-key order: a restore inserts them in this order
     tables: tuple[TableInfo, ...]
+    # the attachment files of the file store (those in the database are rows already)
+    files: tuple[FileInfo, ...] = ()
+    # files whose rows are in the archive but that were gone when it was made (deleted while
+    # the backup ran): their attachments come back without them
+    missing_files: tuple[FileName, ...] = ()
 
     def to_json(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json"), option=orjson.OPT_INDENT_2) + b"\n"
@@ -94,6 +120,8 @@ class Manifest(BaseModel):
         names = [table.name for table in manifest.tables]
         if len(set(names)) != len(names):
             raise BackupError(f"{MANIFEST} lists a table twice")
+        if len({f.name for f in manifest.files}) != len(manifest.files):
+            raise BackupError(f"{MANIFEST} lists a file twice")
         return manifest
 
 
@@ -201,6 +229,18 @@ class ArchiveWriter:
     def table(self, name: str) -> _TableContext:
         return _TableContext(self._zip, f"tables/{name}.jsonl")
 
+    def add_file(self, name: str, source: IO[bytes]) -> FileInfo:
+        """A file copied into the archive as it is read, with its size and checksum."""
+        entry = zipfile.ZipInfo(f"files/attachments/{name}", date_time=time.localtime()[:6])
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        digest, size = hashlib.sha256(), 0
+        with self._zip.open(entry, "w", force_zip64=True) as member:
+            while chunk := source.read(CHUNK_BYTES):
+                digest.update(chunk)
+                size += len(chunk)
+                member.write(chunk)
+        return FileInfo(name=name, size=size, sha256=digest.hexdigest())
+
     def commit(self, manifest: Manifest) -> None:
         self._zip.writestr(MANIFEST, manifest.to_json())
         self._zip.close()
@@ -288,6 +328,30 @@ class ArchiveReader:
         if problem is not None:
             raise BackupError(f"table {table.name}: {problem}")
 
+    def copy_file(self, info: FileInfo, target: Sink) -> None:
+        """The attachment file into `target`; raises if it is not what the manifest lists."""
+        digest, size = hashlib.sha256(), 0
+        try:
+            with self._zip.open(info.member) as member:
+                while chunk := member.read(CHUNK_BYTES):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    target.write(chunk)
+        except KeyError:
+            raise BackupError(f"attachment file {info.name} is missing") from None
+        except _DAMAGED as error:
+            raise BackupError(f"attachment file {info.name} is damaged ({error})") from None
+        if size != info.size or digest.hexdigest() != info.sha256:
+            raise BackupError(f"attachment file {info.name} does not match the manifest")
+
+    def file_problem(self, info: FileInfo) -> str | None:
+        """What is wrong with an attachment file as the manifest describes it, or None."""
+        try:
+            self.copy_file(info, _Discard())
+        except BackupError as error:
+            return str(error)
+        return None
+
     def problem(self, table: TableInfo) -> str | None:
         """What is wrong with the table's file as the manifest describes it, or None."""
         digest = Digest()
@@ -306,3 +370,8 @@ class ArchiveReader:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+class _Discard:
+    def write(self, data: bytes) -> int:
+        return len(data)

@@ -1,4 +1,5 @@
-"""Backup: every table read in one snapshot and streamed, row by row, into the archive."""
+"""Backup: every table read in one snapshot and streamed, row by row, into the archive; then the
+files of the attachments that snapshot keeps as files."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from laneway import __version__, migrations
+from laneway.attachments.storage import file_name
 from laneway.backup import schema
 from laneway.backup.archive import (
     ArchiveWriter,
     BackupError,
     Digest,
+    FileInfo,
     Manifest,
     TableInfo,
     encode_row,
 )
 from laneway.backup.progress import SILENT, Progress
+from laneway.config import AttachmentStore
 
 # rows per fetch from the server-side cursor: memory stays flat whatever the table's size
 BATCH = 1000
@@ -66,7 +70,15 @@ async def _count(connection: AsyncConnection, table: sa.Table) -> int:
     return (await connection.execute(sa.select(sa.func.count()).select_from(table))).scalar_one()
 
 
-async def backup(engine: AsyncEngine, path: Path, progress: Progress = SILENT) -> Manifest:
+async def backup(
+    engine: AsyncEngine,
+    path: Path,
+    progress: Progress = SILENT,
+    *,
+    attachments: Path | None = None,
+) -> Manifest:
+    """`attachments`: the attachment file store's directory (LANEWAY_DATA_DIR/attachments);
+    needed when any attachment is kept as a file."""
     async with snapshot(engine) as connection:
         revision = await _revision(connection)
         tables = await connection.run_sync(schema.tables)
@@ -88,15 +100,58 @@ async def backup(engine: AsyncEngine, path: Path, progress: Progress = SILENT) -
                         columns=schema.columns(table),
                     )
                 )
+            names = await _stored_as_files(connection, tables)
+            files: tuple[FileInfo, ...] = ()
+            missing: tuple[str, ...] = ()
+            if names:
+                if attachments is None:
+                    raise BackupError(
+                        f"{len(names)} attachments are kept as files: give their directory"
+                    )
+                files, missing = _copy_files(writer, attachments, names)
             manifest = Manifest(
                 laneway_version=__version__,
                 revision=revision,
                 created_at=datetime.now(UTC),
                 backend=cast(Literal["sqlite", "postgresql"], connection.dialect.name),
                 tables=tuple(infos),
+                files=files,
+                missing_files=missing,
             )
             writer.commit(manifest)
     return manifest
+
+
+async def _stored_as_files(connection: AsyncConnection, tables: list[sa.Table]) -> list[str]:
+    """The store's names of the snapshot's attachments kept as files (none before 0008)."""
+    table = next((t for t in tables if t.name == "attachments"), None)
+    if table is None:
+        return []
+    rows = await connection.execute(
+        sa.select(table.c.id, table.c.created_at)
+        .where(table.c.store == AttachmentStore.files.value)
+        .order_by(table.c.id)
+    )
+    return [file_name(attachment_id, created_at) for attachment_id, created_at in rows]
+
+
+def _copy_files(
+    writer: ArchiveWriter, directory: Path, names: list[str]
+) -> tuple[tuple[FileInfo, ...], tuple[str, ...]]:
+    """Each file into the archive; the names of those gone meanwhile (an attachment deleted
+    after the snapshot began: its file goes once the deletion commits)."""
+    files, missing = [], []
+    for name in names:
+        try:
+            source = (directory / name).open("rb")
+        except FileNotFoundError:
+            missing.append(name)
+            continue
+        except OSError as error:
+            raise BackupError(f"cannot read {directory / name}: {error.strerror}") from None
+        with source:
+            files.append(writer.add_file(name, source))
+    return tuple(files), tuple(missing)
 
 
 async def fingerprint(engine: AsyncEngine) -> dict[str, Digest]:

@@ -2,12 +2,20 @@
 
 The database is migrated to the archive's revision, the rows go in in foreign-key order,
 PostgreSQL's sequences move past the restored ids, and the database is upgraded to this code's
-head: a failure anywhere leaves the database as it was.
+head: a failure anywhere leaves the database as it was. The archive's attachment files go where
+the restored instance keeps new ones: into the file store (written before the commit, removed
+again if it fails) or into their rows (moving from SQLite to PostgreSQL moves them into the
+database, which every replica reaches).
 """
 
 from __future__ import annotations
 
+import io
+import os
+import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,9 +23,11 @@ from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from laneway import migrations
+from laneway.attachments.storage import TEMPORARY_PREFIX, attachment_id_of
 from laneway.backup import schema
-from laneway.backup.archive import ArchiveReader, BackupError, TableInfo
+from laneway.backup.archive import ArchiveReader, BackupError, FileInfo, TableInfo
 from laneway.backup.progress import SILENT, Progress
+from laneway.config import AttachmentStore
 
 BATCH = 500
 # Made by every server that starts on the empty database (its signing key): not data, and the
@@ -27,12 +37,44 @@ REPLACED = frozenset({"instance_secrets"})
 TRIGGER_FILLED = frozenset({"status_counts"})
 
 
+@dataclass(frozen=True, slots=True)
+class FilesTarget:
+    """Where the archive's attachment files go: the file store's directory, or (`database`)
+    the rows' `data`, their store then `database`."""
+
+    directory: Path
+    store: AttachmentStore = AttachmentStore.files
+
+
 async def restore(
     engine: AsyncEngine,
     reader: ArchiveReader,
     *,
     to_head: bool = True,
     progress: Progress = SILENT,
+    files: FilesTarget | None = None,
+) -> None:
+    manifest = reader.manifest
+    if manifest.files and files is None:
+        raise BackupError(
+            f"the archive holds {len(manifest.files)} attachment files: give where they go"
+        )
+    written: list[Path] = []
+    try:
+        await _restore(engine, reader, to_head, progress, files, written)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+async def _restore(
+    engine: AsyncEngine,
+    reader: ArchiveReader,
+    to_head: bool,
+    progress: Progress,
+    files: FilesTarget | None,
+    written: list[Path],
 ) -> None:
     manifest = reader.manifest
     if not migrations.known(manifest.revision):
@@ -52,6 +94,10 @@ async def restore(
         for info in first + [t for t in manifest.tables if t.name in TRIGGER_FILLED]:
             table = _target(tables, info, manifest.revision)
             await _load(connection, reader, info, table, progress)
+        if files is not None and manifest.files:
+            await _place_files(
+                connection, reader, manifest.files, tables["attachments"], files, written
+            )
         if connection.dialect.name == "postgresql":
             await _reset_sequences(connection, tables.values())
         if to_head:
@@ -111,6 +157,46 @@ async def _load(
     except (IntegrityError, DataError, ProgrammingError) as error:
         first_line = str(error.orig or error).splitlines()[0]
         raise BackupError(f"table {info.name}: {first_line}") from None
+
+
+async def _place_files(
+    connection: AsyncConnection,
+    reader: ArchiveReader,
+    infos: Iterable[FileInfo],
+    table: sa.Table,
+    target: FilesTarget,
+    written: list[Path],
+) -> None:
+    """Each file checked against the manifest as it is copied out of the archive."""
+    if target.store == AttachmentStore.database:
+        into_row = (
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("b_id"))
+            .values(data=sa.bindparam("b_data"), store=AttachmentStore.database.value)
+        )
+        for info in infos:
+            buffer = io.BytesIO()
+            reader.copy_file(info, buffer)
+            values = {"b_id": attachment_id_of(info.name), "b_data": buffer.getvalue()}
+            await connection.execute(into_row, values)
+        return
+    directory = target.directory
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for info in infos:
+            fd, temporary = tempfile.mkstemp(
+                prefix=TEMPORARY_PREFIX, suffix=".partial", dir=directory
+            )
+            written.append(Path(temporary))
+            with os.fdopen(fd, "wb") as stream:
+                reader.copy_file(info, stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            final = directory / info.name
+            os.replace(temporary, final)
+            written[-1] = final
+    except OSError as error:
+        raise BackupError(f"cannot write to {directory}: {error.strerror or error}") from None
 
 
 def _key(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,20 +14,23 @@ from laneway.exception_handlers import error_response
 
 class BodyLimitMiddleware:
     def __init__(
-        self, app: ASGIApp, max_bytes: int, uploads: tuple[str, int] | None = None
+        self, app: ASGIApp, max_bytes: int, uploads: Sequence[tuple[str, int]] = ()
     ) -> None:
-        """`uploads`: a path pattern whose requests may carry up to that many bytes instead."""
+        """`uploads`: (path pattern, bytes) pairs; a request whose path matches a pattern may
+        carry up to that many bytes instead (the first pattern that matches counts)."""
         self.app = app
         self.max_bytes = max_bytes
-        self.uploads = None if uploads is None else (re.compile(uploads[0]), uploads[1])
+        self.uploads = [(re.compile(pattern), limit) for pattern, limit in uploads]
+
+    def limit(self, path: str) -> int:
+        found = (limit for pattern, limit in self.uploads if pattern.match(path))
+        return next(found, self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
-        if self.uploads is not None and self.uploads[0].match(scope["path"]):
-            limit = self.uploads[1]
+        limit = self.limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         # More digits than the limit has is over it (and int() refuses past 4,300 digits).
         if declared is not None and (

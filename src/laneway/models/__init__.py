@@ -1,6 +1,7 @@
 """ORM models, one table per module; importing this package registers them all."""
 
 from laneway.models.api_token import ApiToken, TokenKind, TokenScope
+from laneway.models.attachment import Attachment
 from laneway.models.base import Base
 from laneway.models.comment import Comment
 from laneway.models.event import Event
@@ -24,6 +25,7 @@ from laneway.models.webhook_delivery import DeliveryState, WebhookDelivery
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "Base",
     "Comment",
     "DeliveryState",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, false
+from sqlalchemy import Boolean, String, false, true
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,4 +28,6 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # an instance admin (`laneway set-admin`): today only a higher rate limit
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # notifications by email (when SMTP is set up); the unsubscribe link turns it off
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.activity.types import EventType
+from laneway.attachments import storage as attachment_storage
 from laneway.db import autocommit
 from laneway.errors import (
     Conflict,
@@ -340,6 +341,7 @@ async def delete_task(session: AsyncSession, access: TaskAccess, expected: int |
         task = await repository.refresh(session, task)
     if await repository.has_children(session, task.id):
         raise Conflict("The task has sub-tasks; delete or move them first.")
+    await attachment_storage.forget_task(session, task.id)  # its rows go by cascade
     final = snapshot(task, project.key)
     deleted = await session.execute(
         delete(Task).where(Task.id == task.id, Task.version == task.version).returning(Task.id)

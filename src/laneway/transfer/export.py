@@ -45,7 +45,7 @@ class ExportSummary:
 
 class Outbound(history.Translation):
     """Instance ids to archive references: users to emails, tasks to numbers; statuses,
-    labels and comments keep their ids as refs."""
+    labels, comments and attachments keep their ids as refs."""
 
     def __init__(self, emails: dict[int, str], numbers: dict[int, int]) -> None:
         self.emails = emails

@@ -1,12 +1,13 @@
 """The event log's ids, translated between an instance and an archive.
 
-An event's changes and snapshot hold ids: of the project, of users, statuses, labels, tasks and
-comments. In the archive a user is an email and a task its number (both mean the same on any
-instance); a status, label or comment keeps its id as an archive ref, which the archive's
-objects carry too. On import every reference becomes the new id of what it names. Something
-deleted before the export has no new id: it gets a negative stand-in (-1, -2, ... per kind,
-distinct per object), so its events still belong together and never name an unrelated row;
-so does a person whose email has no account on this instance.
+An event's changes and snapshot hold ids: of the project, of users, statuses, labels, tasks,
+comments and attachments. In the archive a user is an email and a task its number (both mean
+the same on any instance); a status, label, comment or attachment keeps its id as an archive
+ref, which the archive's objects carry too (attachments excepted: an archive carries none, their
+files stay behind). On import every reference becomes the new id of what it names. Something
+deleted before the export, or never imported (an attachment), has no new id: it gets a negative
+stand-in (-1, -2, ... per kind, distinct per object), so its events still belong together and
+never name an unrelated row; so does a person whose email has no account on this instance.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-Kind = Literal["project", "user", "status", "label", "task", "comment"]
+Kind = Literal["project", "user", "status", "label", "task", "comment", "attachment"]
 
 # the kind of each id-holding field, per event family (the part of the type before the dot);
 # see the `snapshot` functions of each domain's service
@@ -33,6 +34,12 @@ FIELDS: Mapping[str, Mapping[str, Kind]] = {
         "parent_id": "task",
     },
     "comment": {"id": "comment", "task_id": "task", "author_id": "user"},
+    "attachment": {
+        "id": "attachment",
+        "task_id": "task",
+        "project_id": "project",
+        "uploaded_by": "user",
+    },
 }
 SUBJECT: Mapping[str, Kind] = {
     "project": "project",
@@ -41,6 +48,7 @@ SUBJECT: Mapping[str, Kind] = {
     "label": "label",
     "task": "task",
     "comment": "comment",
+    "attachment": "attachment",
 }
 
 Resolve = Callable[[Kind, Any], Any]

@@ -55,6 +55,7 @@ class Inbound(history.Translation):
             "label": ids.labels,
             "task": ids.tasks,
             "comment": ids.comments,
+            "attachment": {},  # never imported: every one is a stand-in
         }
         self.project = ids.project
         self.stand_ins: dict[history.Kind, dict[Any, int]] = {}

@@ -1,0 +1,1 @@
+"""Files attached to tasks: uploads sniffed by their bytes, kept as files or in the database."""

@@ -1,0 +1,87 @@
+"""Every query about attachments."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from laneway.config import AttachmentStore
+from laneway.models import Attachment, Membership, Project, Role, Task
+
+
+async def with_role(
+    session: AsyncSession, attachment_id: int, user_id: int, *, data: bool
+) -> tuple[Attachment, Role, datetime | None] | None:
+    """The attachment (with its bytes, if asked and in the database), my role in its project
+    and whether that is archived, in one query; None if it does not exist or I am no member."""
+    query = (
+        select(Attachment, Membership.role, Project.archived_at)
+        .join(Project, Project.id == Attachment.project_id)
+        .join(
+            Membership,
+            (Membership.project_id == Attachment.project_id) & (Membership.user_id == user_id),
+        )
+        .where(Attachment.id == attachment_id)
+    )
+    if data:
+        query = query.options(undefer(Attachment.data))
+    row = (await session.execute(query)).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def task_role(
+    session: AsyncSession, task_id: int, user_id: int
+) -> tuple[Role, datetime | None] | None:
+    """My role in the task's project and whether that is archived, read again in the write
+    transaction of an upload (the client may have sent the file for minutes)."""
+    row = (
+        await session.execute(
+            select(Membership.role, Project.archived_at)
+            .select_from(Task)
+            .join(Project, Project.id == Task.project_id)
+            .join(
+                Membership,
+                (Membership.project_id == Task.project_id) & (Membership.user_id == user_id),
+            )
+            .where(Task.id == task_id)
+            # PostgreSQL: the task cannot be deleted before this transaction ends
+            .with_for_update(read=True, key_share=True, of=Task)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def page(
+    session: AsyncSession, task_id: int, after_id: int | None, limit: int
+) -> list[Attachment]:
+    """Up to `limit` of the task's attachments after `after_id`, oldest first."""
+    query = select(Attachment).where(Attachment.task_id == task_id)
+    if after_id is not None:
+        query = query.where(Attachment.id > after_id)
+    return list(await session.scalars(query.order_by(Attachment.id).limit(limit)))
+
+
+async def stored_as_files(session: AsyncSession, task_id: int) -> Sequence[tuple[int, datetime]]:
+    """(id, created_at) of the task's attachments kept as files."""
+    rows = await session.execute(
+        select(Attachment.id, Attachment.created_at).where(
+            Attachment.task_id == task_id, Attachment.store == AttachmentStore.files.value
+        )
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def files_among(
+    session: AsyncSession, ids: Collection[int]
+) -> Sequence[tuple[int, datetime]]:
+    """(id, created_at) of those attachments that exist and are kept as files."""
+    rows = await session.execute(
+        select(Attachment.id, Attachment.created_at).where(
+            Attachment.id.in_(ids), Attachment.store == AttachmentStore.files.value
+        )
+    )
+    return [(row[0], row[1]) for row in rows]
