@@ -189,6 +189,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("PATCH", "/api/v1/me"): Route(ANY_USER, 200, lambda w: {"name": "Renamed"}),
     ("GET", "/api/v1/me/tasks"): Route(ANY_USER, 200),
     ("GET", "/api/v1/me/notifications"): Route(ANY_USER, 200),
+    ("GET", "/api/v1/me/notifications/wait"): Route(ANY_USER, 200, query="?timeout=0"),
     # each caller's own (another's is a 404: _mixed)
     ("POST", "/api/v1/me/notifications/{notification_id}/read"): Route(ANY_USER, 204),
     ("POST", "/api/v1/me/notifications/read"): Route(ANY_USER, 200, lambda w: {}),
