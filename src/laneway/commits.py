@@ -38,7 +38,7 @@ class RecordedEvent:
 class Changes:
     events: list[RecordedEvent] = field(default_factory=list)
     revoked_tokens: list[int] = field(default_factory=list)  # token ids that no longer work
-    users_changed: list[int] = field(default_factory=list)  # a name or username changed
+    users_changed: list[int] = field(default_factory=list)  # its name, username or email switch
 
 
 Listener = Callable[[Changes], None]

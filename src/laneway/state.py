@@ -16,6 +16,7 @@ from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
 from laneway.kit.cursor import CursorCodec
+from laneway.mail.mailer import MailRunner
 from laneway.notifications.notifier import NotificationRunner
 from laneway.observability.metrics import Metrics, Sampler
 from laneway.outbound import Outbound
@@ -47,6 +48,7 @@ class AppState:
     webhooks: WebhookRunner
     transfers: TransferRunner
     notifier: NotificationRunner
+    mailer: MailRunner | None  # None: no LANEWAY_SMTP_URL, no email
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
     _stop_housekeeping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -91,6 +93,7 @@ class AppState:
             webhooks=WebhookRunner(database, outbound, settings),
             transfers=TransferRunner(database, settings.jobs.poll_seconds),
             notifier=NotificationRunner(database, settings.jobs.poll_seconds),
+            mailer=MailRunner(database, settings, keys) if settings.email.smtp_url else None,
             metrics=None,
             sampler=None,
         )
@@ -112,6 +115,8 @@ class AppState:
             self.webhooks.start()
             self.transfers.start()
             self.notifier.start()
+            if self.mailer is not None:
+                self.mailer.start()
             self._housekeeping = asyncio.create_task(
                 housekeeping.every(self.database, self.settings, self._stop_housekeeping)
             )
@@ -133,6 +138,8 @@ class AppState:
         await self.webhooks.stop()
         await self.transfers.stop()
         await self.notifier.stop()
+        if self.mailer is not None:
+            await self.mailer.stop()
         await self.outbound.close()
         await self.fanout.stop()
         await self.rate_limits.windows.stop()
