@@ -29,6 +29,8 @@ from laneway.cli import app as cli
 from laneway.db import Database
 from laneway.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from laneway.instance_keys import stored_root
+from laneway.mail import repository as mail_repository
+from laneway.models.base import utcnow
 from laneway.state import AppState
 from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, admin, in_own_thread, make_settings
 from tests.support import PASSWORD, Api, User
@@ -88,7 +90,8 @@ async def restore(url: str, archive: Path, tmp_path: Path, **options: bool) -> N
 async def populate(api: Api, state: AppState) -> User:
     """Something in every table: the demo (users, members, labels, tasks with labels, comments,
     events), then tokens, an invitation, a live ticket, an idempotent write, a sub-task whose
-    parent came later, an archived task, a webhook and a delivery, an export and its file."""
+    parent came later, an archived task, a webhook and a delivery, an export and its file, an
+    email batch."""
     await seed_demo(state, 12)
     owner = await api.user()
     project = await api.project(owner, "Backups", key="BAK", description="ünïcode ✓\nline two")
@@ -125,6 +128,9 @@ async def populate(api: Api, state: AppState) -> User:
     assert (await api.request("PUT", f"/tasks/{child['id']}/watch", owner)).status_code == 200
     await state.notifier.drain()
     await state.notifier.remind_due()
+    # an email batch claimed (as a mailer does before it sends)
+    async with state.database.transaction() as session:
+        assert await mail_repository.claim(session, owner.id, utcnow(), utcnow())
     return owner
 
 
@@ -238,9 +244,10 @@ async def test_an_older_archive_restores_then_upgrades(
         assert await migrations.current(db.engine) == migrations.head()
         assert (await canonical(db.engine))["users"] == [
             b'{"created_at":"2026-01-02T03:04:05.000006+00:00","email":"old@example.com",'
-            b'"id":7,"is_active":true,"is_admin":false,"name":"Old","password_hash":"x",'
-            b'"username":"old"}\n'
-        ]  # upgraded past 0004: not an admin; past 0007: a username from the email
+            b'"email_notifications":true,"id":7,"is_active":true,"is_admin":false,"name":"Old",'
+            b'"password_hash":"x","username":"old"}\n'
+        ]  # upgraded past 0004: not an admin; past 0007: a username from the email; past 0008:
+        # notifications emailed
 
 
 def rewrite(archive: Path, target: Path, change: Callable[[str, bytes], bytes | None]) -> None:

@@ -10,6 +10,7 @@ import logging
 import pytest
 from sqlalchemy import update
 
+from laneway.config import EmailSettings
 from laneway.db import Database
 from laneway.mail.mailer import MailRunner
 from laneway.models import User as UserRow
@@ -259,3 +260,28 @@ async def test_only_active_members_that_want_email(
     assert on.json()["email_notifications"] is True
     assert await state.mailer.run_once() == 1
     assert smtp_server.collector.recipients[-1] == [quiet.email]
+
+
+async def test_a_password_never_goes_unencrypted(
+    api: Api,
+    state: AppState,
+    smtp_server: SmtpServer,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The test's server offers no STARTTLS: with credentials in the URL, nothing is sent."""
+    caplog.set_level(logging.INFO, logger="laneway.mail")
+    owner = await api.user("owner")
+    pid, (alice,) = await member_of(api, owner, "alice")
+    await api.task(owner, pid, assignee_id=alice.id)
+    await state.notifier.drain()
+    url = f"smtp://mailer:s3cret-pw@127.0.0.1:{smtp_server.port}"
+    settings = state.settings.model_copy(update={"email": EmailSettings(smtp_url=url)})
+    mailer = MailRunner(state.database, settings, state.keys, clock)
+    clock.a_window_on()
+    assert await mailer.run_once() == 0
+    assert smtp_server.messages == []
+    assert await emailed(state, alice.id) == [False]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "no STARTTLS" in warning
+    assert "s3cret" not in caplog.text

@@ -68,18 +68,25 @@ class Smtp:
         client = aiosmtplib.SMTP(
             hostname=target.host,
             port=target.port,
-            username=target.username,
-            password=target.password,
             use_tls=target.implicit_tls,
             start_tls=False if target.implicit_tls else None,  # None: if the server offers it
             timeout=TIMEOUT_SECONDS,
             local_hostname=self.local_hostname,
         )
         try:
-            await client.connect()  # greets, upgrades to TLS and signs in
+            await client.connect()  # greets, and upgrades to TLS when the server offers it
+            if target.username is not None:
+                if client.get_transport_info("sslcontext") is None:
+                    raise SmtpUnavailable(
+                        "the server offers no STARTTLS: the password is not sent unencrypted"
+                    )
+                await client.login(target.username, target.password or "")
         except (aiosmtplib.SMTPException, OSError) as error:
             client.close()
             raise SmtpUnavailable(repr(error)) from error
+        except SmtpUnavailable:
+            client.close()
+            raise
         try:
             yield Connection(client)
         finally:
