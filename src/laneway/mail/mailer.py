@@ -8,8 +8,9 @@ conditional upsert (repository.claim): any number of processes may run the maile
 batch is claimed once. The message is sent outside any transaction, and its notifications are
 marked emailed only once the SMTP server has accepted it. A server that is down or refuses us
 gives the claim back (the batch goes as soon as it answers) and costs a log line; a message it
-refuses is tried again a window later. A process that dies between the server's acceptance
-and the mark sends that batch again a window later (at least once).
+refuses is tried again a window later. Stopping lets the message in flight be sent and marked;
+a process that dies between the server's acceptance and the mark sends that batch again a
+window later (at least once).
 
 Runs where the other jobs run (the serving process on the embedded default, else `laneway
 worker`), only when LANEWAY_SMTP_URL is set.
@@ -42,6 +43,7 @@ LISTED = 50  # lines in one message; the rest are counted ("and 12 more in your 
 FETCHED = 500  # notifications one message covers at most; any beyond wait for the next
 STALE = timedelta(days=1)  # older ones are left to the inbox (email just turned on, a long outage)
 DOWN_LOG_SECONDS = 600.0  # while the server stays down, one log line this often
+STOP_SECONDS = 10.0
 
 
 class MailRunner:
@@ -65,6 +67,7 @@ class MailRunner:
             SmtpTarget.parse(config.smtp_url), urlsplit(self.public_url).hostname or "localhost"
         )
         self._loop: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._down_logged_at: float | None = None  # None: the server answered last time
         self.sent = 0  # messages the server accepted, for /metrics
 
@@ -77,22 +80,30 @@ class MailRunner:
         self._loop = asyncio.create_task(self._run(), name="mailer")
 
     async def stop(self) -> None:
-        if self._loop is not None:
+        """The message in flight is finished and marked (STOP_SECONDS at most: a message the
+        server accepted and the process forgot would go again a window later)."""
+        if self._loop is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._loop), STOP_SECONDS)
+        except TimeoutError:
             self._loop.cancel()
             with suppress(asyncio.CancelledError):
                 await self._loop
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.run_once()
             except Exception as error:  # the database away: try again next round
                 log.warning("mailer pass failed", error=repr(error))
-            await asyncio.sleep(self.poll_seconds)
+            with suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._stopping.wait()
 
-    def unsubscribe_url(self, user_id: int) -> str:
-        token = tokens.make(self.keys.derive("unsubscribe"), user_id)
-        return f"{self.public_url}{UNSUBSCRIBE_PATH}?token={token}"
+    def unsubscribe_url(self, key: bytes, user_id: int) -> str:
+        return f"{self.public_url}{UNSUBSCRIBE_PATH}?token={tokens.make(key, user_id)}"
 
     async def run_once(self) -> int:
         """One pass over everyone whose batch is due; how many messages went."""
@@ -100,14 +111,19 @@ class MailRunner:
         cutoff = now - self.window
         async with self.database.transaction(write=False) as session:
             due = await repository.due(session, cutoff, now - STALE, PEOPLE_PER_PASS)
+        if not due:
+            return 0
+        key = self.keys.derive("unsubscribe")  # before any claim: a server starting up fails here
         sent = 0
         async with AsyncExitStack() as stack:
             connection: Connection | None = None
             for user_id, previous in due:
+                if self._stopping.is_set():
+                    break
                 async with self.database.transaction() as session:
                     if not await repository.claim(session, user_id, now, cutoff):
                         continue  # another process has it
-                batch = await self._digest(user_id, now)
+                batch = await self._digest(user_id, now, key)
                 if batch is None:  # read (or turned off) in the meantime
                     await self._release(user_id, now, previous)
                     continue
@@ -137,14 +153,18 @@ class MailRunner:
         self.sent += sent
         return sent
 
-    async def _digest(self, user_id: int, now: datetime) -> tuple[Digest, list[int]] | None:
+    async def _digest(
+        self, user_id: int, now: datetime, signing_key: bytes
+    ) -> tuple[Digest, list[int]] | None:
         """The message's content, and every notification it covers; None: nothing waits."""
         async with self.database.transaction(write=False) as session:
             rows = await repository.batch(session, user_id, now - STALE, FETCHED)
         if not rows:
             return None
         email, name = rows[0][6], rows[0][7]
-        digest = Digest(email, name, f"{self.public_url}/", self.unsubscribe_url(user_id))
+        digest = Digest(
+            email, name, f"{self.public_url}/", self.unsubscribe_url(signing_key, user_id)
+        )
         for notice, key, project_name, number, title, actor, _, _ in rows[:LISTED]:
             project = digest.projects.setdefault(notice.project_id, ProjectGroup(project_name))
             task = project.tasks.get(notice.task_id)
