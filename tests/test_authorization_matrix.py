@@ -198,6 +198,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", f"{T}/watchers"): Route("viewer", 200),
     ("PUT", f"{T}/watch"): Route("viewer", 200),
     ("DELETE", f"{T}/watch"): Route("viewer", 200),
+    # the signed link in each notification email is the proof (tests/mail/test_unsubscribe.py)
+    ("GET", "/api/v1/unsubscribe"): Route(PUBLIC, 200),
+    ("POST", "/api/v1/unsubscribe"): Route(PUBLIC, 204),
 }
 
 

@@ -24,6 +24,7 @@ from laneway.kit.body_limit import BodyLimitMiddleware
 from laneway.kit.openapi import add_schemas
 from laneway.kit.security_headers import SecurityHeadersMiddleware
 from laneway.labels.endpoints import router as labels_router
+from laneway.mail.endpoints import router as mail_router
 from laneway.notifications.endpoints import router as notifications_router
 from laneway.observability import endpoint as metrics_endpoint
 from laneway.observability import tracing
@@ -102,6 +103,7 @@ def create_app(
         transfers_router,
         notifications_router,
         my_work_router,
+        mail_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
         # the templates the metrics and logs show (routes do not carry the prefix)

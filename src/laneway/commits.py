@@ -40,7 +40,7 @@ class RecordedEvent:
 class Changes:
     events: list[RecordedEvent] = field(default_factory=list)
     revoked_tokens: list[int] = field(default_factory=list)  # token ids that no longer work
-    users_changed: list[int] = field(default_factory=list)  # a name or username changed
+    users_changed: list[int] = field(default_factory=list)  # its name, username or email switch
     # attachment files (names in the file store) written for rows this transaction adds:
     # removed if it rolls back
     attachment_files_written: list[str] = field(default_factory=list)

@@ -7,10 +7,12 @@ Each concern has its own prefix so the variable names read naturally:
 from __future__ import annotations
 
 import ipaddress
+from email.utils import parseaddr
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from limits import parse
 from pydantic import AfterValidator, AliasChoices, Field, model_validator
@@ -246,6 +248,46 @@ class WorkerSettings(BaseSettings):
     batch_size: int = Field(default=1000, ge=1, le=100_000)
 
 
+def _smtp_url(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a port that is no number
+    except ValueError as error:
+        raise ValueError("LANEWAY_SMTP_URL is not a URL like smtp://user:pass@host:587") from error
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("LANEWAY_SMTP_URL must be smtp://host[:port] or smtps://host[:port]")
+    return text
+
+
+def _sender(text: str) -> str:
+    if "@" not in parseaddr(text)[1] or any(c in text for c in "\r\n"):
+        raise ValueError(f"{text!r} is no address like 'Laneway <laneway@example.com>'")
+    return text
+
+
+class EmailSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        **_config("LANEWAY_EMAIL_"),
+        populate_by_name=True,  # EmailSettings(smtp_url=...) as well as the variables' names
+        hide_input_in_errors=True,  # a refused URL may carry the SMTP password
+    )
+
+    # Where notification emails go out: smtp://[user:pass@]host[:port] (STARTTLS when the
+    # server offers it) or smtps:// (TLS from the start); unset: no email at all
+    smtp_url: Annotated[str | None, AfterValidator(_smtp_url)] = Field(
+        default=None,
+        validation_alias="LANEWAY_SMTP_URL",
+        repr=False,  # its password
+    )
+    smtp_from: Annotated[str, AfterValidator(_sender)] = Field(
+        default="Laneway <laneway@localhost>", validation_alias="LANEWAY_SMTP_FROM"
+    )
+    # At most one message per person this often, listing everything new since the last
+    batch_seconds: float = Field(default=300.0, ge=60, le=86_400)
+
+
 class LogSettings(BaseSettings):
     model_config = _config("LANEWAY_LOG_")
 
@@ -306,6 +348,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     transfer: TransferSettings = Field(default_factory=TransferSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)

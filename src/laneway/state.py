@@ -17,6 +17,7 @@ from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
 from laneway.kit.cursor import CursorCodec
+from laneway.mail.mailer import MailRunner
 from laneway.notifications.notifier import NotificationRunner
 from laneway.notifications.waiting import Waiters
 from laneway.observability.metrics import Metrics, Sampler
@@ -51,6 +52,7 @@ class AppState:
     notifier: NotificationRunner
     waiters: Waiters  # the inbox's long polls
     attachments: AttachmentStorage
+    mailer: MailRunner | None  # None: no LANEWAY_SMTP_URL, no email
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
     _stop_housekeeping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -101,6 +103,7 @@ class AppState:
             attachments=AttachmentStorage(
                 settings.attachment_store, settings.attachments_dir, settings.attachments.max_bytes
             ),
+            mailer=MailRunner(database, settings, keys) if settings.email.smtp_url else None,
             metrics=None,
             sampler=None,
         )
@@ -124,6 +127,8 @@ class AppState:
             self.webhooks.start()
             self.transfers.start()
             self.notifier.start()
+            if self.mailer is not None:
+                self.mailer.start()
             self._housekeeping = asyncio.create_task(
                 housekeeping.every(self.database, self.settings, self._stop_housekeeping)
             )
@@ -145,6 +150,8 @@ class AppState:
         await self.webhooks.stop()
         await self.transfers.stop()
         await self.notifier.stop()
+        if self.mailer is not None:
+            await self.mailer.stop()
         await self.outbound.close()
         await self.fanout.stop()
         await self.rate_limits.windows.stop()

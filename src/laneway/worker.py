@@ -1,6 +1,7 @@
 """`laneway worker`: the background process. It runs the jobs all along (webhook deliveries,
 exports and imports, as the serving process does on the embedded default), and every interval
-runs each housekeeping job and logs one line with what each deleted. SIGTERM or SIGINT stops it
+runs each housekeeping job and logs one line with what each deleted; with LANEWAY_SMTP_URL set
+it also sends the notification emails (mail/mailer.py). SIGTERM or SIGINT stops it
 after the batch in progress, letting deliveries in flight finish and handing unfinished
 transfers back to the queue. Several may run at once (see housekeeping.py, webhooks/runner.py
 and transfer/jobs.py)."""
@@ -23,6 +24,8 @@ from prometheus_client import (
 from laneway import __version__, housekeeping
 from laneway.config import MetricsSettings, Settings
 from laneway.db import Database
+from laneway.instance_keys import InstanceKeys
+from laneway.mail.mailer import MailRunner
 from laneway.notifications.notifier import NotificationRunner
 from laneway.observability.job_metrics import JobMetrics
 from laneway.observability.logging import configure_logging
@@ -100,12 +103,17 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
     webhooks = None if once else WebhookRunner(database, outbound, settings)
     transfers = None if once else TransferRunner(database, settings.jobs.poll_seconds)
     notifier = None if once else NotificationRunner(database, settings.jobs.poll_seconds)
+    keys = InstanceKeys(settings.secret_key)  # the emails' unsubscribe links are signed
+    mailer = None if once or not settings.email.smtp_url else MailRunner(database, settings, keys)
     sampling = None
     if webhooks is not None and transfers is not None:
         webhooks.start()
         transfers.start()
         if notifier is not None:
             notifier.start()
+        if mailer is not None:
+            await keys.load(database)
+            mailer.start()
         if metrics is not None:
             sampling = asyncio.create_task(_sample(metrics, webhooks, transfers, settings.metrics))
     log.info("worker started", interval_seconds=every, once=once)
@@ -129,6 +137,9 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
             await transfers.stop()  # the same, then the rest goes back to the queue
         if notifier is not None:
             await notifier.stop()
+        if mailer is not None:
+            await mailer.stop()
+        keys.close()
         await outbound.close()
         await database.dispose()
         for signum in (signal.SIGTERM, signal.SIGINT):

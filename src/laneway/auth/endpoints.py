@@ -122,8 +122,15 @@ async def me(user: CurrentUser) -> UserOut:
 )
 @writes
 async def update_me(body: ProfileIn, user: CurrentUser, session: SessionDep) -> UserOut:
-    """Change your name or username (a username someone has is a 409)."""
-    changed = await service.update_profile(session, user.id, name=body.name, username=body.username)
+    """Change your name or username (a username someone has is a 409), or whether your
+    notifications are emailed."""
+    changed = await service.update_profile(
+        session,
+        user.id,
+        name=body.name,
+        username=body.username,
+        email_notifications=body.email_notifications,
+    )
     return UserOut.model_validate(changed)
 
 

@@ -18,6 +18,7 @@ class UserRef:
     created_at: datetime
     is_admin: bool = False
     username: str = ""
+    email_notifications: bool = True
 
     @classmethod
     def of(cls, user: User) -> UserRef:
@@ -29,6 +30,7 @@ class UserRef:
             user.created_at,
             user.is_admin,
             user.username,
+            user.email_notifications,
         )
 
 

@@ -67,6 +67,9 @@ Username = Annotated[
 class ProfileIn(RequestModel):
     name: Name | None = None
     username: Username | None = None
+    email_notifications: bool | None = Field(
+        default=None, description="Email your notifications (when the server sends email)."
+    )
 
 
 class UserOut(ResponseModel):
@@ -74,6 +77,9 @@ class UserOut(ResponseModel):
     email: str
     name: str
     username: str = Field(description="What an @mention names; derived from the email at first.")
+    email_notifications: bool = Field(
+        description="Your notifications are emailed, in batches (when the server sends email)."
+    )
     created_at: datetime
 
 

@@ -70,12 +70,19 @@ async def add_user(session: AsyncSession, *, email: str, name: str, password_has
 
 
 async def update_profile(
-    session: AsyncSession, user_id: int, *, name: str | None, username: str | None
+    session: AsyncSession,
+    user_id: int,
+    *,
+    name: str | None,
+    username: str | None,
+    email_notifications: bool | None = None,
 ) -> User:
-    """The name and username; a username someone has is a 409."""
+    """The name, username and email switch; a username someone has is a 409."""
     user = await session.get_one(User, user_id)
     if name is not None:
         user.name = name
+    if email_notifications is not None:
+        user.email_notifications = email_notifications
     if username is not None and username != user.username:
         user.username = username
         try:

@@ -4,6 +4,7 @@ from laneway.models.api_token import ApiToken, TokenKind, TokenScope
 from laneway.models.attachment import Attachment
 from laneway.models.base import Base
 from laneway.models.comment import Comment
+from laneway.models.email_batch import EmailBatch
 from laneway.models.event import Event
 from laneway.models.idempotency_key import IdempotencyKey
 from laneway.models.instance_secret import InstanceSecret
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "Comment",
     "DeliveryState",
+    "EmailBatch",
     "Event",
     "IdempotencyKey",
     "InstanceSecret",

@@ -26,6 +26,8 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_notifications_inbox", "user_id", "id"),
         Index("ix_notifications_unread", "user_id", "read_at"),
+        # the mailer looks only at recent ones (mail/repository.py)
+        Index("ix_notifications_created_at", "created_at"),
         # one reminder per task, kind and due date (NULLs, in every other kind, never clash)
         UniqueConstraint("user_id", "task_id", "kind", "due_on"),
     )
