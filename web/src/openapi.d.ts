@@ -474,7 +474,8 @@ export interface paths {
         head?: never;
         /**
          * Update Me
-         * @description Change your name or username (a username someone has is a 409).
+         * @description Change your name or username (a username someone has is a 409), or whether your
+         *     notifications are emailed.
          */
         patch: operations["update_me"];
         trace?: never;
@@ -961,6 +962,31 @@ export interface paths {
         get: operations["list_my_tasks"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unsubscribe Page
+         * @description What the link opens in a browser; changes nothing.
+         */
+        get: operations["unsubscribe_page"];
+        put?: never;
+        /**
+         * Unsubscribe
+         * @description Stop the notification emails of the account the link was made for (what a mail
+         *     client's one-click unsubscribe sends; any body is ignored).
+         */
+        post: operations["unsubscribe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1582,6 +1608,11 @@ export interface components {
             name?: string | null;
             /** Username */
             username?: string | null;
+            /**
+             * Email Notifications
+             * @description Email your notifications (when the server sends email).
+             */
+            email_notifications?: boolean | null;
         };
         /** Progress */
         Progress: {
@@ -2013,6 +2044,11 @@ export interface components {
              * @description What an @mention names; derived from the email at first.
              */
             username: string;
+            /**
+             * Email Notifications
+             * @description Your notifications are emailed, in batches (when the server sends email).
+             */
+            email_notifications: boolean;
             /**
              * Created At
              * Format: date-time
@@ -7193,6 +7229,99 @@ export interface operations {
             };
             /** @description Authentication required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribe_page: {
+        parameters: {
+            query: {
+                /** @description The token of the link in the email. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page with a button that unsubscribes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "text/html": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query: {
+                /** @description The token of the link in the email. */
+                token: string;
+                /** @description Set by the page's form: 303 back to the page, not 204. */
+                from_page?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Back to the page (its own form). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
