@@ -281,3 +281,52 @@ async def test_a_long_poll_answers_when_a_notification_is_made(api: Api, state: 
         f"after={2**63}",
     ):
         assert_problem(await api.request("GET", f"/me/notifications/wait?{query}", alice), 422)
+
+
+async def test_statement_budgets_of_the_inbox_watching_and_my_tasks(
+    api: Api, state: AppState, statements: StatementCounter
+) -> None:
+    """Each route costs the same whatever it lists: no query per item (token and role are
+    cached by a first call, as in the tasks' budgets)."""
+    owner, pid, (alice,) = await team(api, "member")
+    name = await username(api, alice)
+    routes = {
+        "inbox": ("GET", "/me/notifications?limit=100"),
+        "unread": ("GET", "/me/notifications?unread_only=true"),
+        "my tasks": ("GET", "/me/tasks?limit=100"),
+        "level": ("GET", f"/projects/{pid}/notification-level"),
+    }
+    costs: list[dict[str, int]] = []
+    for size in (1, 12):
+        for _ in range(size):
+            task = await api.task(owner, pid, assignee_id=alice.id, due_date="2027-01-01")
+            await comment(api, owner, task["id"], f"@{name} look")
+        await state.notifier.drain()
+        cost = {}
+        for label, (method, path) in routes.items():
+            await api.request(method, path, alice)  # caches warm
+            statements.reset()
+            response = await api.request(method, path, alice)
+            assert response.status_code == 200, response.text
+            cost[label] = statements.count
+        for label, method in (("watchers", "GET"), ("watch", "PUT"), ("unwatch", "DELETE")):
+            path = (
+                f"/tasks/{task['id']}/watchers"
+                if label == "watchers"
+                else f"/tasks/{task['id']}/watch"
+            )
+            await api.request("GET", f"/tasks/{task['id']}", alice)
+            statements.reset()
+            assert (await api.request(method, path, alice)).status_code == 200
+            cost[label] = statements.count
+        costs.append(cost)
+    assert costs[0] == costs[1]
+    assert costs[0] == {
+        "inbox": 2,  # the page with what it names, and the unread count
+        "unread": 2,
+        "my tasks": 1,
+        "level": 1,
+        "watchers": 2,  # the task (who may see it), then its watchers
+        "watch": 3,  # the task, the insert, then the list it answers with
+        "unwatch": 3,
+    }

@@ -68,7 +68,7 @@ async def test_openapi_documents_the_api(api: Api) -> None:
                 and path != "/api/v1/auth/logout"
             ):
                 continue
-            if path.startswith("/api/v1/"):
+            if path.startswith("/api/v1/") and path != "/api/v1/unsubscribe":  # a signed link
                 assert "401" in operation["responses"], (method, path)
     assert (await api.client.get("/docs")).status_code == 200
 

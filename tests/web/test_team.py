@@ -4,7 +4,10 @@ the drawer with their progress on the card, the inbox, and my work across projec
 from __future__ import annotations
 
 import re
+import struct
 import time
+import zlib
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -152,3 +155,60 @@ def test_mentions_complete_as_they_are_typed(server: Server, open_context: Any) 
     expect(page.locator(".comment-body")).to_have_text(f"thanks @{ada_name} please look")
     comments = http.call("GET", f"/tasks/{task['id']}/comments", bob["token"])["items"]
     assert [c["body"] for c in comments] == [f"thanks @{ada_name} please look"]
+
+
+def png() -> bytes:
+    """A valid 2x2 red PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_file_dropped_into_the_drawer_downloads_again(server: Server, open_context: Any) -> None:
+    http = server.http
+    ada, _bob, project = shared_board(http)
+    task = http.call(
+        "POST", f"/projects/{project['id']}/tasks", ada["token"], json={"title": "Files"}
+    )
+    page: Page = open_context(ada["token"])
+    page.goto(f"{server.base}/p/{project['id']}?task={task['id']}")
+    files = page.get_by_role("region", name="Attachments")
+    expect(files).to_be_visible()
+
+    # a real drop: a DataTransfer holding a file, dropped on the drawer
+    dropped = page.evaluate_handle(
+        """() => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File(["minutes of the meeting\\n"], "notes.txt"));
+            return transfer;
+        }"""
+    )
+    page.get_by_role("dialog", name="Task").dispatch_event("dragover", {"dataTransfer": dropped})
+    page.get_by_role("dialog", name="Task").dispatch_event("drop", {"dataTransfer": dropped})
+    expect(files.get_by_role("button", name="notes.txt", exact=True)).to_be_visible()
+    with page.expect_download() as download:
+        files.get_by_role("button", name="notes.txt", exact=True).click()
+    saved = download.value
+    assert saved.suggested_filename == "notes.txt"
+    assert Path(saved.path()).read_bytes() == b"minutes of the meeting\n"
+
+    # an image is previewed; its bytes come back exactly, whatever name it was given
+    files.get_by_label("Attach a file").set_input_files(
+        {"name": "photo.html", "mimeType": "text/html", "buffer": png()}
+    )
+    expect(files.get_by_role("img", name="photo.html")).to_be_visible()
+    listed = http.call("GET", f"/tasks/{task['id']}/attachments", ada["token"])["items"]
+    assert sorted((a["name"], a["media_type"]) for a in listed) == [
+        ("notes.txt", "text/plain"),
+        ("photo.html", "image/png"),
+    ]

@@ -79,3 +79,35 @@ function randomKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** A file as multipart/form-data (field `file`); the answer's JSON. */
+export async function upload<T>(path: string, file: File): Promise<T> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  const current = token();
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method: "POST",
+      headers: current ? { Authorization: `Bearer ${current}`, Accept: "application/json" } : {},
+      body: form,
+    });
+  } catch {
+    throw new ApiError(0, "Offline", "The server cannot be reached; try again in a moment.");
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    if (response.status === 401 && current) session.expired();
+    const problem = (body ?? {}) as { title?: string; detail?: string };
+    throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? "", body);
+  }
+  return body as T;
+}
+
+/** The bytes behind an authenticated URL (a download, a preview), as a Blob. */
+export async function fetchBlob(url: string): Promise<Blob> {
+  const current = token();
+  const response = await fetch(url, { headers: current ? { Authorization: `Bearer ${current}` } : {} });
+  if (!response.ok) throw new ApiError(response.status, response.statusText, "");
+  return response.blob();
+}

@@ -32,3 +32,5 @@ export type NotificationPage = Schemas["NotificationPage"];
 export type MyTask = Schemas["MyTaskOut"];
 export type MyTaskPage = Schemas["MyTaskPage"];
 export type InboxChange = Schemas["InboxChange"];
+export type Attachment = Schemas["AttachmentOut"];
+export type AttachmentPage = Schemas["AttachmentPage"];

@@ -193,7 +193,14 @@ class Hub:
             if held is not None and not held:
                 self._release_held(project_id)
         if seen:
+            # after this call, never inside it: a listener's failure must not cost delivery
+            asyncio.get_running_loop().call_soon(self._events_seen)
+
+    def _events_seen(self) -> None:
+        try:
             self.on_events()
+        except Exception:
+            log.exception("live events listener failed")
 
     def _hold(self, event: Published) -> None:
         held = self._held.setdefault(event.project_id, {})

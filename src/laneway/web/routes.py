@@ -15,7 +15,7 @@ DIST = Path(__file__).parent / "dist"
 # Inline style attributes carry layout (virtualized rows), hence 'unsafe-inline' for styles only.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
 # nosniff and X-Frame-Options come with every response (kit/security_headers.py)

@@ -18,6 +18,7 @@ import {
 } from "../types";
 import { taskProgress, toggleTask } from "../markdown/tasklist";
 import { MentionBox } from "../mention/MentionBox";
+import { Attachments } from "./Attachments";
 import { Avatar, Notice, When } from "../ui";
 import { describeEvent, type Draft, draftOf, type Edits, edits } from "./edits";
 
@@ -425,6 +426,13 @@ export function Drawer(props: {
             </form>
           )}
         </section>
+
+        <Attachments
+          taskId={taskId}
+          canWrite={props.canWrite}
+          lastEvent={props.lastEvent}
+          onError={setError}
+        />
 
         <section class="drawer-section" aria-label="Comments">
           <h3>Comments</h3>
