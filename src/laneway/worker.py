@@ -77,12 +77,11 @@ class WorkerMetrics:
 
 async def _sample(
     metrics: WorkerMetrics,
-    runner: WebhookRunner,
-    transfers: TransferRunner,
+    runners: tuple[WebhookRunner, TransferRunner, NotificationRunner, MailRunner | None],
     config: MetricsSettings,
 ) -> None:
     while True:
-        metrics.jobs.sample(runner, transfers)
+        metrics.jobs.sample(*runners)
         await asyncio.sleep(config.sample_seconds)
 
 
@@ -106,16 +105,16 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
     keys = InstanceKeys(settings.secret_key)  # the emails' unsubscribe links are signed
     mailer = None if once or not settings.email.smtp_url else MailRunner(database, settings, keys)
     sampling = None
-    if webhooks is not None and transfers is not None:
+    if webhooks is not None and transfers is not None and notifier is not None:
         webhooks.start()
         transfers.start()
-        if notifier is not None:
-            notifier.start()
+        notifier.start()
         if mailer is not None:
             await keys.load(database)
             mailer.start()
         if metrics is not None:
-            sampling = asyncio.create_task(_sample(metrics, webhooks, transfers, settings.metrics))
+            runners = (webhooks, transfers, notifier, mailer)
+            sampling = asyncio.create_task(_sample(metrics, runners, settings.metrics))
     log.info("worker started", interval_seconds=every, once=once)
     try:
         while True:

@@ -8,8 +8,11 @@ import asyncio
 from datetime import date, timedelta
 from typing import Any
 
+from prometheus_client import CollectorRegistry
+
 from laneway.models.base import utcnow
 from laneway.notifications.notifier import NotificationRunner
+from laneway.observability.job_metrics import JobMetrics
 from laneway.state import AppState
 from tests.support import Api, StatementCounter, User, assert_problem
 
@@ -330,3 +333,16 @@ async def test_statement_budgets_of_the_inbox_watching_and_my_tasks(
         "watch": 3,  # the task, the insert, then the list it answers with
         "unwatch": 3,
     }
+
+
+async def test_notifications_made_are_counted_for_metrics(api: Api, state: AppState) -> None:
+    registry = CollectorRegistry()
+    metrics = JobMetrics(registry)
+    owner, pid, members = await team(api, "member", "member")
+    task = await api.task(owner, pid)
+    names = " ".join([f"@{await username(api, m)}" for m in members])
+    await comment(api, owner, task["id"], names)
+    await state.notifier.drain()
+    for _ in range(2):  # a second sample adds nothing new
+        metrics.sample(state.webhooks, state.transfers, state.notifier, state.mailer)
+        assert registry.get_sample_value("laneway_notifications_made_total") == 2

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 if TYPE_CHECKING:
+    from laneway.mail.mailer import MailRunner
+    from laneway.notifications.notifier import NotificationRunner
     from laneway.transfer.jobs import TransferRunner
     from laneway.webhooks.runner import WebhookRunner
 
@@ -71,9 +73,28 @@ class JobMetrics:
             registry=registry,
             multiprocess_mode="livemax",
         )
+        self.notifications = Counter(
+            "laneway_notifications_made",
+            "Notifications the notifier made (from events, and due-date reminders)",
+            registry=registry,
+        )
+        self.emails = Counter(
+            "laneway_emails_sent",
+            "Notification emails the SMTP server accepted",
+            registry=registry,
+        )
         self._last: dict[tuple[str, str], int] = {}
 
-    def sample(self, runner: WebhookRunner, transfers: TransferRunner) -> None:
+    def sample(
+        self,
+        runner: WebhookRunner,
+        transfers: TransferRunner,
+        notifier: NotificationRunner,
+        mailer: MailRunner | None,
+    ) -> None:
+        self._add(self.notifications, "notifications", notifier.made)
+        if mailer is not None:
+            self._add(self.emails, "emails", mailer.sent)
         self._count(self.attempts, "webhooks", runner.outcomes)
         self.in_flight.set(runner.in_flight)
         self.queue_depth.set(runner.queue_depth)
@@ -82,6 +103,12 @@ class JobMetrics:
         self.transfers_running.set(transfers.in_flight)
         self.transfer_queue_depth.set(transfers.queue_depth)
         self.transfer_queue_age.set(transfers.queue_oldest_due_seconds)
+
+    def _add(self, counter: Counter, name: str, total: int) -> None:
+        last = self._last.get((name, ""), 0)
+        if total > last:
+            counter.inc(total - last)
+        self._last[name, ""] = total
 
     def _count(self, counter: Counter, runner: str, outcomes: dict[str, int]) -> None:
         """Adds what the runner's tally gained since the last sample."""

@@ -297,7 +297,7 @@ class Sampler:
             m.redis_up.set(1 if state.fanout.redis_up else 0)
             m.redis_circuit_open.set(1 if link.is_open else 0)
             deltas.add("redis.opened", link.opened_total, m.redis_circuit_opened)
-        m.jobs.sample(state.webhooks, state.transfers)
+        m.jobs.sample(state.webhooks, state.transfers, state.notifier, state.mailer)
         deltas.add("live.sent", hub.sent, m.live_sent)
         deltas.add("live.dropped", hub.dropped, m.live_dropped)
         m.rss.set(self._rss())
