@@ -118,12 +118,20 @@ def test_the_inbox_and_my_work(server: Server, open_context: Any) -> None:
     expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
     entry = page.locator(".notification-list li").first
     expect(entry).to_have_attribute("data-kind", "mentioned")
+    # another one while the inbox is open joins the list without a reload
+    http.call(
+        "POST", f"/tasks/{task['id']}/comments", bob["token"],
+        json={"body": f"@{me['username']} and again"},
+    )  # fmt: skip
+    expect(page.locator(".notification-list li")).to_have_count(2, timeout=15_000)
+    expect(entry).to_contain_text("and again")
+    expect(bell).to_have_attribute("aria-label", "Inbox, 2 unread")
     expect(entry).to_contain_text("Bob Babbage mentioned you")
     expect(entry).to_contain_text("Review the deck")
     entry.get_by_role("button").click()
     expect(page).to_have_url(re.compile(rf"/p/{project['id']}\?task={task['id']}$"))
     expect(page.get_by_role("dialog", name="Task")).to_be_visible()
-    expect(bell).to_have_attribute("aria-label", "Inbox")
+    expect(bell).to_have_attribute("aria-label", "Inbox, 1 unread")
 
     page.keyboard.press("Escape")  # the drawer closes
     page.get_by_role("link", name="My work").click()

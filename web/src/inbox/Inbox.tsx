@@ -7,7 +7,7 @@ import { message } from "../auth";
 import { navigate } from "../route";
 import type { Notification, NotificationPage } from "../types";
 import { Notice, When } from "../ui";
-import { refreshUnread, setUnread } from "./unread";
+import { refreshUnread, setUnread, useUnread } from "./unread";
 
 const WHAT: Record<Notification["kind"], string> = {
   assigned: "assigned you",
@@ -36,10 +36,18 @@ export function Inbox() {
     }
   };
 
+  const unread = useUnread();
+  const shownUnread = items?.filter((n) => !n.read).length ?? 0;
+
   useEffect(() => {
     document.title = "Inbox · Laneway";
     void load();
   }, [unreadOnly]);
+
+  // a notification arrived while the inbox is open (the bell's long poll heard it): show it
+  useEffect(() => {
+    if (items !== null && unread !== null && unread > shownUnread) void load();
+  }, [unread]);
 
   const open = async (n: Notification) => {
     if (!n.read) {
