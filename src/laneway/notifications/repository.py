@@ -129,6 +129,11 @@ async def watchers_of(session: AsyncSession, task_id: int) -> Sequence[Row[int, 
 # --- the inbox ---------------------------------------------------------------------------------
 
 Actor = aliased(User)
+# a notification shows only while its user is still a member of its project
+_STILL_MEMBER = and_(
+    Membership.project_id == Notification.project_id,
+    Membership.user_id == Notification.user_id,
+)
 
 
 InboxRow = Row[Notification, str, str, int | None, str | None, str | None]
@@ -142,13 +147,7 @@ async def inbox(
     query = (
         select(Notification, Project.key, Project.name, Task.number, Task.title, Actor.name)
         .join(Project, Project.id == Notification.project_id)
-        .join(
-            Membership,
-            and_(
-                Membership.project_id == Notification.project_id,
-                Membership.user_id == Notification.user_id,
-            ),
-        )
+        .join(Membership, _STILL_MEMBER)
         .outerjoin(Task, Task.id == Notification.task_id)
         .outerjoin(Actor, Actor.id == Notification.actor_id)
         .where(Notification.user_id == user_id)
@@ -165,13 +164,7 @@ async def newest(session: AsyncSession, user_id: int) -> int:
     """The user's newest notification id (0: none), in projects they are a member of."""
     found = await session.scalar(
         select(func.max(Notification.id))
-        .join(
-            Membership,
-            and_(
-                Membership.project_id == Notification.project_id,
-                Membership.user_id == Notification.user_id,
-            ),
-        )
+        .join(Membership, _STILL_MEMBER)
         .where(Notification.user_id == user_id)
     )
     return found or 0
@@ -181,13 +174,7 @@ async def unread(session: AsyncSession, user_id: int) -> int:
     count = await session.scalar(
         select(func.count())
         .select_from(Notification)
-        .join(
-            Membership,
-            and_(
-                Membership.project_id == Notification.project_id,
-                Membership.user_id == Notification.user_id,
-            ),
-        )
+        .join(Membership, _STILL_MEMBER)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
     )
     return count or 0
