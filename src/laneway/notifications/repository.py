@@ -251,7 +251,7 @@ async def add_due_reminders(
         if not found:
             continue
         result = await session.execute(
-            insert_ignoring_duplicates(session, Notification).returning(Notification.id),
+            insert_ignoring_duplicates(session, Notification).returning(Notification.user_id),
             [
                 {
                     "user_id": user_id,
@@ -264,6 +264,7 @@ async def add_due_reminders(
                 for user_id, project_id, task_id, due in found
             ],
         )
-        total += len(result.all())  # the rows made; those already there return nothing
-        users |= {user_id for user_id, *_ in found if user_id is not None}
+        made = list(result.scalars())  # the rows made; those already there return nothing
+        total += len(made)
+        users.update(made)
     return total, users

@@ -17,17 +17,13 @@ let polling = false;
 export async function refreshUnread(): Promise<void> {
   try {
     const page = await get<NotificationPage>("/me/notifications?unread_only=true&limit=1");
-    set(page.unread);
+    setUnread(page.unread);
   } catch {
     // offline or signed out: the long poll tries again
   }
 }
 
 export function setUnread(value: number): void {
-  set(value);
-}
-
-function set(value: number): void {
   count = value;
   for (const listener of listeners) listener(value);
 }
@@ -39,7 +35,7 @@ async function poll(): Promise<void> {
     try {
       const answer = await get<InboxChange>(`/me/notifications/wait?after=${newest}&timeout=25`);
       newest = answer.newest;
-      set(answer.unread);
+      setUnread(answer.unread);
     } catch {
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
