@@ -2319,8 +2319,8 @@ export interface operations {
                 /** @description true lists archived tasks instead. */
                 archived?: boolean;
                 q?: string | null;
-                /** @description Default: relevance with q, else rank. */
-                sort?: ("rank" | "-rank" | "created" | "-created" | "updated" | "-updated" | "due" | "-due" | "priority" | "-priority" | "relevance") | null;
+                /** @description Default: relevance with q, else rank. A leading - reverses. `title` compares code points with A-Z folded to lowercase; `assignee` sorts by name, unassigned last; `status` by the workflow's order. */
+                sort?: ("rank" | "-rank" | "number" | "-number" | "title" | "-title" | "status" | "-status" | "assignee" | "-assignee" | "created" | "-created" | "updated" | "-updated" | "due" | "-due" | "priority" | "-priority" | "relevance") | null;
                 limit?: number;
                 cursor?: string | null;
             };

@@ -42,12 +42,20 @@ from laneway.db import core
 from laneway.errors import UnprocessableContent
 from laneway.kit.cursor import CursorCodec
 from laneway.kit.schemas import Id, IsoDate, Text
-from laneway.models import Task
+from laneway.models import Status, Task, User
 from laneway.tasks.schemas import PriorityName
 
 Sort = Literal[
     "rank",
     "-rank",
+    "number",
+    "-number",
+    "title",
+    "-title",
+    "status",
+    "-status",
+    "assignee",
+    "-assignee",
     "created",
     "-created",
     "updated",
@@ -61,6 +69,8 @@ Sort = Literal[
 MAX_LIMIT = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NO_DUE = date(9999, 12, 31)
+# Sorts last among names: the largest code point, whose UTF-8 bytes are larger than any other's.
+NO_ASSIGNEE = "\U0010ffff"
 
 
 class TaskQuery(BaseModel):
@@ -79,7 +89,14 @@ class TaskQuery(BaseModel):
     due_after: IsoDate | None = None
     archived: bool = Field(default=False, description="true lists archived tasks instead.")
     q: Annotated[Text, Field(max_length=200)] | None = None
-    sort: Sort | None = Field(default=None, description="Default: relevance with q, else rank.")
+    sort: Sort | None = Field(
+        default=None,
+        description=(
+            "Default: relevance with q, else rank. A leading - reverses. `title` compares code "
+            "points with A-Z folded to lowercase; `assignee` sorts by name, unassigned last; "
+            "`status` by the workflow's order."
+        ),
+    )
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 50
     cursor: Annotated[Text, Field(max_length=1000)] | None = None
 
@@ -138,10 +155,27 @@ def _sqlite_labels(label_ids: Sequence[Any]) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def _sort_keys(sort: Sort, relevance: Any) -> list[Any]:
+def _folded(dialect: str, value: Any) -> ColumnElement[str]:
+    """Text in code point order with ASCII letters folded to lowercase, the same on both backends
+    and in the web app (list/order.ts): PostgreSQL's "C" collation compares bytes and folds only
+    A-Z, which is what SQLite's lower() and its default collation do."""
+    if dialect == "postgresql":
+        value = value.collate("C")
+    return func.lower(value)
+
+
+def _sort_keys(sort: Sort, relevance: Any, dialect: str) -> list[Any]:
     key = sort.removeprefix("-")
+    if key == "status":
+        position = select(Status.position).where(Status.id == Task.status_id)
+        return [position.scalar_subquery(), Task.id]
+    if key == "assignee":
+        name = select(_folded(dialect, User.name)).where(User.id == Task.assignee_id)
+        return [func.coalesce(name.scalar_subquery(), NO_ASSIGNEE, type_=String()), Task.id]
     first: Any = {
         "rank": Task.rank,
+        "number": Task.number,
+        "title": _folded(dialect, Task.title),
         "created": Task.created_at,
         "updated": Task.updated_at,
         "due": func.coalesce(Task.due_date, _NO_DUE),
@@ -159,8 +193,11 @@ def _decode_position(sort: Sort, position: list[Any]) -> list[Any]:
             value = datetime.fromisoformat(value)
         elif key == "due":
             value = date.fromisoformat(value)
-        elif key == "priority" or key == "relevance":
-            value = float(value) if key == "relevance" else int(value)
+        elif key == "relevance":
+            value = float(value)
+        elif key in ("priority", "number", "status"):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError
         elif not isinstance(value, str):
             raise TypeError
         return [value, int(task_id)]
@@ -235,7 +272,7 @@ def _statement(shape: _Shape) -> Select[Any]:
     # relevance ranks best first; every other sort is ascending unless prefixed with "-"
     sort = shape.sort
     descending = sort.startswith("-") or sort == "relevance"
-    keys = _sort_keys(sort, relevance)
+    keys = _sort_keys(sort, relevance, shape.dialect)
     if shape.cursor:
         position = sql_tuple(bindparam("p_after_key", type_=keys[0].type), bindparam("p_after_id"))
         conditions.append(
