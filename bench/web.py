@@ -3,8 +3,9 @@
 Seeds `laneway demo` (a 2,000-task board) into a fresh SQLite file, serves it with
 `laneway serve`, then opens the board in Debian's Chromium again and again from a cold
 browser profile, and reports when it became interactive, when the live stream was up, how
-long the lazily loaded task drawer took to open, a warm reload, the page's DOM size and JS
-heap, and the size of every built asset (raw and gzipped).
+long the lazily loaded task drawer took to open, a warm reload, the list view (loaded sorted by
+title, then sorted by assignee), the page's DOM size and JS heap, and the size of every built
+asset (raw and gzipped).
 
 python -m bench.web              # 10 cold loads of the 2,000-task demo board
 python -m bench.web --runs 3     # quicker
@@ -50,10 +51,12 @@ MARKS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   return {
     interactive: at("laneway:board-interactive"),
+    list_interactive: at("laneway:list-interactive"),
     live: at("laneway:live"),
     dom_content_loaded: nav.domContentLoadedEventEnd,
     dom_nodes: document.getElementsByTagName("*").length,
     cards: document.querySelectorAll(".task-card").length,
+    rows: document.querySelectorAll(".list-body [role=row]").length,
     heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null,
   };
 }"""
@@ -109,6 +112,15 @@ def _load_once(browser: Browser, base: str, token: str) -> dict[str, Any]:
         page.goto(f"{base}/p/1")  # warm: assets from the browser cache
         page.wait_for_selector('.live-status[data-status="live"]')
         row["warm_interactive"] = page.evaluate(MARKS)["interactive"]
+        # the list view, sorted by title: a warm load, then a sort by another column
+        page.goto(f"{base}/p/1/list?sort=title")
+        page.wait_for_selector('.live-status[data-status="live"]')
+        listed = page.evaluate(MARKS)
+        row["list_interactive"], row["list_rows"] = listed["list_interactive"], listed["rows"]
+        started = time.perf_counter()
+        page.get_by_role("button", name="Assignee").click()
+        page.wait_for_selector('.list[data-sort="assignee"][aria-busy="false"]')
+        row["list_resort"] = (time.perf_counter() - started) * 1000
         return row
     finally:
         context.close()
@@ -153,7 +165,15 @@ def main() -> int:
                 version = browser.version
                 browser.close()
 
-    metrics = ("interactive", "live", "drawer_open", "warm_interactive", "dom_content_loaded")
+    metrics = (
+        "interactive",
+        "live",
+        "drawer_open",
+        "warm_interactive",
+        "dom_content_loaded",
+        "list_interactive",
+        "list_resort",
+    )
     report = {
         "commit": commit,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -164,6 +184,7 @@ def main() -> int:
         "timings_ms": {m: _summary([float(r[m]) for r in runs]) for m in metrics},
         "dom_nodes": max(r["dom_nodes"] for r in runs),
         "cards_rendered": max(r["cards"] for r in runs),
+        "list_rows_rendered": max(r["list_rows"] for r in runs),
         "heap_mb": max((r["heap_mb"] or 0) for r in runs),
         "bundle": bundle(),
     }
@@ -184,6 +205,8 @@ def markdown(report: dict[str, Any]) -> str:
         "drawer_open": "task drawer open (lazy chunk, click to fields)",
         "warm_interactive": "board interactive (warm reload)",
         "dom_content_loaded": "DOMContentLoaded",
+        "list_interactive": "list view interactive, sorted by title (warm load)",
+        "list_resort": "list view sorted again by assignee (click to rows)",
     }
     lines = [
         f"Commit `{report['commit']}`, {report['date']}, `{report['command']}`",
@@ -200,7 +223,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"DOM elements on the page: {report['dom_nodes']}; cards rendered: "
-        f"{report['cards_rendered']}; JS heap: {report['heap_mb']:.1f} MB.",
+        f"{report['cards_rendered']}; list rows rendered: {report['list_rows_rendered']}; "
+        f"JS heap: {report['heap_mb']:.1f} MB.",
         "",
         "| asset | loaded | bytes | gzipped |",
         "|---|---|---:|---:|",

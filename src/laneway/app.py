@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from laneway import __version__, exception_handlers, health, idempotency
+from laneway import __version__, exception_handlers, health, idempotency, stopping
 from laneway.activity.endpoints import router as activity_router
 from laneway.attachments.endpoints import MULTIPART_OVERHEAD, UPLOAD_PATHS
 from laneway.attachments.endpoints import router as attachments_router
@@ -66,9 +66,11 @@ def create_app(
         if provider is not None:
             tracing.instrument(provider, state.database.engine)
         await state.start()
+        undo = stopping.when_stopping(state.waiters.stop)
         try:
             yield
         finally:
+            undo()
             await state.close()
             if provider is not None:
                 tracing.uninstrument()

@@ -167,3 +167,12 @@ def open_context(browser: Browser, page_errors: PageErrors) -> Iterator[Any]:
     yield new
     for context in contexts:
         context.close()
+
+
+DEMO = {"email": "demo@laneway.local", "password": "laneway-demo"}
+
+
+@pytest.fixture(scope="module")
+def demo_token(demo_server: Server) -> str:
+    token: str = demo_server.http.call("POST", "/auth/login", json=DEMO)["token"]
+    return token

@@ -7,21 +7,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, Route, expect
 
 from laneway.web.routes import DIST
 from tests.web.conftest import SCREENSHOTS, Server
 from tests.web.test_board import card, column
 
-DEMO = {"email": "demo@laneway.local", "password": "laneway-demo"}
 INITIAL_JS_BUDGET = 30 * 1024  # gzipped bytes
-
-
-@pytest.fixture(scope="module")
-def demo_token(demo_server: Server) -> str:
-    token: str = demo_server.http.call("POST", "/auth/login", json=DEMO)["token"]
-    return token
 
 
 def open_board(open_context: Any, server: Server, token: str, query: str = "", **kw: Any) -> Page:

@@ -33,6 +33,7 @@ function App() {
     route.page === "settings",
   );
   const Inbox = useLazy(() => import("./inbox/Inbox").then((m) => m.Inbox), route.page === "inbox");
+  const List = useLazy(() => import("./list/List").then((m) => m.List), route.page === "list");
   const MyWork = useLazy(() => import("./mywork/MyWork").then((m) => m.MyWork), route.page === "mywork");
 
   useEffect(() => {
@@ -92,6 +93,7 @@ function App() {
       </header>
       {route.page === "projects" && <Projects />}
       {route.page === "board" && <Board key={route.projectId} projectId={route.projectId} me={me} />}
+      {route.page === "list" && List && <List key={route.projectId} projectId={route.projectId} me={me} />}
       {route.page === "settings" && Settings && <Settings projectId={route.projectId} me={me} />}
       {route.page === "inbox" && Inbox && <Inbox />}
       {route.page === "mywork" && MyWork && <MyWork />}

@@ -7,6 +7,7 @@ export type Route =
   | { page: "register" }
   | { page: "projects" }
   | { page: "board"; projectId: number }
+  | { page: "list"; projectId: number }
   | { page: "settings"; projectId: number }
   | { page: "inbox" }
   | { page: "mywork" }
@@ -18,10 +19,11 @@ export function parse(path: string): Route {
   if (path === "/register") return { page: "register" };
   if (path === "/inbox") return { page: "inbox" };
   if (path === "/my-work") return { page: "mywork" };
-  const board = /^\/p\/(\d+)(\/settings)?\/?$/.exec(path);
+  const board = /^\/p\/(\d+)(\/settings|\/list)?\/?$/.exec(path);
   if (board) {
     const projectId = Number(board[1]);
-    return board[2] ? { page: "settings", projectId } : { page: "board", projectId };
+    if (board[2] === "/settings") return { page: "settings", projectId };
+    return board[2] === "/list" ? { page: "list", projectId } : { page: "board", projectId };
   }
   return { page: "missing" };
 }

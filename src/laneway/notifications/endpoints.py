@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from laneway.auth.deps import BriefAuth, CurrentUser
 from laneway.db import SessionDep, writes
@@ -27,6 +27,7 @@ from laneway.notifications.schemas import (
     WatcherOut,
     WatchingOut,
 )
+from laneway.notifications.waiting import unless_gone
 from laneway.projects.access import ProjectViewer
 from laneway.state import StateDep
 from laneway.tasks.access import TaskViewer
@@ -96,6 +97,7 @@ def _out(
     responses=responses(401, 422),
 )
 async def wait_for_notifications(
+    request: Request,
     auth: BriefAuth,
     state: StateDep,
     after: Annotated[
@@ -104,7 +106,7 @@ async def wait_for_notifications(
     seconds: Annotated[
         float, Query(alias="timeout", ge=0, le=30, description="Seconds to wait at most.")
     ] = 25,
-) -> InboxChange:
+) -> InboxChange | Response:
     """Answers as soon as you have a notification newer than `after`, or after `timeout`
     seconds: a long poll for the inbox's unread count. No connection is held while it waits."""
     user_id = auth.user.id
@@ -113,7 +115,9 @@ async def wait_for_notifications(
         async with state.database.transaction(write=False) as session:
             return await repository.newest(session, user_id)
 
-    latest = await state.waiters.wait(user_id, newest, after, seconds)
+    latest = await unless_gone(request.receive, state.waiters.wait(user_id, newest, after, seconds))
+    if latest is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)  # nobody is there to read it
     async with state.database.transaction(write=False) as session:
         unread = await repository.unread(session, user_id)
     return InboxChange(newest=latest, unread=unread)

@@ -11,8 +11,13 @@ between looks.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar
 
+from starlette.types import Receive
+
+T = TypeVar("T")
 LOOK_AGAIN_AFTER = (0.0, 0.7, 2.0)  # seconds after any event: the notifier runs after commit
 
 
@@ -20,6 +25,12 @@ class Waiters:
     def __init__(self) -> None:
         self._by_user: dict[int, set[asyncio.Event]] = {}
         self._later: list[asyncio.TimerHandle] = []
+        self._stopping = False
+
+    def stop(self) -> None:
+        """The server is stopping: every poll answers now, and any new one at once."""
+        self._stopping = True
+        self._wake_all()
 
     def made(self, user_ids: Iterable[int]) -> None:
         """This process made notifications for these users."""
@@ -62,7 +73,7 @@ class Waiters:
                 while True:
                     wake.clear()
                     latest = await newest()
-                    if latest > after:
+                    if latest > after or self._stopping:
                         return latest
                     await wake.wait()
         except TimeoutError:
@@ -73,3 +84,24 @@ class Waiters:
                 wakes.discard(wake)
                 if not wakes:
                     del self._by_user[user_id]
+
+
+async def unless_gone(receive: Receive, waiting: Coroutine[Any, Any, T]) -> T | None:
+    """`waiting`'s result, or None as soon as the client disconnects: a closed tab frees its
+    waiter at once, and a server that is stopping is not held up by a poll nobody will read."""
+
+    async def gone() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass  # the request's (empty) body
+
+    answer = asyncio.ensure_future(waiting)
+    watch = asyncio.ensure_future(gone())
+    try:
+        await asyncio.wait((answer, watch), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (answer, watch):
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+    return answer.result() if answer.done() and not answer.cancelled() else None

@@ -48,7 +48,8 @@ def install(app: FastAPI) -> None:
 
     # The client-side routes (web/src/route.ts); anything else stays a 404 problem.
     pages = ("/", "/login", "/register", "/inbox", "/my-work")
-    for path in (*pages, "/p/{project_id:int}", "/p/{project_id:int}/settings"):
+    projects = ("/p/{project_id:int}", "/p/{project_id:int}/settings", "/p/{project_id:int}/list")
+    for path in (*pages, *projects):
         router.add_api_route(path, app_page, methods=["GET"])
     app.include_router(router)
     app.mount("/assets", Assets(directory=DIST / "assets"), name="assets")

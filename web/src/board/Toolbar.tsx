@@ -16,15 +16,19 @@ export function Toolbar(props: {
   users: Record<number, string>;
   liveStatus: LiveStatus;
   me: User;
+  view?: "board" | "list";
+  /** Where a changed filter leads: the board by default. */
+  pathFor?: (filter: Filter) => string;
 }) {
   const { board, filter } = props;
+  const view = props.view ?? "board";
+  const pathFor = props.pathFor ?? ((next: Filter) => `/p/${board.projectId}${filterToQuery(next)}`);
   const chosen = filter.labels ?? []; // tasks must have every one of them
   const [text, setText] = useState(filter.q ?? "");
   useEffect(() => setText(filter.q ?? ""), [filter.q]);
 
   const change = (patch: Partial<Filter>) => {
-    const next = { ...filter, ...patch };
-    navigate(`/p/${board.projectId}${filterToQuery(next)}`);
+    navigate(pathFor({ ...filter, ...patch }));
   };
   const others = props.viewers.filter((id) => id !== props.me.id);
   const liveLabel = { live: "Live", connecting: "Connecting…", offline: "Reconnecting…" }[
@@ -37,6 +41,18 @@ export function Toolbar(props: {
         <span class="project-key">{board.key}</span>
         {props.project?.name ?? ""}
       </h1>
+      <nav class="view-switch" aria-label="View">
+        {(["board", "list"] as const).map((v) => (
+          <a
+            key={v}
+            href={`/p/${board.projectId}${v === "list" ? "/list" : ""}${filterToQuery(filter)}`}
+            aria-current={v === view ? "page" : undefined}
+            onClick={onLink}
+          >
+            {v === "board" ? "Board" : "List"}
+          </a>
+        ))}
+      </nav>
       <form
         class="filters"
         role="search"
@@ -117,7 +133,7 @@ export function Toolbar(props: {
           ))}
         </select>
         {isFiltered(filter) && (
-          <button type="button" class="link-button" onClick={() => navigate(`/p/${board.projectId}`)}>
+          <button type="button" class="link-button" onClick={() => navigate(pathFor({}))}>
             Clear filters
           </button>
         )}
