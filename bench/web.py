@@ -60,6 +60,11 @@ MARKS = """() => {
     heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null,
   };
 }"""
+# In the page's own clock, from the click's event to the mark the app makes once the rows are
+# rendered: the browser's time, without the driver's round trips.
+CLICK_TIME = """() => document.addEventListener(
+  "click", () => { window.clickedAt = performance.now() }, { capture: true, once: true })"""
+SINCE_CLICK = """(name) => performance.getEntriesByName(name).at(-1).startTime - window.clickedAt"""
 
 
 def _args() -> argparse.Namespace:
@@ -117,10 +122,10 @@ def _load_once(browser: Browser, base: str, token: str) -> dict[str, Any]:
         page.wait_for_selector('.live-status[data-status="live"]')
         listed = page.evaluate(MARKS)
         row["list_interactive"], row["list_rows"] = listed["list_interactive"], listed["rows"]
-        started = time.perf_counter()
+        page.evaluate(CLICK_TIME)
         page.get_by_role("button", name="Assignee").click()
         page.wait_for_selector('.list[data-sort="assignee"][aria-busy="false"]')
-        row["list_resort"] = (time.perf_counter() - started) * 1000
+        row["list_resort"] = page.evaluate(SINCE_CLICK, "laneway:list-rows")
         return row
     finally:
         context.close()
@@ -206,7 +211,7 @@ def markdown(report: dict[str, Any]) -> str:
         "warm_interactive": "board interactive (warm reload)",
         "dom_content_loaded": "DOMContentLoaded",
         "list_interactive": "list view interactive, sorted by title (warm load)",
-        "list_resort": "list view sorted again by assignee (click to rows)",
+        "list_resort": "list view sorted again by assignee (click to rows, in the page)",
     }
     lines = [
         f"Commit `{report['commit']}`, {report['date']}, `{report['command']}`",

@@ -83,22 +83,26 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
 
   const Drawer = useLazy(() => import("../drawer/Drawer").then((m) => m.Drawer), openTask !== null);
 
-  const load = useCallback(async () => {
+  /** The rows for the URL's filter and sort. The project (statuses, labels, people) is kept
+   * by the live stream once loaded, so a new sort or filter costs one request; `project` loads
+   * it again (the stream fell too far behind), `keep` reloads as many rows as are shown. */
+  const load = useCallback(async (options: { project?: boolean; keep?: boolean } = {}) => {
     const mine = ++latestLoad.current;
     try {
-      const board = await get<BoardOut>(boardPath(projectId));
-      const state = fromBoard(board, filter);
-      const size = Math.max(PAGE, Math.min(200, current.current.rows?.ids.length ?? 0));
+      const known = options.project ? null : current.current.project;
+      const state = known ?? fromBoard(await get<BoardOut>(boardPath(projectId)), filter);
+      const shownRows = current.current.rows?.ids.length ?? 0;
+      const size = options.keep ? Math.max(PAGE, Math.min(200, shownRows)) : PAGE;
       const page = await get<TaskPage>(pagePath(projectId, filter, sort, size));
       if (mine !== latestLoad.current) return;
       const rows = withPage(emptyRows(sort, filter), page.items, page.next_cursor, orderContext(state), true);
-      dispatch(loaded(state, rows, recent.current));
+      dispatch(known ? { type: "rows", rows, recent: recent.current } : loaded(state, rows, recent.current));
       setFailure(null);
     } catch (error) {
       if (mine !== latestLoad.current) return;
       setFailure(message(error));
       if (error instanceof ApiError && (error.status === 0 || error.status >= 500)) {
-        retry.current = setTimeout(() => void load(), 2000);
+        retry.current = setTimeout(() => void load(options), 2000);
       }
     }
   }, [projectId, listQuery]);
@@ -142,7 +146,7 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
       status: setLiveStatus,
       reload: () => {
         recent.current = [];
-        void load().then(() => live.start());
+        void load({ project: true }).then(() => live.start());
       },
       denied: (reason) => setFailure(reason || "You no longer have access to this project."),
     });
@@ -152,8 +156,13 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
 
   // the order itself changed (a status moved, an assignee was renamed): the rows load again
   useEffect(() => {
-    if (model.rows?.stale) void load();
+    if (model.rows?.stale) void load({ keep: true });
   }, [model.rows?.stale]);
+
+  const rowsQuery = model.rows ? `${filterToQuery(model.rows.filter)}|${sortParam(model.rows.sort)}` : null;
+  useEffect(() => {
+    if (rowsQuery !== null) performance.mark("laneway:list-rows"); // read by bench/web.py
+  }, [rowsQuery]);
 
   const tasks = useMemo(() => (model.rows ? shown(model.rows, model.pending) : []), [model.rows, model.pending]);
   const pendingIds = useMemo(() => new Set(model.pending.map((op) => op.taskId)), [model.pending]);
@@ -390,7 +399,7 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
         aria-label="Tasks"
         aria-multiselectable="true"
         aria-rowcount={isFiltered(filter) ? -1 : total + 1}
-        aria-busy={`${filterToQuery(rows.filter)}|${sortParam(rows.sort)}` !== listQuery}
+        aria-busy={rowsQuery !== listQuery}
         data-sort={sortParam(rows.sort)}
         data-count={tasks.length}
       >

@@ -14,6 +14,8 @@ export interface Model {
 
 export type Action =
   | { type: "loaded"; project: BoardState; rows: Rows }
+  /** New rows for the project as it is: the events seen meanwhile are folded into them. */
+  | { type: "rows"; rows: Rows; recent: LiveEvent[] }
   | { type: "event"; event: LiveEvent }
   | { type: "page"; items: Task[]; cursor: string | null; replace: boolean }
   | { type: "op"; op: PendingEdit }
@@ -53,6 +55,12 @@ export function reduce(model: Model, action: Action): Model {
       if (next === project) return model; // folded in already
       const moved = applyEvent(rows, action.event, orderContext(next), context);
       return { project: next, rows: moved, pending: settle(moved, model.pending) };
+    }
+    case "rows": {
+      // events the page already has change nothing: a task's older version is ignored
+      let next = action.rows;
+      for (const event of action.recent) next = applyEvent(next, event, context, context);
+      return { ...model, rows: next, pending: settle(next, model.pending) };
     }
     case "page":
       return { ...model, rows: withPage(rows, action.items, action.cursor, context, action.replace) };
