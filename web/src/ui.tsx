@@ -44,6 +44,35 @@ export function Notice(props: {
   );
 }
 
+/** A message in the corner, with one thing to do about it (its button also dismisses it). */
+export interface ToastNotice {
+  tone: "error" | "warning" | "info";
+  text: string;
+  action?: { label: string; run(): void };
+}
+
+export function Toast({ notice, onClose }: { notice: ToastNotice; onClose(): void }) {
+  return (
+    <div class="toast">
+      <Notice tone={notice.tone} onClose={onClose}>
+        <span>{notice.text}</span>
+        {notice.action && (
+          <button
+            type="button"
+            class="link-button"
+            onClick={() => {
+              onClose();
+              notice.action!.run();
+            }}
+          >
+            {notice.action.label}
+          </button>
+        )}
+      </Notice>
+    </div>
+  );
+}
+
 export function formatDue(date: string): string {
   const [y, m, d] = date.split("-").map(Number);
   return new Date(y, m - 1, d).toLocaleDateString(undefined, { month: "short", day: "numeric" });

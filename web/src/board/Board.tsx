@@ -7,7 +7,7 @@ import { Live, type LiveStatus } from "../live";
 import { getOnce } from "../prefetch";
 import { navigate, onLink, useLocation } from "../route";
 import type { BoardOut, Label, LiveEvent, Member, Project, Task, TaskPage, User } from "../types";
-import { Notice } from "../ui";
+import { Notice, Toast, type ToastNotice } from "../ui";
 import { Column, ROW } from "./Column";
 import { filterFromQuery, filterParams, filterToQuery, isFiltered } from "./filter";
 import { MoveMenu } from "./MoveMenu";
@@ -28,12 +28,6 @@ import { Toolbar } from "./Toolbar";
 export const FIRST_PAGE = 50;
 const NEXT_PAGE = 100;
 
-export interface BoardNotice {
-  tone: "error" | "warning" | "info";
-  text: string;
-  action?: { label: string; run(): void };
-}
-
 type DragModule = typeof import("./drag");
 
 export function Board({ projectId, me }: { projectId: number; me: User }) {
@@ -49,7 +43,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const [members, setMembers] = useState<Member[]>([]);
   const [viewers, setViewers] = useState<number[]>([]);
   const [liveStatus, setLiveStatus] = useState<LiveStatus>("connecting");
-  const [notice, setNotice] = useState<BoardNotice | null>(null);
+  const [notice, setNotice] = useState<ToastNotice | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [lastEvent, setLastEvent] = useState<LiveEvent | null>(null);
   const [flashing, setFlashing] = useState<Set<number>>(new Set());
@@ -362,25 +356,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
           onClose={() => setMenu(null)}
         />
       )}
-      {notice && (
-        <div class="toast">
-          <Notice tone={notice.tone} onClose={() => setNotice(null)}>
-            <span>{notice.text}</span>
-            {notice.action && (
-              <button
-                type="button"
-                class="link-button"
-                onClick={() => {
-                  setNotice(null);
-                  notice.action!.run();
-                }}
-              >
-                {notice.action.label}
-              </button>
-            )}
-          </Notice>
-        </div>
-      )}
+      {notice && <Toast notice={notice} onClose={() => setNotice(null)} />}
       {openTask !== null && Drawer && (
         <Drawer
           taskId={openTask}

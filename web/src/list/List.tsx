@@ -5,7 +5,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, u
 
 import { ApiError, etagOf, get, send } from "../api";
 import { message } from "../auth";
-import { type BoardNotice, boardPath } from "../board/Board";
+import { boardPath } from "../board/Board";
 import { type Filter, filterFromQuery, filterParams, filterToQuery, isFiltered } from "../board/filter";
 import { fromBoard } from "../board/state";
 import { Toolbar } from "../board/Toolbar";
@@ -14,7 +14,7 @@ import { useLazy } from "../lazy";
 import { Live, type LiveStatus } from "../live";
 import { navigate, onLink, useLocation } from "../route";
 import type { BoardOut, LiveEvent, Member, Project, Task, TaskPage, User } from "../types";
-import { Notice } from "../ui";
+import { Notice, Toast, type ToastNotice } from "../ui";
 import { type BulkChange, BulkBar } from "./BulkBar";
 import { type Editable, LIST_ROW, ListRow } from "./ListRow";
 import { loaded, type Model, orderContext, reduce } from "./model";
@@ -65,7 +65,7 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
   const [viewers, setViewers] = useState<number[]>([]);
   const [liveStatus, setLiveStatus] = useState<LiveStatus>("connecting");
   const [lastEvent, setLastEvent] = useState<LiveEvent | null>(null);
-  const [notice, setNotice] = useState<BoardNotice | null>(null);
+  const [notice, setNotice] = useState<ToastNotice | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [anchor, setAnchor] = useState<number | null>(null); // where a shift-selection starts
@@ -461,25 +461,7 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
           {selected.size > 0 && ` · ${selected.size} selected`}
         </div>
       </div>
-      {notice && (
-        <div class="toast">
-          <Notice tone={notice.tone} onClose={() => setNotice(null)}>
-            <span>{notice.text}</span>
-            {notice.action && (
-              <button
-                type="button"
-                class="link-button"
-                onClick={() => {
-                  setNotice(null);
-                  notice.action!.run();
-                }}
-              >
-                {notice.action.label}
-              </button>
-            )}
-          </Notice>
-        </div>
-      )}
+      {notice && <Toast notice={notice} onClose={() => setNotice(null)} />}
       {openTask !== null && Drawer && (
         <Drawer
           taskId={openTask}
