@@ -369,38 +369,3 @@ async def test_notifications_made_are_counted_for_metrics(api: Api, state: AppSt
     for _ in range(2):  # a second sample adds nothing new
         metrics.sample(state.webhooks, state.transfers, state.notifier, state.mailer)
         assert registry.get_sample_value("laneway_notifications_made_total") == 2
-
-
-async def test_mentions_cost_the_comment_nothing_and_the_notifier_one_insert_per_batch(
-    api: Api, state: AppState, statements: StatementCounter
-) -> None:
-    """The comment's request writes what any comment writes; its notifications come after the
-    commit, from the event, in one insert per batch whatever the number mentioned."""
-    owner, pid, members = await team(api, *["member"] * 8)
-    names = [await username(api, m) for m in members]
-    costs: dict[int, dict[str, int]] = {}
-    for mentioned in (0, 1, 8):
-        task = await api.task(owner, pid)
-        await state.notifier.drain()
-        await api.request("GET", f"/tasks/{task['id']}", owner)  # the task's access cached
-        body = " ".join(["Look:", *[f"@{n}" for n in names[:mentioned]]])
-        statements.reset()
-        await comment(api, owner, task["id"], body)
-        request = statements.count
-        statements.reset()
-        await state.notifier.drain()
-        inserts = [s for s in statements.statements if "INSERT INTO notifications" in s]
-        notifier = statements.count
-        costs[mentioned] = {"comment": request, "notifier": notifier, "insert": len(inserts)}
-        # the first member is mentioned in the second and third rounds, and only then
-        assert len(await inbox_of(api, members[0])) == {0: 0, 1: 1, 8: 2}[mentioned]
-        assert len(await inbox_of(api, members[7])) == {0: 0, 1: 0, 8: 1}[mentioned]
-    assert costs[0]["comment"] == costs[1]["comment"] == costs[8]["comment"], costs
-    assert costs[1]["notifier"] == costs[8]["notifier"], costs
-    assert costs[1]["insert"] == costs[8]["insert"] == 1, costs
-    assert costs[0]["insert"] == 0, costs
-
-
-async def inbox_of(api: Api, user: User) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = (await inbox(api, user, "?limit=100"))["items"]
-    return items
