@@ -74,7 +74,9 @@ def test_a_task_list_ticked_in_the_drawer_shows_on_the_card(
 ) -> None:
     http = server.http
     ada, _bob, project = shared_board(http)
-    steps = "Steps:\n\n- [ ] draft\n- [x] review\n- [ ] ship"
+    # a marker inside a code block is no task: it neither counts nor moves the others
+    code = "```\n- [ ] not a task\n```\n"
+    steps = f"Steps:\n\n{code}- [ ] draft\n- [x] review\n- [ ] ship"
     task = http.call(
         "POST", f"/projects/{project['id']}/tasks", ada["token"],
         json={"title": "Checklist", "description": steps},
@@ -88,7 +90,7 @@ def test_a_task_list_ticked_in_the_drawer_shows_on_the_card(
     boxes.nth(0).check()
     expect(card(page, task["number"]).locator(".checklist")).to_have_text("☑ 2/3")
     # the card shows the tick at once; the server has it once the PATCH is answered
-    wanted = "Steps:\n\n- [x] draft\n- [x] review\n- [ ] ship"
+    wanted = f"Steps:\n\n{code}- [x] draft\n- [x] review\n- [ ] ship"
     deadline = time.monotonic() + 10
     while http.call("GET", f"/tasks/{task['id']}", ada["token"])["description"] != wanted:
         assert time.monotonic() < deadline, "the tick was never saved"

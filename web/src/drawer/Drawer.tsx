@@ -379,8 +379,8 @@ export function Drawer(props: {
                 onTick={
                   readOnly || dirty
                     ? undefined
-                    : (index, checked) =>
-                        void save(task, { description: toggleTask(task.description, index, checked) })
+                    : (line, checked) =>
+                        void save(task, { description: toggleTask(task.description, line, checked) })
                 }
               />
             )}
@@ -491,7 +491,7 @@ function Markdown(props: {
   source: string;
   label?: string;
   class?: string;
-  onTick?: (index: number, checked: boolean) => void;
+  onTick?: (line: number, checked: boolean) => void;
 }) {
   const classes = `markdown ${props.class ?? ""}`;
   const { done, total } = taskProgress(props.source);
@@ -518,7 +518,7 @@ function Markdown(props: {
           event.preventDefault(); // read-only: the box stays as the text says
           return;
         }
-        props.onTick(Number(box.dataset.taskIndex), box.checked);
+        props.onTick(Number(box.dataset.taskLine), box.checked);
       }}
       // renderMarkdown sanitizes (DOMPurify): no raw HTML from the text reaches the page
       dangerouslySetInnerHTML={{ __html: render(props.source) }}

@@ -10,10 +10,9 @@ const md = new MarkdownIt("commonmark", { html: false, linkify: false, breaks: t
 
 const TASK = /^\[([ xX])\]\s+/;
 
-// `- [ ] item` and `- [x] item`: a checkbox numbered in document order, so a click can tick
-// the same marker in the source (toggleTask below).
+// `- [ ] item` and `- [x] item`: a checkbox named by the source line its item starts on, so a
+// click ticks that line's marker (toggleTask in tasklist.ts).
 md.core.ruler.after("inline", "task-lists", (state) => {
-  let index = 0;
   const tokens = state.tokens;
   for (let i = 2; i < tokens.length; i++) {
     const inline = tokens[i];
@@ -21,11 +20,12 @@ md.core.ruler.after("inline", "task-lists", (state) => {
     if (tokens[i - 2].type !== "list_item_open") continue;
     const first = inline.children?.[0];
     const match = first && first.type === "text" ? TASK.exec(first.content) : null;
-    if (!first || !match) continue;
+    const line = tokens[i - 2].map?.[0];
+    if (!first || !match || line === undefined) continue;
     first.content = first.content.slice(match[0].length);
     const box = new state.Token("html_inline", "", 0);
     const checked = match[1] !== " " ? " checked" : "";
-    box.content = `<input type="checkbox" class="task-box" data-task-index="${index++}"${checked}> `;
+    box.content = `<input type="checkbox" class="task-box" data-task-line="${line}"${checked}> `;
     inline.children!.unshift(box);
     tokens[i - 2].attrJoin("class", "task-item");
   }
@@ -44,7 +44,7 @@ const ALLOWED = {
     "h3", "h4", "h5", "h6", "hr", "input",
   ],
   // no images: a remote one would tell its host who reads the task, and when
-  ALLOWED_ATTR: ["href", "title", "type", "checked", "class", "data-task-index", "start"],
+  ALLOWED_ATTR: ["href", "title", "type", "checked", "class", "data-task-line", "start"],
 };
 
 export function renderMarkdown(text: string): string {
