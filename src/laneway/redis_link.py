@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 from purgatory import AsyncCircuitBreakerFactory
@@ -22,6 +22,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+if TYPE_CHECKING:
+    from laneway.config import RedisSettings
 
 log = structlog.get_logger("laneway.redis")
 T = TypeVar("T")
@@ -39,6 +42,18 @@ def _not_an_outage(error: BaseException) -> bool:
 
 
 class RedisLink:
+    @classmethod
+    def configured(cls, settings: RedisSettings) -> RedisLink | None:
+        """The link `LANEWAY_REDIS_*` describe; None without a URL."""
+        if not settings.url:
+            return None
+        return cls(
+            settings.url,
+            timeout=settings.timeout_seconds,
+            failures_to_open=settings.breaker_failures,
+            open_seconds=settings.breaker_open_seconds,
+        )
+
     def __init__(
         self,
         url: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -65,21 +66,21 @@ class AppState:
         keys = InstanceKeys(settings.secret_key)
         caches = Caches(settings.cache)
         redis = settings.redis
-        link = (
-            RedisLink(
-                redis.url,
-                timeout=redis.timeout_seconds,
-                failures_to_open=redis.breaker_failures,
-                open_seconds=redis.breaker_open_seconds,
-            )
-            if redis.url
-            else None
-        )
+        link = RedisLink.configured(redis)
         limiter = SharedLimiter(link, redis.url, redis.prefix)
         windows = Windows(link, redis.prefix, settings.rate_limit.sync_seconds)
         outbound = Outbound(settings.webhook)
         waiters = Waiters()
         hub.on_events = waiters.events_seen
+        fanout = Fanout(
+            hub, database, caches, link, settings.live.relay_interval_seconds, redis.prefix
+        )
+        fanout.on_notified = waiters.made  # a notifier elsewhere made them
+
+        def made(user_ids: Collection[int]) -> None:
+            waiters.made(user_ids)
+            fanout.notified(user_ids)  # and the other replicas' polls
+
         return cls(
             settings=settings,
             database=database,
@@ -90,15 +91,13 @@ class AppState:
             caches=caches,
             hub=hub,
             guard=CredentialGuard(hub, database, settings.live.credential_check_seconds),
-            fanout=Fanout(
-                hub, database, caches, link, settings.live.relay_interval_seconds, redis.prefix
-            ),
+            fanout=fanout,
             redis_link=link,
             rate_limits=RateLimits(settings.rate_limit, windows, caches),
             outbound=outbound,
             webhooks=WebhookRunner(database, outbound, settings),
             transfers=TransferRunner(database, settings.jobs.poll_seconds),
-            notifier=NotificationRunner(database, settings.jobs.poll_seconds, on_made=waiters.made),
+            notifier=NotificationRunner(database, settings.jobs.poll_seconds, on_made=made),
             waiters=waiters,
             attachments=AttachmentStorage(
                 settings.attachment_store, settings.attachments_dir, settings.attachments.max_bytes

@@ -30,6 +30,8 @@ from laneway.notifications.notifier import NotificationRunner
 from laneway.observability.job_metrics import JobMetrics
 from laneway.observability.logging import configure_logging
 from laneway.outbound import Outbound
+from laneway.realtime.fanout import NotifiedAnnouncer
+from laneway.redis_link import RedisLink
 from laneway.transfer.jobs import TransferRunner
 from laneway.webhooks.runner import WebhookRunner
 
@@ -101,7 +103,13 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
     outbound = Outbound(settings.webhook)
     webhooks = None if once else WebhookRunner(database, outbound, settings)
     transfers = None if once else TransferRunner(database, settings.jobs.poll_seconds)
-    notifier = None if once else NotificationRunner(database, settings.jobs.poll_seconds)
+    link = None if once else RedisLink.configured(settings.redis)
+    announce = None if link is None else NotifiedAnnouncer(link, settings.redis.prefix)
+    notifier = None
+    if not once:
+        notifier = NotificationRunner(database, settings.jobs.poll_seconds)
+        if announce is not None:
+            notifier.on_made = announce
     keys = InstanceKeys(settings.secret_key)  # the emails' unsubscribe links are signed
     mailer = None if once or not settings.email.smtp_url else MailRunner(database, settings, keys)
     sampling = None
@@ -138,6 +146,8 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
             await notifier.stop()
         if mailer is not None:
             await mailer.stop()
+        if link is not None:
+            await link.close()
         keys.close()
         await outbound.close()
         await database.dispose()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import suppress
 
 import orjson
@@ -33,7 +33,9 @@ from laneway.redis_link import RedisLink, RedisUnavailable
 log = structlog.get_logger("laneway.live")
 OUTBOX_SIZE = 10_000
 PUBLISH_BATCH = 500
-REVOKED_TYPE = "tokens.revoked"  # on channel <prefix>:live:0, never a project's
+# on channel <prefix>:live:0, never a project's
+REVOKED_TYPE = "tokens.revoked"
+NOTIFIED_TYPE = "notifications.made"  # whose inbox long polls answer now, wherever they wait
 
 
 class Fanout:
@@ -55,6 +57,7 @@ class Fanout:
         self._tasks: list[asyncio.Task[None]] = []
         self.publish_failures = 0
         self.redis_up = link is None
+        self.on_notified: Callable[[list[int]], None] = lambda _user_ids: None
 
     def _presence(self, project_id: int, user_id: int, here: bool) -> None:
         if self.link is None:
@@ -91,9 +94,17 @@ class Fanout:
         self.hub.revoke_tokens(token_ids)
         if self.link is None:
             return
-        ids = ",".join(str(token_id) for token_id in token_ids)
         try:
-            self._outbox.put_nowait(Published(0, 0, REVOKED_TYPE, 0, ids))
+            self._outbox.put_nowait(Published(0, 0, REVOKED_TYPE, 0, _ids(token_ids)))
+        except asyncio.QueueFull:
+            self.publish_failures += 1
+
+    def notified(self, user_ids: Collection[int]) -> None:
+        """This process made notifications for these users: their polls elsewhere answer too."""
+        if self.link is None or not user_ids:
+            return
+        try:
+            self._outbox.put_nowait(Published(0, 0, NOTIFIED_TYPE, 0, _ids(user_ids)))
         except asyncio.QueueFull:
             self.publish_failures += 1
 
@@ -133,16 +144,7 @@ class Fanout:
                 log.warning("live publish failed", error=str(error), events=len(batch))
 
     def _encode(self, event: Published) -> bytes:
-        return orjson.dumps(
-            {
-                "o": self.origin,
-                "p": event.project_id,
-                "s": event.seq,
-                "t": event.type,
-                "u": event.subject_id,
-                "m": event.text,
-            }
-        )
+        return encode(self.origin, event)
 
     async def _subscriber(self, link: RedisLink) -> None:
         delay, reached = 0.2, False
@@ -176,6 +178,9 @@ class Fanout:
         data = orjson.loads(raw)
         if data["o"] == self.origin:
             return  # our own commit: already delivered locally
+        if data["t"] == NOTIFIED_TYPE:
+            self.on_notified([int(user_id) for user_id in data["m"].split(",")])
+            return
         if data["t"] == REVOKED_TYPE:
             revoked = [int(token_id) for token_id in data["m"].split(",")]
             self.caches.tokens_revoked(revoked)
@@ -203,3 +208,45 @@ class Fanout:
             self.caches.remote_event(event.project_id, event.seq, event.type)
         if events:
             self.hub.publish(wire.message(e) for e in events)
+
+
+def encode(origin: str, event: Published) -> bytes:
+    return orjson.dumps(
+        {
+            "o": origin,
+            "p": event.project_id,
+            "s": event.seq,
+            "t": event.type,
+            "u": event.subject_id,
+            "m": event.text,
+        }
+    )
+
+
+def _ids(ids: Iterable[int]) -> str:
+    return ",".join(str(each) for each in sorted(ids))
+
+
+class NotifiedAnnouncer:
+    """A worker's notifier tells the replicas whose notifications it made, as the serving
+    process's does through its fan-out: their open long polls answer at once, not at timeout.
+    Best effort: a message lost leaves the poll to its timeout, nothing else."""
+
+    def __init__(self, link: RedisLink, prefix: str = "laneway") -> None:
+        self.link, self.channel = link, f"{prefix}:live:0"
+        self.origin = f"worker-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def __call__(self, user_ids: Collection[int]) -> None:
+        if not user_ids:
+            return
+        message = encode(self.origin, Published(0, 0, NOTIFIED_TYPE, 0, _ids(user_ids)))
+        task = asyncio.get_running_loop().create_task(self._send(message))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, message: bytes) -> None:
+        try:
+            await self.link.call(lambda client: client.publish(self.channel, message))
+        except (RedisUnavailable, RedisError) as error:
+            log.warning("could not announce notifications", error=str(error))
