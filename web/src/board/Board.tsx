@@ -3,10 +3,9 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "p
 import { ApiError, etagOf, get, send } from "../api";
 import { message } from "../auth";
 import { useLazy } from "../lazy";
-import { Live, type LiveStatus } from "../live";
 import { getOnce } from "../prefetch";
 import { navigate, onLink, useLocation } from "../route";
-import type { BoardOut, Label, LiveEvent, Member, Project, Task, TaskPage, User } from "../types";
+import type { BoardOut, Label, Task, TaskPage, User } from "../types";
 import { Notice, Toast, type ToastNotice } from "../ui";
 import { Column, ROW } from "./Column";
 import { filterFromQuery, filterParams, filterToQuery, isFiltered } from "./filter";
@@ -24,6 +23,7 @@ import {
   withPage,
 } from "./state";
 import { Toolbar } from "./Toolbar";
+import { useProject } from "./useProject";
 
 export const FIRST_PAGE = 50;
 const NEXT_PAGE = 100;
@@ -39,16 +39,10 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const [model, dispatch] = useReducer(reduce, { board: null, pending: [] } as Model);
   const current = useRef(model);
   current.current = model;
-  const [project, setProject] = useState<Project | null>(null);
-  const [members, setMembers] = useState<Member[]>([]);
-  const [viewers, setViewers] = useState<number[]>([]);
-  const [liveStatus, setLiveStatus] = useState<LiveStatus>("connecting");
   const [notice, setNotice] = useState<ToastNotice | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  const [lastEvent, setLastEvent] = useState<LiveEvent | null>(null);
   const [flashing, setFlashing] = useState<Set<number>>(new Set());
   const [menu, setMenu] = useState<{ task: Task; anchor: HTMLElement } | null>(null);
-  const recent = useRef<LiveEvent[]>([]); // what the stream brought while a load was in flight
   const loadingPages = useRef(new Set<number>());
   const latestLoad = useRef(0); // an answer to an older filter arriving late must not replace a newer one
   const ops = useRef(0);
@@ -98,56 +92,28 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
     return () => clearTimeout(retry.current);
   }, [load]);
 
-  useEffect(() => {
-    get<Project>(`/projects/${projectId}`)
-      .then((p) => {
-        setProject(p);
-        document.title = `${p.name} · Laneway`;
-      })
-      .catch(() => undefined);
-    get<Member[]>(`/projects/${projectId}/members`)
-      .then(setMembers)
-      .catch(() => undefined);
-  }, [projectId]);
-
   const loaded = model.board !== null;
+  const { project, members, viewers, liveStatus, lastEvent, recent } = useProject(projectId, "", loaded, {
+    after: () => current.current.board?.seq ?? 0,
+    event: (event) => {
+      dispatch({ type: "event", event });
+      if (event.task_id !== null && event.actor_id !== me.id && event.type.startsWith("task.")) {
+        const id = event.task_id;
+        setFlashing((s) => new Set(s).add(id));
+        setTimeout(() => setFlashing((s) => withoutId(s, id)), 1600);
+      }
+    },
+    live: () => performance.mark("laneway:live"),
+    reload: () => load(),
+    denied: setFailure,
+  });
+
   useEffect(() => {
     if (!loaded) return;
     performance.mark("laneway:board-interactive"); // read by bench/web.py
-    const live = new Live(projectId, {
-      after: () => current.current.board?.seq ?? 0,
-      event: (event) => {
-        recent.current.push(event);
-        if (recent.current.length > 2000) recent.current.splice(0, 1000);
-        dispatch({ type: "event", event });
-        setLastEvent(event);
-        if (event.type.startsWith("member.")) {
-          get<Member[]>(`/projects/${projectId}/members`).then(setMembers, () => undefined);
-        }
-        if (event.task_id !== null && event.actor_id !== me.id && event.type.startsWith("task.")) {
-          const id = event.task_id;
-          setFlashing((s) => new Set(s).add(id));
-          setTimeout(() => setFlashing((s) => withoutId(s, id)), 1600);
-        }
-      },
-      presence: setViewers,
-      status: (status) => {
-        if (status === "live") performance.mark("laneway:live");
-        setLiveStatus(status);
-      },
-      reload: () => {
-        recent.current = [];
-        void load().then(() => live.start());
-      },
-      denied: (reason) => setFailure(reason || "You no longer have access to this project."),
-    });
-    live.start();
     // prefetch the drag code once the board is up: it stays out of the first download
     const idle = setTimeout(loadDrag, 300);
-    return () => {
-      clearTimeout(idle);
-      live.stop();
-    };
+    return () => clearTimeout(idle);
   }, [loaded, projectId]);
 
   // a rebalanced column that was only partly loaded is fetched again from the top

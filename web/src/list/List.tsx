@@ -9,11 +9,11 @@ import { boardPath } from "../board/Board";
 import { type Filter, filterFromQuery, filterParams, filterToQuery, isFiltered } from "../board/filter";
 import { fromBoard } from "../board/state";
 import { Toolbar } from "../board/Toolbar";
+import { useProject } from "../board/useProject";
 import { visibleRange, wantsMore } from "../board/virtual";
 import { useLazy } from "../lazy";
-import { Live, type LiveStatus } from "../live";
 import { navigate, onLink, useLocation } from "../route";
-import type { BoardOut, LiveEvent, Member, Project, Task, TaskPage, User } from "../types";
+import type { BoardOut, Task, TaskPage, User } from "../types";
 import { Notice, Toast, type ToastNotice } from "../ui";
 import { type BulkChange, BulkBar } from "./BulkBar";
 import { type Editable, LIST_ROW, ListRow } from "./ListRow";
@@ -60,11 +60,6 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
   const [model, dispatch] = useReducer(reduce, { project: null, rows: null, pending: [] } as Model);
   const current = useRef(model);
   current.current = model;
-  const [project, setProject] = useState<Project | null>(null);
-  const [members, setMembers] = useState<Member[]>([]);
-  const [viewers, setViewers] = useState<number[]>([]);
-  const [liveStatus, setLiveStatus] = useState<LiveStatus>("connecting");
-  const [lastEvent, setLastEvent] = useState<LiveEvent | null>(null);
   const [notice, setNotice] = useState<ToastNotice | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<number>>(new Set());
@@ -74,7 +69,6 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
   const [viewport, setViewport] = useState({ top: 0, height: 600 });
   const body = useRef<HTMLDivElement>(null);
   const focusWanted = useRef(false);
-  const recent = useRef<LiveEvent[]>([]); // what the stream brought while a load was in flight
   const latestLoad = useRef(0); // an older sort's or filter's answer arriving late is dropped
   const loadingMore = useRef(false);
   const ops = useRef(0);
@@ -113,46 +107,17 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
     return () => clearTimeout(retry.current);
   }, [load]);
 
-  const refreshMembers = () =>
-    get<Member[]>(`/projects/${projectId}/members`).then((list) => {
-      setMembers(list);
-      dispatch({ type: "people", names: Object.fromEntries(list.map((m) => [m.user_id, m.name])) });
-    }, () => undefined);
-
-  useEffect(() => {
-    get<Project>(`/projects/${projectId}`)
-      .then((p) => {
-        setProject(p);
-        document.title = `${p.name} · List · Laneway`;
-      })
-      .catch(() => undefined);
-    void refreshMembers();
-  }, [projectId]);
-
   const ready = model.rows !== null;
+  const { project, members, viewers, liveStatus, lastEvent, recent } = useProject(projectId, "List", ready, {
+    after: () => current.current.project?.seq ?? 0,
+    event: (event) => dispatch({ type: "event", event }),
+    members: (list) => dispatch({ type: "people", names: Object.fromEntries(list.map((m) => [m.user_id, m.name])) }),
+    reload: () => load({ project: true }),
+    denied: setFailure,
+  });
   useEffect(() => {
-    if (!ready) return;
-    performance.mark("laneway:list-interactive"); // read by bench/web.py
-    const live = new Live(projectId, {
-      after: () => current.current.project?.seq ?? 0,
-      event: (event) => {
-        recent.current.push(event);
-        if (recent.current.length > 2000) recent.current.splice(0, 1000);
-        dispatch({ type: "event", event });
-        setLastEvent(event);
-        if (event.type.startsWith("member.")) void refreshMembers();
-      },
-      presence: setViewers,
-      status: setLiveStatus,
-      reload: () => {
-        recent.current = [];
-        void load({ project: true }).then(() => live.start());
-      },
-      denied: (reason) => setFailure(reason || "You no longer have access to this project."),
-    });
-    live.start();
-    return () => live.stop();
-  }, [ready, projectId]);
+    if (ready) performance.mark("laneway:list-interactive"); // read by bench/web.py
+  }, [ready]);
 
   // the order itself changed (a status moved, an assignee was renamed): the rows load again
   useEffect(() => {
