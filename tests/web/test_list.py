@@ -180,3 +180,10 @@ def test_two_thousand_tasks_render_only_the_rows_in_view_and_page_by_keyset(
     shown = titles(page)
     folded = [re.sub("[A-Z]", lambda m: m.group().lower(), t) for t in shown]
     assert folded == sorted(folded)
+
+    # another sort starts at its top, with its first page
+    page.get_by_role("button", name="Assignee").click()
+    expect(page.locator(".list")).to_have_attribute("data-sort", "assignee")
+    expect(page.locator(".list")).to_have_attribute("data-count", "100")
+    assert body.evaluate("b => b.scrollTop") == 0
+    expect(rows(page).first).to_have_attribute("data-row-index", "0")

@@ -126,7 +126,9 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
 
   const rowsQuery = model.rows ? `${filterToQuery(model.rows.filter)}|${sortParam(model.rows.sort)}` : null;
   useEffect(() => {
-    if (rowsQuery !== null) performance.mark("laneway:list-rows"); // read by bench/web.py
+    if (rowsQuery === null) return;
+    performance.mark("laneway:list-rows"); // read by bench/web.py
+    if (body.current) body.current.scrollTop = 0; // another sort or filter starts at its top
   }, [rowsQuery]);
 
   const tasks = useMemo(() => (model.rows ? shown(model.rows, model.pending) : []), [model.rows, model.pending]);
