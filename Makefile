@@ -76,7 +76,7 @@ tools: ## Install the validators of deploy/ (promtool, nginx, docker-compose) fr
 	    apt-get install -y -qq --no-install-recommends $$missing; }
 
 unit: $(VENV)/.installed ## pytest on SQLite and PostgreSQL, with coverage, on every core
-	$(BIN)/pytest -n auto --cov --cov-report=term
+	$(BIN)/pytest -n auto --cov --cov-report=term --durations=20
 
 bench-quick: $(VENV)/.installed ## The bench on a small dataset, a few seconds per workload; fails on any error
 	$(BIN)/python -m bench --quick
