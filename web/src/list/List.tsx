@@ -104,6 +104,10 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
   useEffect(() => {
     void load();
     setSelected(new Set());
+    // another sort or filter starts at its top: scrolled down, the rows shown until its first
+    // page arrives would ask for more of the old order
+    if (body.current) body.current.scrollTop = 0;
+    setViewport((shown) => (shown.top === 0 ? shown : { ...shown, top: 0 }));
     return () => clearTimeout(retry.current);
   }, [load]);
 
@@ -126,9 +130,7 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
 
   const rowsQuery = model.rows ? `${filterToQuery(model.rows.filter)}|${sortParam(model.rows.sort)}` : null;
   useEffect(() => {
-    if (rowsQuery === null) return;
-    performance.mark("laneway:list-rows"); // read by bench/web.py
-    if (body.current) body.current.scrollTop = 0; // another sort or filter starts at its top
+    if (rowsQuery !== null) performance.mark("laneway:list-rows"); // read by bench/web.py
   }, [rowsQuery]);
 
   const tasks = useMemo(() => (model.rows ? shown(model.rows, model.pending) : []), [model.rows, model.pending]);
