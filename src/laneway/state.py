@@ -25,7 +25,7 @@ from laneway.observability.metrics import Metrics, Sampler
 from laneway.outbound import Outbound
 from laneway.rate_limits.tiers import RateLimits
 from laneway.rate_limits.windows import Windows
-from laneway.realtime.fanout import Fanout
+from laneway.realtime.fanout import Fanout, NotifiedAnnouncer
 from laneway.realtime.guard import CredentialGuard
 from laneway.realtime.hub import Hub
 from laneway.redis_link import RedisLink
@@ -76,10 +76,12 @@ class AppState:
             hub, database, caches, link, settings.live.relay_interval_seconds, redis.prefix
         )
         fanout.on_notified = waiters.made  # a notifier elsewhere made them
+        announce = None if link is None else NotifiedAnnouncer(link, redis.prefix)
 
         def made(user_ids: Collection[int]) -> None:
             waiters.made(user_ids)
-            fanout.notified(user_ids)  # and the other replicas' polls
+            if announce is not None:
+                announce(user_ids)  # and the other replicas' polls
 
         return cls(
             settings=settings,

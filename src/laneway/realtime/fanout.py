@@ -99,15 +99,6 @@ class Fanout:
         except asyncio.QueueFull:
             self.publish_failures += 1
 
-    def notified(self, user_ids: Collection[int]) -> None:
-        """This process made notifications for these users: their polls elsewhere answer too."""
-        if self.link is None or not user_ids:
-            return
-        try:
-            self._outbox.put_nowait(Published(0, 0, NOTIFIED_TYPE, 0, _ids(user_ids)))
-        except asyncio.QueueFull:
-            self.publish_failures += 1
-
     def committed(self, events: Sequence[Published]) -> None:
         """After a commit: local viewers now, other replicas through Redis, never blocking."""
         self.hub.publish(events)
@@ -228,9 +219,9 @@ def _ids(ids: Iterable[int]) -> str:
 
 
 class NotifiedAnnouncer:
-    """A worker's notifier tells the replicas whose notifications it made, as the serving
-    process's does through its fan-out: their open long polls answer at once, not at timeout.
-    Best effort: a message lost leaves the poll to its timeout, nothing else."""
+    """A notifier (in a serving process or a worker) tells every replica whose notifications it
+    made: their open long polls answer at once, not at timeout. Best effort: a message lost
+    leaves the poll to its timeout, nothing else; with the circuit open it is not even tried."""
 
     def __init__(self, link: RedisLink, prefix: str = "laneway") -> None:
         self.link, self.channel = link, f"{prefix}:live:0"
@@ -248,5 +239,7 @@ class NotifiedAnnouncer:
     async def _send(self, message: bytes) -> None:
         try:
             await self.link.call(lambda client: client.publish(self.channel, message))
-        except (RedisUnavailable, RedisError) as error:
+        except RedisUnavailable:
+            pass  # the link has said so once already
+        except RedisError as error:
             log.warning("could not announce notifications", error=str(error))
