@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from laneway.mail import markdown
-from laneway.mail.digest import Digest, Line, ProjectGroup, TaskGroup, html
+from laneway.mail.digest import Digest, Item, Line, html
 from laneway.models import NotificationKind
 
 CORPUS = [
@@ -124,27 +124,30 @@ def test_the_sanitizer_alone_removes_raw_html(text: str) -> None:
 
 @pytest.mark.parametrize("text", CORPUS)
 def test_nothing_active_survives_in_an_email(text: str) -> None:
+    task_url = "https://laneway.example/p/1?task=2"
     digest = Digest(
         email="ada@example.com",
         name=text,
         app_url="https://laneway.example/",
+        inbox_url="https://laneway.example/inbox",
         unsubscribe_url="https://laneway.example/api/v1/unsubscribe?token=1.x",
+        mentions=[Item(1, 1, Line(NotificationKind.mentioned, text, text, None), text, task_url)],
+        assignments=[Item(2, 1, Line(NotificationKind.assigned, text, "", None), text, task_url)],
+        latest=[
+            Item(3, 1, Line(NotificationKind.commented, text, text, None), text, task_url),
+            Item(4, 1, Line(NotificationKind.status, text, text, None), text, task_url),
+            Item(5, 1, Line(NotificationKind.overdue, None, "", date(2026, 12, 1)), text, task_url),
+        ],
     )
-    project = digest.projects.setdefault(1, ProjectGroup(text))
-    task = project.tasks.setdefault(2, TaskGroup("https://laneway.example/p/1?task=2", "W-1", text))
-    task.lines += [
-        Line(NotificationKind.commented, text, text, None),
-        Line(NotificationKind.mentioned, text, text, None),
-        Line(NotificationKind.status, text, text, None),
-        Line(NotificationKind.overdue, None, "", date(2026, 12, 1)),
-    ]
+    digest.rest.add(NotificationKind.commented, text, 3, backlog=True)  # a project named so
     rendered = html(digest)
     assert_inert(rendered, SHELL)
     # a title or a name is shown as written, never turned into a link: the only links are ours
     hrefs = [attrs.get("href") for tag, attrs in parsed(rendered).tags if tag == "a"]
     ours = {
-        "https://laneway.example/p/1?task=2",
+        task_url,
         "https://laneway.example/",
+        "https://laneway.example/inbox",
         "https://laneway.example/api/v1/unsubscribe?token=1.x",
     }
     assert set(hrefs) - ours <= {None} | _links_a_comment_may_make(text)

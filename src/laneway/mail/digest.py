@@ -1,9 +1,12 @@
-"""One person's batch of notifications as an email: grouped by project and task, each line
-saying who did what (with the comment's first words), a link to each task, and the
-unsubscribe link, in a plain-text part and an HTML part rendered from markdown."""
+"""One person's digest as an email. It leads with what is direct (mentions of them, then
+tasks assigned to them, each newest first), then the latest few other lines, then counts of
+everything else waiting (by kind and by project, with a link to the inbox), including any
+backlog from before email was turned on; a plain-text part and an HTML part rendered from
+markdown, and the unsubscribe link."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -16,6 +19,16 @@ from laneway.models import NotificationKind
 
 SUBJECT = 150  # characters of a subject made from a task's title
 
+# how the counts name each kind (plural, as in "12 comments")
+KIND_NAMES = {
+    NotificationKind.mentioned: "mentions",
+    NotificationKind.assigned: "assignments",
+    NotificationKind.commented: "comments",
+    NotificationKind.status: "status changes",
+    NotificationKind.due_soon: "due tomorrow",
+    NotificationKind.overdue: "overdue",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Line:
@@ -25,18 +38,33 @@ class Line:
     due_on: date | None
 
 
-@dataclass(slots=True)
-class TaskGroup:
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One listed notification: what happened, and where (its task, or its project)."""
+
+    id: int
+    project_id: int
+    line: Line
+    label: str  # "WEB-12 Launch", or the project's name for a line about no task
     url: str
-    number: str  # WEB-12; empty for a line about no task
-    title: str
-    lines: list[Line] = field(default_factory=list)
 
 
 @dataclass(slots=True)
-class ProjectGroup:
-    name: str
-    tasks: dict[int | None, TaskGroup] = field(default_factory=dict)
+class Tally:
+    """What an email counts instead of listing."""
+
+    by_kind: Counter[NotificationKind] = field(default_factory=Counter)
+    by_project: Counter[str] = field(default_factory=Counter)
+    backlog: int = 0  # of them, made before email was turned on
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+    def add(self, kind: NotificationKind, project: str, count: int, backlog: bool) -> None:
+        self.by_kind[kind] += count
+        self.by_project[project] += count
+        self.backlog += count if backlog else 0
 
 
 @dataclass(slots=True)
@@ -44,13 +72,22 @@ class Digest:
     email: str
     name: str
     app_url: str
+    inbox_url: str
     unsubscribe_url: str
-    projects: dict[int, ProjectGroup] = field(default_factory=dict)
-    more: int = 0  # waiting beyond those listed (they are in the inbox)
+    mentions: list[Item] = field(default_factory=list)  # newest first, each listed
+    assignments: list[Item] = field(default_factory=list)  # newest first
+    latest: list[Item] = field(default_factory=list)  # other kinds, newest first
+    rest: Tally = field(default_factory=Tally)
+    mentions_next: int = 0  # mentions beyond this email's: the next one lists them
+    started_at: datetime | None = None  # when email was turned on (for the backlog's line)
+
+    @property
+    def listed(self) -> list[Item]:
+        return [*self.mentions, *self.assignments, *self.latest]
 
     @property
     def count(self) -> int:
-        return sum(len(t.lines) for p in self.projects.values() for t in p.tasks.values())
+        return len(self.listed) + self.rest.total
 
 
 def _phrase(line: Line) -> tuple[str | None, str]:
@@ -89,30 +126,64 @@ def _quoted(line: Line) -> bool:
     )
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def subject(digest: Digest) -> str:
-    if digest.count == 1:
-        task = next(t for p in digest.projects.values() for t in p.tasks.values())
-        text = f"{task.number} {task.title}: {what(task.lines[0])}".strip()
-        text = " ".join(text.split())  # no line break reaches a header
+    listed = digest.listed
+    if digest.count == 1 and listed:
+        text = _one_line(f"{listed[0].label}: {what(listed[0].line)}")  # no break in a header
         return text if len(text) <= SUBJECT else text[: SUBJECT - 1] + "…"
-    total = digest.count + digest.more
-    return f"{total} new notifications in Laneway"
+    if not listed:
+        return f"{_n(digest.count, 'notification')} waiting in your Laneway inbox"
+    text = f"{_new(digest.count)} in Laneway"
+    mentions = len(digest.mentions) + digest.mentions_next
+    return f"{text} ({_n(mentions, 'mention')} of you)" if mentions else text
+
+
+def _sections(digest: Digest) -> list[tuple[str, list[Item]]]:
+    return [
+        (title, items)
+        for title, items in (
+            ("Mentioned you", digest.mentions),
+            ("Assigned to you", digest.assignments),
+            ("Latest", digest.latest),
+        )
+        if items
+    ]
+
+
+def _tally_lines(digest: Digest) -> list[str]:
+    """The counted rest, as sentences (plain text; the markdown escapes them)."""
+    rest = digest.rest
+    if not rest.total:
+        return []
+    more = "more " if digest.listed else ""
+    head = f"{rest.total:,} {more}{'notification' if rest.total == 1 else 'notifications'}"
+    if rest.backlog and digest.started_at is not None:
+        since = digest.started_at.date().isoformat()
+        all_of = "all" if rest.backlog == rest.total else f"{rest.backlog:,}"
+        head += f", {all_of} from before email was turned on ({since})"
+    kinds = ", ".join(f"{n:,} {KIND_NAMES[k]}" for k, n in rest.by_kind.most_common())
+    projects = ", ".join(f"{name} ({n:,})" for name, n in rest.by_project.most_common())
+    return [f"{head}.", f"By kind: {kinds}.", f"By project: {projects}."]
 
 
 def plain(digest: Digest) -> str:
-    total = digest.count + digest.more
-    out = [f"Hello {digest.name},", "", f"{_new(total)} in Laneway:", ""]
-    for project in digest.projects.values():
-        out += [project.name, "=" * min(len(project.name), 70), ""]
-        for task in project.tasks.values():
-            out += [f"{task.number} {task.title}".strip(), task.url]
-            for line in task.lines:
-                out.append(f"  - {what(line)}")
-                if _quoted(line):
-                    out.append(f'    "{line.excerpt}"')
-            out.append("")
-    if digest.more:
-        out += [f"... and {digest.more} more in your inbox.", ""]
+    out = [f"Hello {digest.name},", "", _intro(digest), ""]
+    for title, items in _sections(digest):
+        out += [title, "-" * len(title), ""]
+        for item in items:
+            out.append(f"- {item.label}: {what(item.line)}")
+            if _quoted(item.line):
+                out.append(f'  "{item.line.excerpt}"')
+            out += [f"  {item.url}", ""]
+    tally = _tally_lines(digest)
+    if tally:
+        out += ["In your inbox", "-------------", "", *tally, f"Open it: {digest.inbox_url}", ""]
+    if digest.mentions_next:
+        out += [f"{_n(digest.mentions_next, 'more mention')} of you follow in the next email.", ""]
     out += [
         "--",
         f"Open Laneway: {digest.app_url}",
@@ -122,20 +193,23 @@ def plain(digest: Digest) -> str:
 
 
 def markdown_text(digest: Digest) -> str:
-    total = digest.count + digest.more
-    out = [f"Hello {markdown.escape(digest.name)},", "", f"{_new(total)} in Laneway:", ""]
-    for project in digest.projects.values():
-        out += [f"## {markdown.escape(project.name)}", ""]
-        for task in project.tasks.values():
-            label = markdown.escape(f"{task.number} {task.title}".strip())
-            out += [f"**[{label}](<{task.url}>)**", ""]
-            for line in task.lines:
-                out.append(f"- {_what_markdown(line)}")
-                if _quoted(line):
-                    out += ["", f"  > {' '.join(line.excerpt.split())}", ""]
-            out.append("")
-    if digest.more:
-        out += [f"… and {digest.more} more in your inbox.", ""]
+    out = [f"Hello {markdown.escape(digest.name)},", "", markdown.escape(_intro(digest)), ""]
+    for title, items in _sections(digest):
+        out += [f"## {title}", ""]
+        for item in items:
+            label = markdown.escape(item.label)
+            out.append(f"- **[{label}](<{item.url}>)**: {_what_markdown(item.line)}")
+            if _quoted(item.line):
+                out += ["", f"  > {_one_line(item.line.excerpt)}", ""]
+        out.append("")
+    tally = _tally_lines(digest)
+    if tally:
+        out += ["## In your inbox", ""]
+        out += [f"{markdown.escape(sentence)}  " for sentence in tally]
+        out += [f"[Open your inbox](<{digest.inbox_url}>)", ""]
+    if digest.mentions_next:
+        more = _n(digest.mentions_next, "more mention")
+        out += [f"{more} of you follow in the next email.", ""]
     out += [
         "---",
         "",
@@ -157,7 +231,7 @@ def html(digest: Digest) -> str:
 def compose(digest: Digest, sender: str, now: datetime) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = Address(" ".join(digest.name.split()), addr_spec=digest.email)
+    message["To"] = Address(_one_line(digest.name), addr_spec=digest.email)
     message["Subject"] = subject(digest)
     message["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
@@ -171,5 +245,16 @@ def compose(digest: Digest, sender: str, now: datetime) -> EmailMessage:
     return message
 
 
+def _intro(digest: Digest) -> str:
+    if digest.listed:
+        return f"{_new(digest.count)} in Laneway."
+    waits = "waits" if digest.count == 1 else "wait"
+    return f"{_n(digest.count, 'notification')} {waits} in your Laneway inbox."
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def _new(total: int) -> str:
-    return "1 new notification" if total == 1 else f"{total} new notifications"
+    return _n(total, "new notification")

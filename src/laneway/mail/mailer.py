@@ -1,5 +1,11 @@
-"""Notification emails, batched: at most one message per person per window
-(LANEWAY_EMAIL_BATCH_SECONDS), listing everything of theirs neither emailed nor read.
+"""Notification emails, batched: at most one digest per person per window
+(LANEWAY_EMAIL_BATCH_SECONDS), covering everything of theirs neither emailed nor read.
+
+A digest lists every mention of the person waiting (up to MENTIONS_PER_EMAIL; any beyond go
+first in the next digest, so none is ever dropped), then the newest assignments and the
+newest other lines, and counts the rest by kind and by project. Notifications made before
+this instance first sent email (the backlog found at first start, recorded in email_start)
+are only counted, all in that one digest. See mail/digest.py for its shape.
 
 A person's batch is due once the oldest notification waiting is a window old and no batch of
 theirs started within the window, so what happens in a burst goes out in one message and a
@@ -31,17 +37,21 @@ import structlog
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
-from laneway.mail import repository, tokens
-from laneway.mail.digest import Digest, Line, ProjectGroup, TaskGroup, compose
+from laneway.mail import contents, repository, tokens, waiting
+from laneway.mail.contents import Covered
+from laneway.mail.digest import Digest, compose
 from laneway.mail.smtp import Connection, MessageRefused, Smtp, SmtpTarget, SmtpUnavailable
+from laneway.models import NotificationKind
 from laneway.models.base import utcnow
 
 log = structlog.get_logger("laneway.mail")
 UNSUBSCRIBE_PATH = "/api/v1/unsubscribe"
 PEOPLE_PER_PASS = 100
-LISTED = 50  # lines in one message; the rest are counted ("and 12 more in your inbox")
-FETCHED = 500  # notifications one message covers at most; any beyond wait for the next
-STALE = timedelta(days=1)  # older ones are left to the inbox (email just turned on, a long outage)
+MENTIONS_PER_EMAIL = 100  # listed in one digest; any beyond head the next one
+ASSIGNMENTS_LISTED = 20  # the newest; older ones are counted
+LATEST_LISTED = 10  # the newest of the other kinds; older ones are counted
+HORIZON = timedelta(days=7)  # older ones are left to the inbox (email off that long)
+DIRECT = (NotificationKind.mentioned, NotificationKind.assigned)
 DOWN_LOG_SECONDS = 600.0  # while the server stays down, one log line this often
 STOP_SECONDS = 10.0
 
@@ -58,6 +68,9 @@ class MailRunner:
         if config.smtp_url is None:
             raise ValueError("the mailer needs LANEWAY_SMTP_URL")
         self.database, self.keys, self.clock = database, keys, clock
+        # when email started, if this is the first mailer ever (recorded at its first pass)
+        self._start_candidate = clock()
+        self._started_at: datetime | None = None
         self.window = timedelta(seconds=config.batch_seconds)
         self.poll_seconds = min(30.0, config.batch_seconds / 10)
         self.sender = config.smtp_from
@@ -107,10 +120,11 @@ class MailRunner:
 
     async def run_once(self) -> int:
         """One pass over everyone whose batch is due; how many messages went."""
+        started_at = await self._email_start()
         now = self.clock()
         cutoff = now - self.window
         async with self.database.transaction(write=False) as session:
-            due = await repository.due(session, cutoff, now - STALE, PEOPLE_PER_PASS)
+            due = await repository.due(session, cutoff, now - HORIZON, PEOPLE_PER_PASS)
         if not due:
             return 0
         key = self.keys.derive("unsubscribe")  # before any claim: a server starting up fails here
@@ -123,11 +137,12 @@ class MailRunner:
                 async with self.database.transaction() as session:
                     if not await repository.claim(session, user_id, now, cutoff):
                         continue  # another process has it
-                batch = await self._digest(user_id, now, key)
+                window = waiting.Window(user_id, now - HORIZON, started_at)
+                batch = await self._digest(window, key)
                 if batch is None:  # read (or turned off) in the meantime
                     await self._release(user_id, now, previous)
                     continue
-                digest, ids = batch
+                digest, covered = batch
                 try:
                     message = compose(digest, self.sender, now)
                 except (ValueError, MessageError) as error:  # an address no header can hold
@@ -147,37 +162,61 @@ class MailRunner:
                     log.warning("notification email refused", user_id=user_id, error=str(error))
                     continue
                 async with self.database.transaction() as session:
-                    await repository.mark_emailed(session, ids, self.clock())
+                    await waiting.mark_emailed(
+                        session, window, covered.up_to, covered.mentions, self.clock()
+                    )
                 sent += 1
                 self._up()
         self.sent += sent
         return sent
 
+    async def _email_start(self) -> datetime:
+        if self._started_at is None:
+            async with self.database.transaction() as session:
+                self._started_at = await waiting.first_start(session, self._start_candidate)
+        return self._started_at
+
     async def _digest(
-        self, user_id: int, now: datetime, signing_key: bytes
-    ) -> tuple[Digest, list[int]] | None:
-        """The message's content, and every notification it covers; None: nothing waits."""
+        self, window: waiting.Window, signing_key: bytes
+    ) -> tuple[Digest, Covered] | None:
+        """The message's content, and what it covers; None: nothing waits. A fixed number of
+        statements, however much waits."""
         async with self.database.transaction(write=False) as session:
-            rows = await repository.batch(session, user_id, now - STALE, FETCHED)
-        if not rows:
-            return None
-        email, name = rows[0][6], rows[0][7]
+            to = await waiting.recipient(session, window.user_id)
+            if to is None:
+                return None
+            mentions = await waiting.items(
+                session,
+                window,
+                [NotificationKind.mentioned],
+                newest_first=False,  # the oldest first: each mention gets its turn
+                limit=MENTIONS_PER_EMAIL,
+            )
+            assignments = await waiting.items(
+                session,
+                window,
+                [NotificationKind.assigned],
+                newest_first=True,
+                limit=ASSIGNMENTS_LISTED,
+            )
+            latest = await waiting.items(
+                session, window, DIRECT, exclude=True, newest_first=True, limit=LATEST_LISTED
+            )
+            counts = await waiting.counts(session, window)
+        url = self.public_url
         digest = Digest(
-            email, name, f"{self.public_url}/", self.unsubscribe_url(signing_key, user_id)
+            to[0],
+            to[1],
+            f"{url}/",
+            f"{url}/inbox",
+            self.unsubscribe_url(signing_key, window.user_id),
+            mentions=contents.newest_first(contents.item(r, url) for r in mentions),
+            assignments=[contents.item(r, url) for r in assignments],
+            latest=[contents.item(r, url) for r in latest],
+            started_at=window.started_at,
         )
-        for notice, key, project_name, number, title, actor, _, _ in rows[:LISTED]:
-            project = digest.projects.setdefault(notice.project_id, ProjectGroup(project_name))
-            task = project.tasks.get(notice.task_id)
-            if task is None:
-                url = f"{self.public_url}/p/{notice.project_id}"
-                if notice.task_id is not None and number is not None and title is not None:
-                    task = TaskGroup(f"{url}?task={notice.task_id}", f"{key}-{number}", title)
-                else:
-                    task = TaskGroup(url, "", project_name)
-                project.tasks[notice.task_id] = task
-            task.lines.append(Line(notice.kind, actor, notice.excerpt, notice.due_on))
-        digest.more = max(0, len(rows) - LISTED)
-        return digest, [row[0].id for row in rows]
+        covered = contents.fill(digest, counts)
+        return None if covered is None else (digest, covered)
 
     async def _release(self, user_id: int, claimed_at: datetime, previous: datetime | None) -> None:
         async with self.database.transaction() as session:

@@ -1,22 +1,22 @@
-"""Every query of the notification emails: whose batch is due, the claim on it, what it
-lists, and the account's switch."""
+"""The notification emails' queries outside one digest (mail/waiting.py has those): whose
+batch is due, the claim on it, and the account's switch."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from laneway.models import EmailBatch, Membership, Notification, Project, Task, User
+from laneway.models import EmailBatch, Membership, Notification, User
 
 
 def _pending(oldest: datetime) -> ColumnElement[bool]:
-    """Notifications an email may list: neither emailed nor read, recent, of an active account
-    that wants email, in a project the account is still a member of (the joins below)."""
+    """Notifications an email may cover: neither emailed nor read, within the horizon, of an
+    active account that wants email, in a project the account is still a member of (the
+    joins below)."""
     return and_(
         Notification.created_at >= oldest,
         Notification.emailed_at.is_(None),
@@ -89,47 +89,6 @@ async def release(
             .values(started_at=previous)
             .execution_options(synchronize_session=False)
         )
-
-
-Actor = aliased(User)
-BatchRow = Row[Notification, str, str, int | None, str | None, str | None, str, str]
-
-
-async def batch(
-    session: AsyncSession, user_id: int, oldest: datetime, limit: int
-) -> Sequence[BatchRow]:
-    """What the account's message lists, oldest first, with the names each line shows
-    (project, task, actor) and the recipient's address and name, in one query."""
-    rows = await session.execute(
-        select(
-            Notification,
-            Project.key,
-            Project.name,
-            Task.number,
-            Task.title,
-            Actor.name,
-            User.email,
-            User.name,
-        )
-        .join(User, User.id == Notification.user_id)
-        .join(Membership, _member)
-        .join(Project, Project.id == Notification.project_id)
-        .outerjoin(Task, Task.id == Notification.task_id)
-        .outerjoin(Actor, Actor.id == Notification.actor_id)
-        .where(Notification.user_id == user_id, _pending(oldest))
-        .order_by(Notification.id)
-        .limit(limit)
-    )
-    return rows.all()
-
-
-async def mark_emailed(session: AsyncSession, ids: Collection[int], now: datetime) -> None:
-    await session.execute(
-        update(Notification)
-        .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
-        .values(emailed_at=now)
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def wants_email(session: AsyncSession, user_id: int) -> bool | None:

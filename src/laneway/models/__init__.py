@@ -5,6 +5,7 @@ from laneway.models.attachment import Attachment
 from laneway.models.base import Base
 from laneway.models.comment import Comment
 from laneway.models.email_batch import EmailBatch
+from laneway.models.email_start import EmailStart
 from laneway.models.event import Event
 from laneway.models.idempotency_key import IdempotencyKey
 from laneway.models.instance_secret import InstanceSecret
@@ -31,6 +32,7 @@ __all__ = [
     "Comment",
     "DeliveryState",
     "EmailBatch",
+    "EmailStart",
     "Event",
     "IdempotencyKey",
     "InstanceSecret",
