@@ -31,6 +31,7 @@ from laneway.db import Database
 from laneway.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from laneway.instance_keys import stored_root
 from laneway.mail import repository as mail_repository
+from laneway.mail import waiting as mail_waiting
 from laneway.models.base import utcnow
 from laneway.state import AppState
 from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, admin, in_own_thread, make_settings
@@ -110,7 +111,7 @@ async def populate(api: Api, state: AppState) -> User:
     """Something in every table: the demo (users, members, labels, tasks with labels, comments,
     events), then tokens, an invitation, a live ticket, an idempotent write, a sub-task whose
     parent came later, an archived task, a webhook and a delivery, an export and its file, an
-    attachment (a file on SQLite, a row's bytes on PostgreSQL), an email batch."""
+    attachment (a file on SQLite, a row's bytes on PostgreSQL), an email batch and start."""
     await seed_demo(state, 12)
     owner = await api.user()
     project = await api.project(owner, "Backups", key="BAK", description="ünïcode ✓\nline two")
@@ -149,9 +150,10 @@ async def populate(api: Api, state: AppState) -> User:
     assert (await api.request("PUT", f"/tasks/{child['id']}/watch", owner)).status_code == 200
     await state.notifier.drain()
     await state.notifier.remind_due()
-    # an email batch claimed (as a mailer does before it sends)
+    # an email batch claimed (as a mailer does before it sends), and when email started
     async with state.database.transaction() as session:
         assert await mail_repository.claim(session, owner.id, utcnow(), utcnow())
+        await mail_waiting.first_start(session, utcnow())
     return owner
 
 
