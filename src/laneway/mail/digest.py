@@ -18,6 +18,7 @@ from laneway.mail import markdown
 from laneway.models import NotificationKind
 
 SUBJECT = 150  # characters of a subject made from a task's title
+PROJECTS_NAMED = 10  # in the counts by project; the others are summed
 
 # how the counts name each kind (plural, as in "12 comments")
 KIND_NAMES = {
@@ -166,7 +167,11 @@ def _tally_lines(digest: Digest) -> list[str]:
         all_of = "all" if rest.backlog == rest.total else f"{rest.backlog:,}"
         head += f", {all_of} from before email was turned on ({since})"
     kinds = ", ".join(f"{n:,} {KIND_NAMES[k]}" for k, n in rest.by_kind.most_common())
-    projects = ", ".join(f"{name} ({n:,})" for name, n in rest.by_project.most_common())
+    ranked = rest.by_project.most_common()
+    projects = ", ".join(f"{name} ({n:,})" for name, n in ranked[:PROJECTS_NAMED])
+    if len(ranked) > PROJECTS_NAMED:
+        others = ranked[PROJECTS_NAMED:]
+        projects += f", {len(others):,} other projects ({sum(n for _, n in others):,})"
     return [f"{head}.", f"By kind: {kinds}.", f"By project: {projects}."]
 
 
