@@ -12,6 +12,7 @@ from opentelemetry.sdk import environment_variables as otel_variables
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
+from laneway import __version__
 from laneway.config import Settings
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
@@ -150,3 +151,41 @@ def test_backups_are_named_as_what_they_are_a_zip() -> None:
     named = {where: set(archive_extensions(text)) for where, text in operator_texts().items()}
     assert {where: names for where, names in named.items() if names - {"zip"}} == {}
     assert sum(len(names) > 0 for names in named.values()) >= 3  # it reads the docs' commands
+
+
+# --- the changelog and the upgrade guide ----------------------------------------------------
+
+CHANGELOG = ROOT / "CHANGELOG.md"
+KINDS = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}  # Keep a Changelog's
+
+
+def test_the_changelog_keeps_a_changelog() -> None:
+    """Unreleased first, then releases newest first with dates, each with the format's own
+    kinds of change only; the package's version has its entry."""
+    text = CHANGELOG.read_text()
+    releases = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", text, flags=re.M)
+    assert releases[0] == ("Unreleased", "")
+    dated = releases[1:]
+    assert dated
+    dates = [date for _version, date in dated]
+    assert all(dates)
+    assert dates == sorted(dates, reverse=True)
+    assert __version__ in {version for version, _date in dated}
+    kinds = set(re.findall(r"^### (.+)$", text, flags=re.M))
+    assert kinds <= KINDS, kinds - KINDS
+    unreleased = text.split("\n## [", 2)[1]
+    assert "### Security" in unreleased
+
+
+def test_the_upgrade_guide_is_linked_and_its_links_resolve() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "(docs/upgrading.md)" in readme
+    assert "(CHANGELOG.md)" in readme
+    for document in (ROOT / "docs" / "upgrading.md", CHANGELOG):
+        text = document.read_text()
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+            assert (document.parent / target).exists(), f"{document.name}: {target}"
+    guide = (ROOT / "docs" / "upgrading.md").read_text()
+    for step in ("laneway backup -o", "laneway backup --verify", "laneway migrate upgrade",
+                 "laneway migrate downgrade", "laneway restore"):  # fmt: skip
+        assert step in guide, step
