@@ -4,8 +4,15 @@ nginx, each read as its proxy reads it, against src/laneway/body_limits.py."""
 
 from __future__ import annotations
 
+import http.client
+import os
 import re
+import socket
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +20,7 @@ import crossplane
 import pytest
 import yaml
 
-from deploy.local.cluster import Cluster
+from deploy.local.cluster import NGINX, Cluster
 from laneway import body_limits
 from laneway.body_limits import MIB, BodyLimit
 from laneway.config import Settings
@@ -159,3 +166,81 @@ def test_the_check_reads_limits_as_nginx_does(tmp_path: Path) -> None:
         assert_follows({DEFAULT: MIB}, app, "here")
     with pytest.raises(AssertionError, match="raise it to 10m"):
         assert_follows({DEFAULT: MIB, "^/a$": 8 * MIB}, app, "here")
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    """Stands for a replica: reads the whole body and says how long it was."""
+
+    def do_POST(self) -> None:
+        length = len(self.rfile.read(int(self.headers["Content-Length"])))
+        body = str(length).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def proxied(tmp_path: Path) -> Iterator[int]:
+    """`make cluster`'s nginx for real, in front of a stand-in replica; yields its port."""
+    if not os.access(NGINX, os.X_OK):
+        pytest.fail(f"nginx is missing ({NGINX}): `make nginx` installs Debian's package")
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    cluster = Cluster(
+        database_url="unused",
+        redis_url="unused",
+        directory=tmp_path,
+        port=_free_port(),
+        app_ports=(upstream.server_port,),
+    )
+    config = cluster.write_nginx_config()
+    nginx = subprocess.Popen(  # noqa: S603 - Debian's nginx on our config
+        [NGINX, "-p", str(tmp_path), "-e", "nginx-error.log", "-c", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", cluster.port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "nginx-error.log").read_text()
+                time.sleep(0.05)
+        yield cluster.port
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+        upstream.shutdown()
+        upstream.server_close()
+
+
+def _post(port: int, path: str, size: int) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", path, body=b"x" * size)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_nginx_lets_each_upload_through_and_stops_the_rest(proxied: int) -> None:
+    """A 5 MiB import and a 5 MiB attachment reach the replica; 5 MiB anywhere else is
+    refused by nginx (413) before it does."""
+    assert _post(proxied, "/api/v1/projects/7/imports", 5 * MIB) == 200
+    assert _post(proxied, "/api/v1/imports", 5 * MIB) == 200
+    assert _post(proxied, "/api/v1/tasks/3/attachments", 5 * MIB) == 200
+    assert _post(proxied, "/api/v1/projects", 5 * MIB) == 413
+    assert _post(proxied, "/api/v1/projects", MIB) == 200  # the app's own limit decides

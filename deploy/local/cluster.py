@@ -254,6 +254,7 @@ def _body_limits(python: str, environment: Mapping[str, str]) -> dict[str, str]:
     locations = [
         f"        location ~ {path} {{\n"
         f"            client_max_body_size {size};  # {setting}\n"
+        "            proxy_request_buffering off;  # streamed on: never spooled to disk\n"
         "            proxy_pass http://laneway;\n"
         "        }"
         for path, size, setting in limits["uploads"]
