@@ -21,7 +21,7 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 
-from laneway.config import HttpSettings, Settings
+from laneway.config import Settings
 from laneway.observability.metrics import Metrics
 from laneway.worker import WorkerMetrics
 
@@ -222,11 +222,9 @@ def _locations(name: str) -> str:
     return text[text.index("# locations: begin") : text.index("# locations: end")]
 
 
-def test_nginx_variants_proxy_alike_within_the_body_limit() -> None:
+def test_nginx_variants_proxy_alike() -> None:
+    """Their body limits: tests/test_proxy_body_limits.py."""
     assert _locations("laneway.conf") == _locations("laneway-tls.conf")
-    body_limit = re.search(r"client_max_body_size (\d+)m;", _locations("laneway.conf"))
-    assert body_limit, "client_max_body_size in MiB"
-    assert int(body_limit.group(1)) * 1024 * 1024 == HttpSettings().max_body_bytes
     live = _locations("laneway.conf")
     assert "proxy_set_header Upgrade $http_upgrade;" in live
     assert re.search(r"location ~ \^/api/v1/.*live\$ \{[^}]*proxy_read_timeout 1h;", live)
@@ -530,12 +528,11 @@ def test_kubernetes_objects_refer_to_each_other() -> None:
     cpu, requests = manifests["hpa-app.yaml"]["spec"]["metrics"]
     assert cpu["resource"]["name"] == "cpu"
     assert requests["pods"]["metric"]["name"] in _adapter_rules()
-    (cpu,) = manifests["hpa-worker.yaml"]["spec"]["metrics"]  # a queue's depth: the job system
-    assert cpu["resource"]["name"] == "cpu"
-    backend = manifests["ingress.yaml"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]
-    assert backend["service"]["name"] == manifests["service.yaml"]["metadata"]["name"]
     service_ports = {port["name"] for port in manifests["service.yaml"]["spec"]["ports"]}
-    assert backend["service"]["port"]["name"] in service_ports
+    for name in ("ingress.yaml", "ingress-imports.yaml", "ingress-attachments.yaml"):
+        (path,) = manifests[name]["spec"]["rules"][0]["http"]["paths"]
+        assert path["backend"]["service"]["name"] == manifests["service.yaml"]["metadata"]["name"]
+        assert path["backend"]["service"]["port"]["name"] in service_ports
     backup = _pod(manifests["cronjob-backup.yaml"])["spec"]
     claims = [
         v["persistentVolumeClaim"]["claimName"]
@@ -552,27 +549,58 @@ def test_kubernetes_objects_refer_to_each_other() -> None:
     assert config["LANEWAY_METRICS_PORT"] == "9100"
 
 
-def _adapter_rules() -> dict[str, dict[str, Any]]:
-    """prometheus-adapter's rules, by the name of the metric each serves."""
+def _adapter_rules(kind: str = "rules") -> dict[str, dict[str, Any]]:
+    """prometheus-adapter's rules (custom metrics; `externalRules`: external metrics), by the
+    name of the metric each serves."""
     config = yaml.safe_load(_manifests()["prometheus-adapter.yaml"]["data"]["config.yaml"])
-    return {rule["name"]["as"]: rule for rule in config["rules"]}
+    return {rule["name"]["as"]: rule for rule in config[kind]}
+
+
+def test_the_worker_scales_on_the_job_queues_depth_and_age() -> None:
+    """The worker HPA's external metrics are the queue gauges `laneway worker` exports, each
+    served by an adapter rule from that very series."""
+    metrics = _manifests()["hpa-worker.yaml"]["spec"]["metrics"]
+    external = {m["external"]["metric"]["name"]: m for m in metrics if m["type"] == "External"}
+    queues = {
+        f"laneway_{queue}_queue_{measure}"
+        for queue in ("webhook", "transfer")
+        for measure in ("depth", "oldest_due_seconds")
+    }
+    assert set(external) == queues
+    assert queues <= WORKER.keys(), "the worker exports every queue gauge it scales on"
+    rules = _adapter_rules("externalRules")
+    for name, metric in external.items():
+        (series,) = series_in(rules[name]["seriesQuery"])
+        assert series == name
+        assert FAMILY_OF[series] in WORKER
+        # depth shares out over the workers; age is the whole queue's, compared as it is
+        target = metric["external"]["target"]
+        assert target["type"] == ("AverageValue" if name.endswith("depth") else "Value"), name
+    assert any(m["type"] == "Resource" for m in metrics), "CPU still counts (housekeeping)"
 
 
 def test_prometheus_adapter_serves_from_exported_series(tmp_path: Path) -> None:
     """Its queries, templates filled in as the adapter does for one HPA, parse and read only
     what Laneway exports; the pods and namespace the HPA asks about are labels it maps."""
     queries = []
-    for served, rule in _adapter_rules().items():
+    rules = [
+        *(("pod", served, rule) for served, rule in _adapter_rules().items()),
+        *(("namespace", s, rule) for s, rule in _adapter_rules("externalRules").items()),
+    ]
+    for per, served, rule in rules:
         (series,) = series_in(rule["seriesQuery"])
         assert series in SERIES, served
         assert re.search(rule["name"]["matches"], series), served
         overrides = rule["resources"]["overrides"]
-        assert overrides == {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}
+        mapped = {"namespace": {"resource": "namespace"}}
+        if per == "pod":
+            mapped["pod"] = {"resource": "pod"}
+        assert overrides == mapped, served
         query = (
             rule["metricsQuery"]
             .replace("<<.Series>>", series)
             .replace("<<.LabelMatchers>>", 'namespace="laneway", pod=~"laneway-app-.*"')
-            .replace("<<.GroupBy>>", "pod")
+            .replace("<<.GroupBy>>", per)
         )
         assert "<<" not in query, served
         assert series_in(query) <= SERIES, served

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
+from laneway.body_limits import IMPORT_PATHS
 from laneway.kit.body_limit import BodyLimitMiddleware
 from laneway.models import Project
 from laneway.state import AppState
-from laneway.transfer.endpoints import IMPORT_PATHS
 from tests.support import Api, User, assert_problem
 
 MAX_BIGINT = 2**63 - 1

@@ -161,6 +161,7 @@ class Cluster:
                 f"        server {HOST}:{port} max_fails=1 fail_timeout=2s;"
                 for port in self.app_ports
             ),
+            **_body_limits(self.python, self._environment()),
         }
         text = re.sub(r"\{\{(\w+)\}\}", lambda match: values[match[1]], TEMPLATE.read_text())
         path = self.directory.resolve() / "nginx.conf"
@@ -221,6 +222,44 @@ class Cluster:
         _tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+# Prints the body limits the replicas will enforce, read in their environment
+_BODY_LIMITS = """
+import json
+from laneway import body_limits
+from laneway.config import Settings
+settings = Settings()
+print(json.dumps({
+    "default": body_limits.default(settings).proxy_size,
+    "uploads": [[limit.path, limit.proxy_size, limit.setting]
+                for limit in body_limits.uploads(settings)],
+}))
+"""
+
+
+def _body_limits(python: str, environment: Mapping[str, str]) -> dict[str, str]:
+    """The template's body limits: src/laneway/body_limits.py's, as the replicas see them."""
+    found = subprocess.run(  # noqa: S603 - our own code
+        [python, "-c", _BODY_LIMITS],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if found.returncode != 0:
+        raise ClusterError(f"reading the body limits failed:\n{found.stderr}")
+    limits = json.loads(found.stdout)
+    locations = [
+        f"        location ~ {path} {{\n"
+        f"            client_max_body_size {size};  # {setting}\n"
+        "            proxy_request_buffering off;  # streamed on: never spooled to disk\n"
+        "            proxy_pass http://laneway;\n"
+        "        }"
+        for path, size, setting in limits["uploads"]
+    ]
+    return {"default_body_size": limits["default"], "upload_locations": "\n".join(locations)}
 
 
 def _ready(url: str) -> bool:

@@ -11,9 +11,8 @@ from fastapi import FastAPI
 from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from laneway import __version__, exception_handlers, health, idempotency, stopping
+from laneway import __version__, body_limits, exception_handlers, health, idempotency, stopping
 from laneway.activity.endpoints import router as activity_router
-from laneway.attachments.endpoints import MULTIPART_OVERHEAD, UPLOAD_PATHS
 from laneway.attachments.endpoints import router as attachments_router
 from laneway.auth.endpoints import router as auth_router
 from laneway.board.endpoints import router as board_router
@@ -38,7 +37,6 @@ from laneway.state import AppState
 from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
 from laneway.tasks.my_work import router as my_work_router
-from laneway.transfer.endpoints import IMPORT_PATHS
 from laneway.transfer.endpoints import router as transfers_router
 from laneway.web import docs as web_docs
 from laneway.web import routes as web_routes
@@ -126,10 +124,7 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.http.max_body_bytes,
-        uploads=[
-            (IMPORT_PATHS, settings.transfer.max_upload_bytes),
-            (UPLOAD_PATHS, settings.attachments.max_bytes + MULTIPART_OVERHEAD),
-        ],
+        uploads=[(limit.path, limit.max_bytes) for limit in body_limits.uploads(settings)],
     )
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(AccessLogMiddleware)

@@ -24,9 +24,6 @@ from laneway.tasks.access import TaskMember, TaskViewer
 
 router = APIRouter(tags=["attachments"])
 
-UPLOAD_PATHS = r"^/api/v1/tasks/[0-9]+/attachments$"  # the attachment body limit's routes
-# room for the multipart framing around the file: boundaries and the part's headers
-MULTIPART_OVERHEAD = 64 * 1024
 SANDBOX = "default-src 'none'; sandbox"
 
 _UPLOAD_BODY: dict[str, Any] = {

@@ -26,7 +26,6 @@ from laneway.transfer.errors import TransferError
 
 router = APIRouter(tags=["transfers"])
 
-IMPORT_PATHS = r"^/api/v1/(imports|projects/[0-9]+/imports)$"  # the larger body limit's routes
 MAX_MAP_ENTRY = 300
 
 
