@@ -182,8 +182,12 @@ async def _import(
     await session.execute(
         insert(ProjectCounter).values(project_id=project.id, task_seq=last_number, event_seq=events)
     )
-    # the imported history is the past: nobody is notified of it
-    await session.execute(insert(NotificationCursor).values(project_id=project.id, seq=events))
+    # the imported history is the past: nobody is notified of it, due dates included
+    await session.execute(
+        insert(NotificationCursor).values(
+            project_id=project.id, seq=events, imported_on=utcnow().date()
+        )
+    )
     return ImportResult(
         project_id=project.id,
         key=project.key,
