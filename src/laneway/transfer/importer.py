@@ -6,9 +6,16 @@ continue after them), `status_counts` are kept by the database's triggers as tas
 are the archive's own (so each column's order is the same), and tasks are inserted in the
 archive's order (equal ranks are ordered by id).
 
-People are matched by email. Someone without an account here is listed in the result's
-`unmatched_emails`: their tasks are left unassigned; a task's reporter and a comment's author
-cannot be empty, so those name the importing user instead (counted in `reassigned`).
+People: the importing user is themself wherever the archive names their email. Anyone else
+is matched to an account by email only when an instance admin imports (or the operator, with
+the CLI): otherwise a file would speak for whoever it names, making them members (even
+owners) of the importer's project and writing comments and history under their name. Someone
+not matched is a stand-in, listed in the result's `unmatched_emails` (for anyone but an admin
+that is everyone but the importer, so the list says nothing about which accounts exist):
+their tasks are left unassigned and they are no member; a task's reporter and a comment's
+author cannot be empty, so those name the importing user (counted in `reassigned`), with who
+it was kept as text (a comment starts with "NAME wrote:", a task's description ends with who
+reported it and who had it); their events have no actor and a stand-in id.
 """
 
 from __future__ import annotations
@@ -72,11 +79,19 @@ class ImportResult:
 
 @dataclass(slots=True)
 class People:
-    """Emails to accounts; the ones without an account are remembered for the result."""
+    """Emails to accounts; the ones without one (stand-ins) are remembered for the result."""
 
     ids: dict[str, int]
+    names: dict[str, str] = field(default_factory=dict)  # the archive's names for emails
     unmatched: set[str] = field(default_factory=set)
     reassigned: int = 0
+
+    def stand_in(self, email: str | None) -> str | None:
+        """How a stand-in is named in text ("Ada (ada@example.com)"); None for an account."""
+        if email is None or email in self.ids:
+            return None
+        name = self.names.get(email)
+        return f"{name} ({email})" if name else email
 
     def find(self, email: str | None) -> int | None:
         if email is None:
@@ -103,11 +118,13 @@ async def import_project(
     name: str | None = None,
     progress: Progress = SILENT,
     before_commit: BeforeCommit | None = None,
+    match_people: bool | None = None,
 ) -> ImportResult:
     """Create a new project from a `laneway.project` archive; `owner` (a user id or an email)
     becomes its owner. `key` and `name` replace the archive's; without a key, the archive's
-    is used when free, else one derived from it. Refused archives raise TransferError
-    (Conflict for a taken key) and write nothing."""
+    is used when free, else one derived from it. `match_people`: whether other people named
+    in it become the accounts with their emails (None: when the owner is an instance admin).
+    Refused archives raise TransferError (Conflict for a taken key) and write nothing."""
     parsed = (
         archive
         if isinstance(archive, ArchiveIn)
@@ -121,7 +138,11 @@ async def import_project(
             if importer is None:
                 raise TransferError(f"no account is {owner!r}: the owner must have an account here")
             given_name = wanted.name if name is not None else None
-            result = await _import(session, parsed, importer, wanted.key, given_name, progress)
+            match = importer.is_admin if match_people is None else match_people
+            people = await _people(session, parsed, importer, match=match)
+            result = await _import(
+                session, parsed, importer, people, wanted.key, given_name, progress
+            )
             if before_commit is not None:
                 await before_commit(session, result)
             return result
@@ -143,15 +164,26 @@ def _wanted(key: str | None, name: str | None) -> ProjectCreateIn:
         raise TransferError(f"the project {schema.describe(error)}") from None
 
 
+async def _people(
+    session: AsyncSession, archive: ArchiveIn, importer: User, *, match: bool
+) -> People:
+    named = replay.emails(archive)
+    if match:
+        ids = await repository.users_by_email(session, named)
+    else:
+        ids = {importer.email: importer.id} if importer.email in named else {}
+    return People(ids, names={m.email: m.name for m in archive.members if m.name})
+
+
 async def _import(
     session: AsyncSession,
     archive: ArchiveIn,
     importer: User,
+    people: People,
     key: str | None,
     name: str | None,
     progress: Progress,
 ) -> ImportResult:
-    people = People(await repository.users_by_email(session, replay.emails(archive)))
     member_roles = _member_roles(archive, importer, people)
     events = len(archive.events) or replay.fresh_count(archive, len(member_roles))
     progress.start(
@@ -309,7 +341,7 @@ async def _tasks(
             "project_id": project_id,
             "number": task.number,
             "title": task.title,
-            "description": task.description,
+            "description": _credited(task, people),
             "status_id": ids.statuses[task.status],
             "assignee_id": people.find(task.assignee),
             "reporter_id": people.or_importer(task.reporter, importer),
@@ -353,7 +385,7 @@ async def _comments(
             "task_id": ids.tasks[comment.task],
             "project_id": project_id,
             "author_id": people.or_importer(comment.author, importer),
-            "body": comment.body,
+            "body": _signed(comment, people),
             "created_at": comment.created_at or now,
             "updated_at": comment.updated_at or comment.created_at or now,
         }
@@ -361,6 +393,23 @@ async def _comments(
     return await _insert_batches(
         session, Comment, archive.comments, row, key=lambda comment: comment.ref
     )
+
+
+def _credited(task: TaskIn, people: People) -> str:
+    """The description, ending with who reported and who had the task when they are
+    stand-ins: the task itself names no account for them."""
+    reporter, assignee = people.stand_in(task.reporter), people.stand_in(task.assignee)
+    credits = [f"reported by {reporter}"] if reporter else []
+    credits += [f"assigned to {assignee}"] if assignee else []
+    if not credits:
+        return task.description
+    line = f"_Imported: {', '.join(credits)}._"
+    return f"{task.description}\n\n{line}" if task.description else line
+
+
+def _signed(comment: CommentIn, people: People) -> str:
+    author = people.stand_in(comment.author)
+    return f"{author} wrote:\n\n{comment.body}" if author else comment.body
 
 
 async def _insert_batches(
