@@ -32,6 +32,7 @@ from laneway.transfer import files, schema
 from laneway.transfer.errors import TransferError
 from laneway.transfer.importer import ImportResult, import_project
 from laneway.transfer.progress import SILENT, BeforeCommit, Progress
+from laneway.transfer.staging import UNSTAGED, Stage
 
 # Trello's label colours (and their _light / _dark variants) in hex
 COLORS = {
@@ -156,6 +157,7 @@ async def import_trello(
     progress: Progress = SILENT,
     before_commit: BeforeCommit | None = None,
     match_people: bool | None = None,
+    stage: Stage = UNSTAGED,
 ) -> TrelloImportResult:
     """Create a project from a Trello board export; `owner` (an id or an email) owns it;
     `match_people` as for import_project (an email shown in the export is matched to an
@@ -192,6 +194,7 @@ async def import_trello(
         progress=progress,
         before_commit=finish,
         match_people=match_people,
+        stage=stage,
     )
     return extended(result)
 
