@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from laneway.models import Event, Project, Task, TransferKind
 from laneway.models.base import utcnow
 from laneway.state import AppState
-from laneway.transfer import export_project, queue
+from laneway.transfer import export_project, queue, staging
 from laneway.transfer.jobs import LEASE, TransferRunner
 from laneway.transfer.progress import Reporter
 from tests.support import Api, User
@@ -178,3 +178,13 @@ async def test_an_archive_import_killed_midway_shows_nothing_and_its_retry_impor
     assert await visible_tasks(api, owner, copy) == ROWS
     assert await numbers(state, copy) == list(range(1, ROWS + 1))
     assert await all_projects(state) == projects + 1
+
+
+async def test_discarding_leaves_a_visible_project_alone(api: Api, state: AppState) -> None:
+    """A hidden project is one without members: one that has them is never removed, whatever
+    a transfer names (an archive import's own project, once done, is named too)."""
+    owner = await api.user()
+    pid = (await api.project(owner, "Kept", key="KEPT"))["id"]
+    await api.task(owner, pid, title="Still here")
+    assert await staging.discard(state.database, pid, batch_rows=10) is False
+    assert await visible_tasks(api, owner, pid) == 1
