@@ -221,6 +221,9 @@ class TransferSettings(BaseSettings):
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
     # Finished exports and imports (with their files) are deleted this long after the end
     retention_days: int = Field(default=7, ge=1, le=3650)
+    # Rows an import writes per transaction: each holds SQLite's write lock (every write of the
+    # instance) this long, so other writers take turns between batches
+    import_batch_rows: int = Field(default=1000, ge=10, le=100_000)
 
 
 class AttachmentStore(StrEnum):

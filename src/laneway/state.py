@@ -98,7 +98,11 @@ class AppState:
             rate_limits=RateLimits(settings.rate_limit, windows, caches),
             outbound=outbound,
             webhooks=WebhookRunner(database, outbound, settings),
-            transfers=TransferRunner(database, settings.jobs.poll_seconds),
+            transfers=TransferRunner(
+                database,
+                settings.jobs.poll_seconds,
+                batch_rows=settings.transfer.import_batch_rows,
+            ),
             notifier=NotificationRunner(database, settings.jobs.poll_seconds, on_made=made),
             waiters=waiters,
             attachments=AttachmentStorage(

@@ -102,7 +102,13 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
     # the jobs too, unless this is a one-off housekeeping run
     outbound = Outbound(settings.webhook)
     webhooks = None if once else WebhookRunner(database, outbound, settings)
-    transfers = None if once else TransferRunner(database, settings.jobs.poll_seconds)
+    transfers = (
+        None
+        if once
+        else TransferRunner(
+            database, settings.jobs.poll_seconds, batch_rows=settings.transfer.import_batch_rows
+        )
+    )
     link = None if once else RedisLink.configured(settings.redis)
     announce = None if link is None else NotifiedAnnouncer(link, settings.redis.prefix)
     notifier = None

@@ -137,7 +137,9 @@ async def test_people_without_an_account_are_listed_not_fatal(
     alice = seeded.people[0]
     ghost = b"ghost@elsewhere.example"
     renamed = archive.getvalue().replace(alice.email.encode(), ghost)
-    result = await import_project(state.database, renamed, owner=seeded.owner.email, key="GHOST")
+    result = await import_project(
+        state.database, renamed, owner=seeded.owner.email, key="GHOST", match_people=True
+    )
     assert result.unmatched_emails == [ghost.decode()]
     original = orjson.loads(archive.getvalue())
     reported = sum(t["reporter"] == alice.email for t in original["tasks"])

@@ -62,7 +62,7 @@ async def test_round_trip_is_lossless(api: Api, state: AppState) -> None:
     assert (summary.tasks, summary.comments, summary.statuses) == (33, 11, 6)
 
     result = await import_project(
-        state.database, first.getvalue(), owner=seeded.owner.email, key="COPY"
+        state.database, first.getvalue(), owner=seeded.owner.email, key="COPY", match_people=True
     )
     assert (result.key, result.tasks, result.events) == ("COPY", 33, summary.events)
     assert result.unmatched_emails == []

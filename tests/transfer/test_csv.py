@@ -152,3 +152,24 @@ async def test_refusals_write_nothing(api: Api, state: AppState) -> None:
     with pytest.raises(Forbidden, match="needs the member role"):
         await import_csv(state.database, sheet, project_id=pid, user=viewer.id, mapping=MAPPING)
     assert await row_counts(state.database) == before
+
+
+async def test_every_cell_is_quoted_whatever_the_list_separator(api: Api, state: AppState) -> None:
+    """A spreadsheet whose list separator is `;` (or a tab, or `|`) reads an unquoted
+    `a;=1+1` as two cells, the second a formula the guard never saw: every cell is quoted
+    (OWASP's advice for CSV injection), quotes inside doubled."""
+    owner = await api.user()
+    pid = (await api.project(owner, "Locales", key="LOC"))["id"]
+    titles = ["a;=1+1", "b\t=2+2", "c|@SUM(1)", 'd";=3+3']
+    for title in titles:
+        await api.task(owner, pid, title=title)
+
+    out = io.BytesIO()
+    assert await export_csv(state.database, pid, out) == len(titles)
+    lines = out.getvalue().decode().split("\r\n")[:-1]
+    assert lines[0] == ",".join(f'"{column}"' for column in COLUMNS)
+    for line, title in zip(lines[1:], titles, strict=True):
+        quoted = '"' + title.replace('"', '""') + '"'
+        assert line.startswith(f'"LOC-{titles.index(title) + 1}",{quoted},')
+        cells = next(csv.reader([line]))
+        assert (len(cells), cells[1]) == (len(COLUMNS), title)  # and it reads back as written

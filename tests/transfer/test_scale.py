@@ -29,8 +29,9 @@ async def test_a_big_project_in_a_fixed_number_of_statements(state: AppState) ->
     seen.clear()
     with StatementCounter(state.database.engine) as counter:
         result = await import_project(
-            state.database, out.getvalue(), owner=DEMO_EMAIL, key="BIG", progress=progress
-        )
+            state.database, out.getvalue(), owner=DEMO_EMAIL, key="BIG", progress=progress,
+            match_people=True,
+        )  # fmt: skip
     assert result.tasks == TASKS
     # a few per table and one per 1000 rows (the driver may split a multi-row INSERT further)
     rows = summary.tasks + summary.comments + summary.events

@@ -31,7 +31,7 @@ TYPEFACE = """Something **readable** at small sizes.
 async def test_a_trello_board_becomes_a_project(api: Api, state: AppState) -> None:
     owner = await api.user()
     ada = await api.user("ada")  # ada@example.com: the email Trello gave for her comments
-    result = await import_trello(state.database, BOARD, owner=owner.email)
+    result = await import_trello(state.database, BOARD, owner=owner.email, match_people=True)
     project = result.project
     assert (project.name, project.key) == ("Website relaunch", "WR")
     assert (result.skipped_lists, result.skipped_cards) == (1, 1)

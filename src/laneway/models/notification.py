@@ -58,3 +58,6 @@ class NotificationCursor(Base):
         BigId, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
     )
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # an imported project's import day: its past counts as notified, due dates included (a
+    # task already overdue, or due tomorrow, that day is not reminded of)
+    imported_on: Mapped[date | None] = mapped_column(Date)

@@ -29,8 +29,9 @@ class TransferState(StrEnum):
 class Transfer(Base):
     """An export or import run as a job. The table is the queue: a runner claims a queued row
     (or one whose lease ran out: its runner died) with a conditional UPDATE. An import writes
-    all or nothing in one transaction and an export stores its file only at the end, so a
-    retried attempt starts clean."""
+    in batches into a hidden project (`options["hidden_project_id"]`, transfer/staging.py)
+    that its last transaction shows, and an export stores its file only at the end, so a
+    retried attempt, after removing what the last one left, starts clean."""
 
     __tablename__ = "transfers"
     __table_args__ = (

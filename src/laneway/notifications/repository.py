@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, select, update
+from sqlalchemy import Row, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -225,13 +225,22 @@ async def add_due_reminders(
     task's assignee, once per task and due date (the unique key skips the ones made)."""
     total, users = 0, set()
     tomorrow = date.fromordinal(today.toordinal() + 1)
+    imported_on = NotificationCursor.imported_on
     for kind, condition in (
-        ("due_soon", Task.due_date == tomorrow),
-        ("overdue", (Task.due_date < today) & (Task.due_date >= oldest)),
+        # an imported project's tasks were reminded of before: what was due by its import day
+        # (tomorrow's too, on that day) is not reminded of again
+        ("due_soon", (Task.due_date == tomorrow) & or_(imported_on.is_(None), imported_on < today)),
+        (
+            "overdue",
+            (Task.due_date < today)
+            & (Task.due_date >= oldest)
+            & or_(imported_on.is_(None), Task.due_date >= imported_on),
+        ),
     ):
         rows = (
             select(Task.assignee_id, Task.project_id, Task.id, Task.due_date)
             .join(Status, Status.id == Task.status_id)
+            .outerjoin(NotificationCursor, NotificationCursor.project_id == Task.project_id)
             .join(
                 Membership,
                 and_(

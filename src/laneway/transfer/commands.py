@@ -58,8 +58,9 @@ async def import_archive(
         if owner is None:
             raise TransferError("a Trello board names no owner here: give --owner EMAIL")
         board = await import_trello(
-            state.database, path, owner=owner, key=key, name=name, progress=progress
-        )
+            state.database, path, owner=owner, key=key, name=name, progress=progress,
+            match_people=True,  # the operator, who has the database anyway
+        )  # fmt: skip
         skipped = (
             f"; skipped {board.skipped_lists} closed lists ({board.skipped_cards} cards)"
             if board.skipped_lists
@@ -75,8 +76,9 @@ async def import_archive(
     if owner is None:
         owner = await _archive_owner(state, archive)
     result = await import_project(
-        state.database, archive, owner=owner, key=key, name=name, progress=progress
-    )
+        state.database, archive, owner=owner, key=key, name=name, progress=progress,
+        match_people=True,  # the operator, who has the database anyway
+    )  # fmt: skip
     return _summary(path, result, owner)
 
 

@@ -3,6 +3,8 @@
 Cells are made safe for spreadsheets: one that starts with = + - @, a tab or a carriage
 return would be read as a formula (`=HYPERLINK(...)` can leak data or run a command), so it
 gets a leading single quote, which spreadsheets show as text and csv_import takes off again.
+Every cell is quoted: a spreadsheet opening the file with its locale's list separator (`;`, a
+tab or `|` rather than `,`) would otherwise split an unquoted `a;=1+1` into a formula cell.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ async def export_csv(
             # newline="": the csv module writes its own line ends (CRLF, as RFC 4180 has them)
             text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
             try:
-                writer = csv.writer(text)
+                writer = csv.writer(text, quoting=csv.QUOTE_ALL)
                 with written(out):
                     writer.writerow(COLUMNS)
                 async for batch in repository.tasks(connection, project_id, by_number=True):

@@ -1,19 +1,18 @@
-"""Import a project archive as a new project, all in one transaction.
+"""Import a project archive as a new project, all or nothing: a batch of rows per
+transaction into a project that stays hidden (no members) until the last transaction adds its
+members and ends the job (staging.py), so the import never holds the write lock for long.
 
 Rows go in with multi-row INSERTs, a batch at a time, keeping what the services keep: the
 project's counter holds the last task number and the last event's seq (so new tasks and events
 continue after them), `status_counts` are kept by the database's triggers as tasks go in, ranks
 are the archive's own (so each column's order is the same), and tasks are inserted in the
-archive's order (equal ranks are ordered by id).
-
-People are matched by email. Someone without an account here is listed in the result's
-`unmatched_emails`: their tasks are left unassigned; a task's reporter and a comment's author
-cannot be empty, so those name the importing user instead (counted in `reassigned`).
+archive's order (equal ranks are ordered by id). Who the archive's people are here: people.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -43,8 +42,10 @@ from laneway.models.base import utcnow
 from laneway.projects import repository as project_repository
 from laneway.projects import service as project_service
 from laneway.projects.schemas import ProjectCreateIn
-from laneway.transfer import checks, files, replay, repository, schema
+from laneway.transfer import checks, files, replay, repository, schema, staging
+from laneway.transfer import people as people_of
 from laneway.transfer.errors import TransferError
+from laneway.transfer.people import People
 from laneway.transfer.progress import SILENT, BeforeCommit, Progress
 from laneway.transfer.schema import ArchiveIn, CommentIn, TaskIn
 
@@ -70,30 +71,6 @@ class ImportResult:
     reassigned: int = 0
 
 
-@dataclass(slots=True)
-class People:
-    """Emails to accounts; the ones without an account are remembered for the result."""
-
-    ids: dict[str, int]
-    unmatched: set[str] = field(default_factory=set)
-    reassigned: int = 0
-
-    def find(self, email: str | None) -> int | None:
-        if email is None:
-            return None
-        found = self.ids.get(email)
-        if found is None:
-            self.unmatched.add(email)
-        return found
-
-    def or_importer(self, email: str | None, importer: int) -> int:
-        found = self.find(email)
-        if found is None:
-            self.reassigned += email is not None
-            return importer
-        return found
-
-
 async def import_project(
     database: Database,
     archive: files.Source | ArchiveIn,
@@ -103,11 +80,16 @@ async def import_project(
     name: str | None = None,
     progress: Progress = SILENT,
     before_commit: BeforeCommit | None = None,
+    match_people: bool | None = None,
+    stage: staging.Stage = staging.UNSTAGED,
 ) -> ImportResult:
     """Create a new project from a `laneway.project` archive; `owner` (a user id or an email)
     becomes its owner. `key` and `name` replace the archive's; without a key, the archive's
-    is used when free, else one derived from it. Refused archives raise TransferError
-    (Conflict for a taken key) and write nothing."""
+    is used when free, else one derived from it. `match_people`: whether other people named
+    in it become the accounts with their emails (None: when the owner is an instance admin).
+    Written a batch per transaction into a project nobody sees until the last one adds its
+    members (staging.py). Refused archives raise TransferError (Conflict for a taken key) and
+    leave nothing."""
     parsed = (
         archive
         if isinstance(archive, ArchiveIn)
@@ -121,10 +103,26 @@ async def import_project(
             if importer is None:
                 raise TransferError(f"no account is {owner!r}: the owner must have an account here")
             given_name = wanted.name if name is not None else None
-            result = await _import(session, parsed, importer, wanted.key, given_name, progress)
-            if before_commit is not None:
-                await before_commit(session, result)
-            return result
+            match = importer.is_admin if match_people is None else match_people
+            people = await people_of.of_archive(session, parsed, importer, match=match)
+            opened = await _open(
+                session, parsed, importer, people, wanted.key, given_name, progress
+            )
+            await stage.adopt(session, opened.project_id)
+        try:
+            result = await _fill(database, stage, parsed, opened, importer, people, progress)
+            async with database.transaction() as session:
+                await stage.check(session)
+                # its members make it visible: to them, their lists, live streams, reminders
+                await _members(session, opened.project_id, opened.member_roles)
+                if before_commit is not None:
+                    await before_commit(session, result)
+        except Exception:
+            if stage.discards:  # nothing of it stays
+                with suppress(Exception):
+                    await staging.discard(database, opened.project_id, stage.batch_rows)
+            raise
+        return result
     except (IntegrityError, DataError) as error:
         # what the checks above missed still ends as one line, with nothing written
         first_line = str(error.orig or error).splitlines()[0]
@@ -143,16 +141,30 @@ def _wanted(key: str | None, name: str | None) -> ProjectCreateIn:
         raise TransferError(f"the project {schema.describe(error)}") from None
 
 
-async def _import(
+@dataclass(slots=True)
+class Opened:
+    """The hidden project the first transaction made, and what the batches need of it."""
+
+    project_id: int
+    key: str
+    name: str
+    snapshot: dict[str, Any]  # project.created's, for a fresh history
+    ids: replay.Ids
+    member_roles: dict[int, tuple[Role, datetime]]
+    events: int
+
+
+async def _open(
     session: AsyncSession,
     archive: ArchiveIn,
     importer: User,
+    people: People,
     key: str | None,
     name: str | None,
     progress: Progress,
-) -> ImportResult:
-    people = People(await repository.users_by_email(session, replay.emails(archive)))
-    member_roles = _member_roles(archive, importer, people)
+) -> Opened:
+    """The project with its statuses, labels and counters, and no member yet: hidden."""
+    member_roles = people_of.member_roles(archive, importer, people)
     events = len(archive.events) or replay.fresh_count(archive, len(member_roles))
     progress.start(
         len(archive.statuses)
@@ -163,54 +175,91 @@ async def _import(
         + events
     )
     project = await _project(session, archive, key, name)
-    ids = replay.Ids(project=project.id, users=people.ids)
-    ids.statuses = await _statuses(session, project.id, archive)
-    ids.labels = await _labels(session, project.id, archive)
-    progress.advance(len(archive.statuses) + len(archive.labels))
-    members = await _members(session, project.id, member_roles)
-    progress.advance(len(archive.members))
-    ids.tasks = await _tasks(session, project.id, archive, ids, people, importer.id, progress)
-    ids.comments = await _comments(session, project.id, archive, ids, people, importer.id)
-    progress.advance(len(archive.comments))
-    if archive.events:
-        await replay.events(session, archive, ids, project.key, people.unmatched, progress)
-    else:
-        await replay.fresh(session, project, importer.id, members, progress)
     # the last task number (deleted tasks' numbers are never given again) and the last event:
     # what the project's next task and event follow
     last_number = max([archive.project.last_task_number, *(t.number for t in archive.tasks)])
     await session.execute(
         insert(ProjectCounter).values(project_id=project.id, task_seq=last_number, event_seq=events)
     )
-    # the imported history is the past: nobody is notified of it
-    await session.execute(insert(NotificationCursor).values(project_id=project.id, seq=events))
+    # the imported history is the past: nobody is notified of it, due dates included
+    await session.execute(
+        insert(NotificationCursor).values(
+            project_id=project.id, seq=events, imported_on=utcnow().date()
+        )
+    )
+    ids = replay.Ids(project=project.id, users=people.ids)
+    ids.statuses = await _statuses(session, project.id, archive)
+    ids.labels = await _labels(session, project.id, archive)
+    progress.advance(len(archive.statuses) + len(archive.labels) + len(archive.members))
+    return Opened(
+        project.id,
+        project.key,
+        project.name,
+        project_service.project_snapshot(project),
+        ids,
+        member_roles,
+        events,
+    )
+
+
+async def _fill(
+    database: Database,
+    stage: staging.Stage,
+    archive: ArchiveIn,
+    opened: Opened,
+    importer: User,
+    people: People,
+    progress: Progress,
+) -> ImportResult:
+    """Tasks, comments and the history, a batch per transaction, into the hidden project."""
+    ids, project_id, size = opened.ids, opened.project_id, stage.batch_rows
+    for tasks in _chunks(archive.tasks, size):
+        async with database.transaction() as session:
+            await stage.check(session)
+            ids.tasks |= await _tasks(session, project_id, tasks, ids, people, importer.id)
+        progress.advance(len(tasks))
+    parents = [
+        {"id": ids.tasks[task.number], "parent_id": ids.tasks[task.parent]}
+        for task in archive.tasks
+        if task.parent is not None
+    ]
+    for chunk in _chunks(parents, size):
+        async with database.transaction() as session:
+            await stage.check(session)
+            await session.execute(update(Task), chunk)
+    for comments in _chunks(archive.comments, size):
+        async with database.transaction() as session:
+            await stage.check(session)
+            ids.comments |= await _comments(session, project_id, comments, ids, people, importer.id)
+        progress.advance(len(comments))
+    if archive.events:
+        inbound = replay.Inbound(ids, opened.key, people.unmatched)
+        for start in range(0, len(archive.events), size):
+            batch = archive.events[start : start + size]
+            async with database.transaction() as session:
+                await stage.check(session)
+                await replay.events(session, batch, start + 1, inbound)
+            progress.advance(len(batch))
+    else:
+        members = [
+            Membership(project_id=project_id, user_id=user_id, role=role, created_at=created_at)
+            for user_id, (role, created_at) in opened.member_roles.items()
+        ]
+        head = replay.Head(project_id, opened.key, opened.snapshot, importer.id, members)
+        await replay.fresh(database, stage, head, progress)
     return ImportResult(
-        project_id=project.id,
-        key=project.key,
-        name=project.name,
-        members=len(members),
+        project_id=project_id,
+        key=opened.key,
+        name=opened.name,
+        members=len(opened.member_roles),
         statuses=len(archive.statuses),
         labels=len(archive.labels),
         tasks=len(archive.tasks),
         comments=len(archive.comments),
-        events=events,
+        events=opened.events,
         unmatched_emails=sorted(people.unmatched),
         reassigned=people.reassigned,
     )
-
-
-def _member_roles(
-    archive: ArchiveIn, importer: User, people: People
-) -> dict[int, tuple[Role, datetime]]:
-    """The importing user as owner, and everyone else in the archive who has an account."""
-    now = utcnow()
-    roles = {importer.id: (Role.owner, now)}
-    for member in archive.members:
-        user_id = people.find(member.email)
-        if user_id is not None:
-            role = Role.owner if user_id == importer.id else member.role
-            roles[user_id] = (role, member.created_at or now)
-    return roles
 
 
 async def _members(
@@ -292,11 +341,10 @@ async def _labels(session: AsyncSession, project_id: int, archive: ArchiveIn) ->
 async def _tasks(
     session: AsyncSession,
     project_id: int,
-    archive: ArchiveIn,
+    tasks: Sequence[TaskIn],
     ids: replay.Ids,
     people: People,
     importer: int,
-    progress: Progress,
 ) -> dict[Any, int]:
     now = utcnow()
 
@@ -305,7 +353,7 @@ async def _tasks(
             "project_id": project_id,
             "number": task.number,
             "title": task.title,
-            "description": task.description,
+            "description": people_of.credited(task, people),
             "status_id": ids.statuses[task.status],
             "assignee_id": people.find(task.assignee),
             "reporter_id": people.or_importer(task.reporter, importer),
@@ -321,23 +369,13 @@ async def _tasks(
             "updated_at": task.updated_at or task.created_at or now,
         }
 
-    by_number = await _insert_batches(
-        session, Task, archive.tasks, row, key=lambda task: task.number, progress=progress
-    )
-    parents = [
-        {"id": by_number[task.number], "parent_id": by_number[task.parent]}
-        for task in archive.tasks
-        if task.parent is not None
-    ]
-    for chunk in _chunks(parents):
-        await session.execute(update(Task), chunk)
-    return by_number
+    return await _insert_batches(session, Task, tasks, row, key=lambda task: task.number)
 
 
 async def _comments(
     session: AsyncSession,
     project_id: int,
-    archive: ArchiveIn,
+    comments: Sequence[CommentIn],
     ids: replay.Ids,
     people: People,
     importer: int,
@@ -349,14 +387,12 @@ async def _comments(
             "task_id": ids.tasks[comment.task],
             "project_id": project_id,
             "author_id": people.or_importer(comment.author, importer),
-            "body": comment.body,
+            "body": people_of.signed(comment, people),
             "created_at": comment.created_at or now,
             "updated_at": comment.updated_at or comment.created_at or now,
         }
 
-    return await _insert_batches(
-        session, Comment, archive.comments, row, key=lambda comment: comment.ref
-    )
+    return await _insert_batches(session, Comment, comments, row, key=lambda comment: comment.ref)
 
 
 async def _insert_batches(
@@ -366,14 +402,12 @@ async def _insert_batches(
     row: Callable[[T], dict[str, Any]],
     *,
     key: Callable[[T], Any],
-    progress: Progress = SILENT,
 ) -> dict[Any, int]:
     """A row per item, BATCH rows per statement; the new ids by each item's key."""
     ids: dict[Any, int] = {}
     for batch in _chunks(items):
         new = await _insert(session, model, [row(item) for item in batch])
         ids.update((key(item), i) for item, i in zip(batch, new, strict=True))
-        progress.advance(len(batch))
     return ids
 
 

@@ -3,11 +3,13 @@ on the embedded default or in `laneway worker` processes, as webhook deliveries 
 
 A runner claims a transfer with a lease that its heartbeat renews while the work runs, writing
 the rows done so far at the same time: that is the progress the API shows. Nothing is lost
-when a runner dies: an import writes all or nothing in one transaction that also marks the
-transfer done (so a retried import never creates a second project), and an export stores its
-file in the transaction that marks it done. A dead runner's lease runs out and another runner
-takes the transfer again, up to MAX_ATTEMPTS times. Refused input (TransferError) fails at
-once with its message; anything else (the database away) is tried again after a pause.
+when a runner dies: an import writes in batches into a hidden project (staging.py), recorded
+on the transfer, and shows it in the transaction that marks the transfer done (so a retried
+import never imports twice); a retry or the job's failure first removes what an attempt left.
+An export stores its file in the transaction that marks it done. A dead runner's lease runs
+out and another runner takes the transfer again, up to MAX_ATTEMPTS times. Refused input
+(TransferError) fails at once with its message; anything else (the database away) is tried
+again after a pause.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from laneway.db import Database
 from laneway.models import Transfer, TransferKind, TransferState
 from laneway.models.base import utcnow
 from laneway.observability.job_metrics import TRANSFER_OUTCOMES
-from laneway.transfer import queue
+from laneway.transfer import queue, staging
 from laneway.transfer.csv_export import export_csv
 from laneway.transfer.csv_import import CsvImportResult, import_csv
 from laneway.transfer.errors import TransferError
@@ -64,8 +66,10 @@ class TransferRunner:
         database: Database,
         poll_seconds: float = 0.5,
         clock: Callable[[], datetime] = utcnow,
+        batch_rows: int = staging.BATCH_ROWS,
     ) -> None:
         self.database, self.poll_seconds, self.clock = database, poll_seconds, clock
+        self.batch_rows = batch_rows
         self._running: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
@@ -205,11 +209,32 @@ class TransferRunner:
             await queue.release(session, transfer_id, claim, self.clock() + pause, refund=False)
 
     async def _end(self, transfer_id: int, claim: str, error: str) -> None:
+        await self._discard_hidden(transfer_id)
         async with self.database.transaction() as session:
             await queue.finish(
                 session, transfer_id, claim, self.clock(), state=TransferState.failed, error=error
             )
             await queue.drop_input(session, transfer_id)
+
+    async def _discard_hidden(self, transfer_id: int) -> None:
+        """What an earlier attempt of this import left (a hidden project) goes."""
+        async with self.database.transaction(write=False) as session:
+            hidden = queue.hidden_project(await session.get_one(Transfer, transfer_id))
+        if hidden is not None:
+            await staging.discard(self.database, hidden, self.batch_rows)
+
+    def _stage(self, transfer_id: int, claim: str) -> staging.Stage:
+        async def check(session: Any) -> None:
+            if not await queue.still_mine(session, transfer_id, claim, self.clock() + LEASE):
+                raise LostClaim
+
+        async def adopt(session: Any, project_id: int) -> None:
+            lease = self.clock() + LEASE
+            if not await queue.hide(session, transfer_id, claim, lease, project_id):
+                raise LostClaim
+
+        # a failed import's hidden rows: removed by _end, or by the next attempt first
+        return staging.Stage(check=check, adopt=adopt, batch_rows=self.batch_rows, discards=False)
 
     async def _work(self, transfer_id: int, claim: str, tally: Reporter) -> None:
         async with self.database.transaction(write=False) as session:
@@ -220,6 +245,8 @@ class TransferRunner:
         if transfer.kind in EXPORT_FILES:
             await self._export(transfer, claim, tally)
             return
+        await self._discard_hidden(transfer_id)
+        stage = self._stage(transfer_id, claim)
 
         async def done(session: Any, result: Any) -> None:
             values = _import_result(result)
@@ -251,6 +278,7 @@ class TransferRunner:
                 mapping=options.get("mapping") or {},
                 progress=tally,
                 before_commit=done,
+                stage=stage,
             )
         else:
             trello = transfer.kind is TransferKind.import_trello
@@ -262,6 +290,7 @@ class TransferRunner:
                 name=options.get("name"),
                 progress=tally,
                 before_commit=done,
+                stage=stage,
             )
 
     async def _export(self, transfer: Transfer, claim: str, tally: Reporter) -> None:

@@ -106,6 +106,26 @@ async def release(
     )
 
 
+async def still_mine(session: AsyncSession, transfer_id: int, claim: str, lease: datetime) -> bool:
+    """Whether the claim is still ours (its lease renewed): an import's batches ask before
+    writing, so a runner that lost its transfer stops."""
+    return await _mine(session, transfer_id, claim, lease_until=lease)
+
+
+async def hide(
+    session: AsyncSession, transfer_id: int, claim: str, lease: datetime, project_id: int
+) -> bool:
+    """Records the hidden project an import writes into, for a retry or a failure to remove."""
+    transfer = await session.get_one(Transfer, transfer_id)
+    options = dict(transfer.options) | {"hidden_project_id": project_id}
+    return await _mine(session, transfer_id, claim, lease_until=lease, options=options)
+
+
+def hidden_project(transfer: Transfer) -> int | None:
+    found = transfer.options.get("hidden_project_id")
+    return found if isinstance(found, int) else None
+
+
 async def _mine(session: AsyncSession, transfer_id: int, mine: str, **values: Any) -> bool:
     result = await session.execute(
         update(Transfer)

@@ -2,13 +2,14 @@
 reference turned into the new ids (history.py), or, for an archive without events (a Trello
 board), a fresh history of what the import created.
 
-Events are written straight into the log, not published after commit: the project is new, so
-no viewer, cache or webhook knows it yet, and a webhook added later starts after these events.
+Events are written straight into the log, not published after commit: the project is new and
+hidden until the import's last transaction (staging.py), so no viewer, cache or webhook knows
+it yet, and a webhook added later starts after these events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -17,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity.types import EventType
 from laneway.comments.service import snapshot as comment_snapshot
+from laneway.db import Database
 from laneway.labels.schemas import LabelOut
-from laneway.models import Comment, Event, Label, Membership, Project, Task
+from laneway.models import Comment, Event, Label, Membership, Task
 from laneway.models.base import utcnow
-from laneway.projects.service import member_snapshot, project_snapshot
+from laneway.projects.service import member_snapshot
 from laneway.tasks.schemas import snapshot as task_snapshot
-from laneway.transfer import history
+from laneway.transfer import history, staging
 from laneway.transfer.errors import TransferError
 from laneway.transfer.progress import Progress
 from laneway.transfer.schema import ArchiveIn, EventIn
@@ -107,21 +109,11 @@ def emails(archive: ArchiveIn) -> set[str]:
 
 
 async def events(
-    session: AsyncSession,
-    archive: ArchiveIn,
-    ids: Ids,
-    key: str,
-    unmatched: set[str],
-    progress: Progress,
-) -> int:
-    """The archive's events as the new project's, numbered 1, 2, ...; how many."""
-    inbound = Inbound(ids, key, unmatched)
-    for start in range(0, len(archive.events), BATCH):
-        batch = archive.events[start : start + BATCH]
-        rows = [_row(event, start + i + 1, inbound) for i, event in enumerate(batch)]
-        await session.execute(insert(EVENTS), rows)
-        progress.advance(len(batch))
-    return len(archive.events)
+    session: AsyncSession, batch: Sequence[EventIn], first_seq: int, inbound: Inbound
+) -> None:
+    """A batch of the archive's events as the new project's, numbered from `first_seq`."""
+    rows = [_row(event, first_seq + i, inbound) for i, event in enumerate(batch)]
+    await session.execute(insert(EVENTS), rows)
 
 
 def _row(event: EventIn, seq: int, inbound: Inbound) -> dict[str, Any]:
@@ -145,48 +137,81 @@ def fresh_count(archive: ArchiveIn, members: int) -> int:
     return 1 + members + len(archive.labels) + len(archive.tasks) + len(archive.comments)
 
 
-async def fresh(
-    session: AsyncSession,
-    project: Project,
-    actor_id: int,
-    members: list[Membership],
-    progress: Progress,
-) -> int:
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What a fresh history starts with: the project and its members (not yet written)."""
+
+    project_id: int
+    key: str
+    snapshot: dict[str, Any]
+    actor_id: int
+    members: list[Membership]
+
+
+async def fresh(database: Database, stage: staging.Stage, head: Head, progress: Progress) -> int:
     """A history for an archive that has none: the project, its members, labels, tasks and
-    comments as they are now, each created by the importing user; how many events."""
-    drafts: list[tuple[EventType, int, int | None, dict[str, Any]]] = [
-        ("project.created", project.id, None, project_snapshot(project))
-    ]
-    drafts += [("member.added", m.user_id, None, member_snapshot(m)) for m in members]
-    of_project = {"project_id": project.id}
-    labels = await session.scalars(select(Label).filter_by(**of_project).order_by(Label.id))
-    drafts += [
-        ("label.created", label.id, None, LabelOut.model_validate(label).model_dump())
-        for label in labels
-    ]
-    tasks = await session.scalars(select(Task).filter_by(**of_project).order_by(Task.id))
-    drafts += [("task.created", t.id, t.id, task_snapshot(t, project.key)) for t in tasks]
-    comments = await session.scalars(select(Comment).filter_by(**of_project).order_by(Comment.id))
-    drafts += [("comment.created", c.id, c.task_id, comment_snapshot(c)) for c in comments]
-    now = utcnow()
-    rows = (
-        {
-            "project_id": project.id,
-            "seq": seq,
-            "type": kind,
-            "actor_id": actor_id,
-            "subject_id": subject,
-            "task_id": task,
-            "changes": {},
-            "snapshot": snapshot,
-            "created_at": now,
-        }
-        for seq, (kind, subject, task, snapshot) in enumerate(drafts, start=1)
+    comments as they are now, each created by the importing user, a batch of events per
+    transaction; how many events."""
+    project_id, now = head.project_id, utcnow()
+    seq = 0
+
+    async def write(session: AsyncSession, drafts: list[_Fresh]) -> None:
+        nonlocal seq
+        rows = [
+            {
+                "project_id": project_id,
+                "seq": seq + i,
+                "type": kind,
+                "actor_id": head.actor_id,
+                "subject_id": subject,
+                "task_id": task,
+                "changes": {},
+                "snapshot": snapshot,
+                "created_at": now,
+            }
+            for i, (kind, subject, task, snapshot) in enumerate(drafts, start=1)
+        ]
+        for batch in _batches(rows):
+            await session.execute(insert(EVENTS), batch)
+        seq += len(drafts)
+        progress.advance(len(drafts))
+
+    async with database.transaction() as session:
+        await stage.check(session)
+        drafts: list[_Fresh] = [("project.created", project_id, None, head.snapshot)]
+        drafts += [("member.added", m.user_id, None, member_snapshot(m)) for m in head.members]
+        labels = await session.scalars(
+            select(Label).filter_by(project_id=project_id).order_by(Label.id)
+        )
+        drafts += [
+            ("label.created", label.id, None, LabelOut.model_validate(label).model_dump())
+            for label in labels
+        ]
+        await write(session, drafts)
+    pages: tuple[tuple[Any, Callable[[Any], _Fresh]], ...] = (
+        (Task, lambda t: ("task.created", t.id, t.id, task_snapshot(t, head.key))),
+        (Comment, lambda c: ("comment.created", c.id, c.task_id, comment_snapshot(c))),
     )
-    for batch in _batches(rows):
-        await session.execute(insert(EVENTS), batch)
-        progress.advance(len(batch))
-    return len(drafts)
+    for model, draft in pages:
+        last = 0
+        while True:
+            async with database.transaction() as session:
+                await stage.check(session)
+                query = (
+                    select(model)
+                    .where(model.project_id == project_id, model.id > last)
+                    .order_by(model.id)
+                    .limit(stage.batch_rows)
+                )
+                page = list(await session.scalars(query))
+                if not page:
+                    break
+                await write(session, [draft(row) for row in page])
+                last = page[-1].id
+    return seq
+
+
+_Fresh = tuple[EventType, int, int | None, dict[str, Any]]
 
 
 def _batches(rows: Iterable[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:

@@ -8,8 +8,9 @@ new project, through the archive import (importer.py), so it is written the same
   when it has none), numbered by the card's board number (idShort) when those are unique.
 - `commentCard` actions become comments with their text and date. Trello exports carry no
   emails unless the member made theirs visible: a comment whose author has an email with an
-  account here is theirs; any other is the importing user's, starting with the Trello name of
-  who wrote it, and that person is listed in the result.
+  account here is theirs when an instance admin imports (importer.py, People); any other is
+  the importing user's, starting with the Trello name (or email) of who wrote it, and a person
+  without an email is listed in the result.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from laneway.transfer import files, schema
 from laneway.transfer.errors import TransferError
 from laneway.transfer.importer import ImportResult, import_project
 from laneway.transfer.progress import SILENT, BeforeCommit, Progress
+from laneway.transfer.staging import UNSTAGED, Stage
 
 # Trello's label colours (and their _light / _dark variants) in hex
 COLORS = {
@@ -154,8 +156,12 @@ async def import_trello(
     name: str | None = None,
     progress: Progress = SILENT,
     before_commit: BeforeCommit | None = None,
+    match_people: bool | None = None,
+    stage: Stage = UNSTAGED,
 ) -> TrelloImportResult:
-    """Create a project from a Trello board export; `owner` (an id or an email) owns it."""
+    """Create a project from a Trello board export; `owner` (an id or an email) owns it;
+    `match_people` as for import_project (an email shown in the export is matched to an
+    account only when an admin imports)."""
     board = parse(files.read(trello_json, schema.MAX_ARCHIVE_BYTES, "Trello export"))
     archive, unmatched, skipped = _archive(board)
     try:
@@ -180,7 +186,15 @@ async def import_trello(
             await before_commit(session, extended(project))
 
     result = await import_project(
-        database, parsed, owner=owner, key=key, name=name, progress=progress, before_commit=finish
+        database,
+        parsed,
+        owner=owner,
+        key=key,
+        name=name,
+        progress=progress,
+        before_commit=finish,
+        match_people=match_people,
+        stage=stage,
     )
     return extended(result)
 
