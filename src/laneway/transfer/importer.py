@@ -13,6 +13,7 @@ cannot be empty, so those name the importing user instead (counted in `reassigne
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -108,12 +109,15 @@ async def import_project(
     becomes its owner. `key` and `name` replace the archive's; without a key, the archive's
     is used when free, else one derived from it. Refused archives raise TransferError
     (Conflict for a taken key) and write nothing."""
+    # reading and checking a file is CPU work: a thread, so the event loop keeps serving
     parsed = (
         archive
         if isinstance(archive, ArchiveIn)
-        else schema.parse(files.read(archive, schema.MAX_ARCHIVE_BYTES, "archive"))
+        else await asyncio.to_thread(
+            schema.parse, files.read(archive, schema.MAX_ARCHIVE_BYTES, "archive")
+        )
     )
-    checks.check(parsed)
+    await asyncio.to_thread(checks.check, parsed)
     wanted = _wanted(key, name)
     try:
         async with database.transaction() as session:

@@ -35,7 +35,7 @@ from laneway.transfer.csv_import import CsvImportResult, import_csv
 from laneway.transfer.errors import TransferError
 from laneway.transfer.export import export_project
 from laneway.transfer.importer import ImportResult, import_project
-from laneway.transfer.progress import Reporter
+from laneway.transfer.progress import BeforeCommit, Reporter
 from laneway.transfer.trello import TrelloImportResult, import_trello
 
 log = structlog.get_logger("laneway.transfers")
@@ -43,6 +43,9 @@ log = structlog.get_logger("laneway.transfers")
 LEASE = timedelta(seconds=60)
 BEAT_SECONDS = 1.0  # progress is written, and the lease renewed, this often
 AT_ONCE = 2  # transfers one process runs at once: each holds a whole file in memory
+# imports one process reads at once: reading (in a thread, off the event loop) holds the file
+# and what it validated so far, so two 64 MiB uploads never do that at the same time
+IMPORTS_AT_ONCE = 1
 MAX_ATTEMPTS = 3
 RETRY_SECONDS = (5.0, 60.0)  # pauses after the first and second attempt that failed
 ISSUES_KEPT = 100  # CSV row problems kept in a result; the rest are counted
@@ -68,6 +71,7 @@ class TransferRunner:
         self.database, self.poll_seconds, self.clock = database, poll_seconds, clock
         self._running: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._importing = asyncio.Semaphore(IMPORTS_AT_ONCE)
         self._loop: asyncio.Task[None] | None = None
         self.outcomes = dict.fromkeys(TRANSFER_OUTCOMES, 0)  # for /metrics
         self.queue_depth = 0
@@ -239,6 +243,12 @@ class TransferRunner:
 
         if data is None:
             raise TransferError("the upload is missing")
+        async with self._importing:  # the heartbeat keeps the claim while this one waits
+            await self._import(transfer, data, tally, done)
+
+    async def _import(
+        self, transfer: Transfer, data: bytes, tally: Reporter, done: BeforeCommit
+    ) -> None:
         options, owner = transfer.options, transfer.user_id
         if transfer.kind is TransferKind.import_csv:
             if transfer.project_id is None:
