@@ -217,6 +217,16 @@ class TransferRunner:
 
     async def _work(self, transfer_id: int, claim: str, tally: Reporter) -> None:
         async with self.database.transaction(write=False) as session:
+            kind = await queue.kind(session, transfer_id)
+        if kind in EXPORT_FILES:
+            await self._load_and_run(transfer_id, claim, tally)
+            return
+        # the upload is loaded once it is this import's turn: one in memory at a time
+        async with self._importing:  # the heartbeat keeps the claim while this one waits
+            await self._load_and_run(transfer_id, claim, tally)
+
+    async def _load_and_run(self, transfer_id: int, claim: str, tally: Reporter) -> None:
+        async with self.database.transaction(write=False) as session:
             transfer, data = await queue.load(session, transfer_id)
             session.expunge(transfer)
         if transfer.attempts > MAX_ATTEMPTS:  # its runner died that often while running it
@@ -243,8 +253,7 @@ class TransferRunner:
 
         if data is None:
             raise TransferError("the upload is missing")
-        async with self._importing:  # the heartbeat keeps the claim while this one waits
-            await self._import(transfer, data, tally, done)
+        await self._import(transfer, data, tally, done)
 
     async def _import(
         self, transfer: Transfer, data: bytes, tally: Reporter, done: BeforeCommit
