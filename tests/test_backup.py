@@ -437,6 +437,48 @@ async def test_a_damaged_attachment_file_fails_verify_and_restore(
                 await refused
 
 
+async def test_an_attachment_that_inflates_past_its_manifest_size_is_stopped_there(
+    database_url: str, empty_database: EmptyDatabase, tmp_path: Path
+) -> None:
+    """A few KiB of deflated zeros that would write 8 MiB: refused at the manifest's size."""
+    source = tmp_path / "source"
+    async with running(
+        database_url, source, attachments=AttachmentSettings(store=AttachmentStore.files)
+    ) as api:
+        owner = await api.user()
+        task = await api.task(owner, (await api.project(owner))["id"])
+        assert (await api.attach(owner, task["id"], b"small file")).status_code == 201
+    archive, bomb = tmp_path / "a.zip", tmp_path / "bomb.zip"
+    async with database(database_url, source) as db:
+        await dump.backup(db.engine, archive, attachments=source / "attachments")
+    with zipfile.ZipFile(archive) as original, zipfile.ZipFile(bomb, "w") as copy:
+        for entry in original.infolist():
+            inflated = entry.filename.startswith("files/attachments/")
+            data = bytes(8 * 2**20) if inflated else original.read(entry)
+            copy.writestr(entry.filename, data, compress_type=zipfile.ZIP_DEFLATED)
+    assert bomb.stat().st_size < 100 * 1024
+
+    received = _Counting()
+    with ArchiveReader(bomb) as reader:
+        (info,) = reader.manifest.files
+        with pytest.raises(BackupError, match="does not match the manifest"):
+            reader.copy_file(info, received)
+    assert received.bytes <= info.size
+
+    url = empty_database(backend(database_url))
+    target = tmp_path / "target" / "attachments"
+    with pytest.raises(BackupError, match="does not match the manifest"):
+        await restore(url, bomb, tmp_path, files=load.FilesTarget(target))
+    assert list(target.iterdir()) == []
+
+
+class _Counting:
+    bytes = 0
+
+    def write(self, data: bytes) -> None:
+        self.bytes += len(data)
+
+
 # -- the command line, on the embedded default ---------------------------------------------
 
 runner = CliRunner()

@@ -329,13 +329,17 @@ class ArchiveReader:
             raise BackupError(f"table {table.name}: {problem}")
 
     def copy_file(self, info: FileInfo, target: Sink) -> None:
-        """The attachment file into `target`; raises if it is not what the manifest lists."""
+        """The attachment file into `target`; raises if it is not what the manifest lists.
+        Never more than the manifest's size reaches `target`: a small archive member that
+        inflates to gigabytes is refused at the first byte past that size."""
         digest, size = hashlib.sha256(), 0
         try:
             with self._zip.open(info.member) as member:
-                while chunk := member.read(CHUNK_BYTES):
-                    digest.update(chunk)
+                while chunk := member.read(min(CHUNK_BYTES, info.size - size + 1)):
                     size += len(chunk)
+                    if size > info.size:
+                        break  # refused below, before the excess is written
+                    digest.update(chunk)
                     target.write(chunk)
         except KeyError:
             raise BackupError(f"attachment file {info.name} is missing") from None

@@ -21,6 +21,7 @@ project an earlier one left.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Mapping
@@ -96,7 +97,8 @@ async def import_csv(
     """Add a task per row of `csv_stream` to the project, as `user` (an id or an email: a
     member, admin or owner of it). `mapping` is {task field: CSV column}; title is required;
     the fields are title, description, status, assignee, priority, labels and due_date."""
-    drafts, errors, rows = csv_read.read(csv_stream, mapping)
+    # reading a file is CPU work: a thread, so the event loop keeps serving
+    drafts, errors, rows = await asyncio.to_thread(csv_read.read, csv_stream, mapping)
     progress.start(rows)
     progress.advance(len({issue.row for issue in errors}))
     async with database.transaction() as session:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, get_args
@@ -72,36 +72,47 @@ def read(
     if "title" not in mapping:
         raise TransferError("map a column to title: every task needs one")
     raw = files.read(source, MAX_CSV_BYTES, "CSV file")
+    # decoded and split as it is read, a row at a time: never the whole file as text or rows
+    text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
+    records = csv.reader(_text_lines(text))
+    drafts, errors = [], []
+    rows = number = 0
     try:
-        text = raw.decode("utf-8-sig")  # with or without the BOM spreadsheets write
+        header = next(records, None)
+        if header is None:
+            raise TransferError("the CSV file is empty: it needs a header row")
+        columns = _columns([name.strip() for name in header], mapping)
+        number = 1  # the header's row
+        for number, record in enumerate(records, start=2):
+            if number - 1 > MAX_ROWS:  # blank lines count: they cost as much to read
+                raise TransferError(f"the CSV file has more than {MAX_ROWS} rows: split it")
+            if not any(cell.strip() for cell in record):
+                continue  # blank lines (a trailing one, spacing) are not rows
+            rows += 1
+            cells = {
+                name: _unguard(record[i]) if i < len(record) else "" for name, i in columns.items()
+            }
+            draft, problems = _draft(number, cells)
+            if problems:
+                errors += problems
+            else:
+                drafts.append(draft)
     except UnicodeDecodeError:
         raise TransferError("not a CSV file: it is not UTF-8 text") from None
-    if "\x00" in text:
-        raise TransferError("not a CSV file: it holds binary data")
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise TransferError(
+                f"row {number + 1}: a cell is longer than {csv.field_size_limit()} characters"
+            ) from None
         raise TransferError(f"not a CSV file: {error}") from None
-    if not records:
-        raise TransferError("the CSV file is empty: it needs a header row")
-    if len(records) - 1 > MAX_ROWS:
-        raise TransferError(f"the CSV file has more than {MAX_ROWS} rows: split it")
-    columns = _columns([name.strip() for name in records[0]], mapping)
-    drafts, errors = [], []
-    rows = 0
-    for number, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines (a trailing one, spacing) are not rows
-        rows += 1
-        cells = {
-            name: _unguard(record[i]) if i < len(record) else "" for name, i in columns.items()
-        }
-        draft, problems = _draft(number, cells)
-        if problems:
-            errors += problems
-        else:
-            drafts.append(draft)
     return drafts, errors, rows
+
+
+def _text_lines(text: Iterable[str]) -> Iterator[str]:
+    for line in text:
+        if "\x00" in line:
+            raise TransferError("not a CSV file: it holds binary data")
+        yield line
 
 
 def _columns(header: list[str], mapping: Mapping[str, str]) -> dict[str, int]:

@@ -11,6 +11,7 @@ archive's order (equal ranks are ordered by id). Who the archive's people are he
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -90,12 +91,15 @@ async def import_project(
     Written a batch per transaction into a project nobody sees until the last one adds its
     members (staging.py). Refused archives raise TransferError (Conflict for a taken key) and
     leave nothing."""
+    # reading and checking a file is CPU work: a thread, so the event loop keeps serving
     parsed = (
         archive
         if isinstance(archive, ArchiveIn)
-        else schema.parse(files.read(archive, schema.MAX_ARCHIVE_BYTES, "archive"))
+        else await asyncio.to_thread(
+            schema.parse, files.read(archive, schema.MAX_ARCHIVE_BYTES, "archive")
+        )
     )
-    checks.check(parsed)
+    await asyncio.to_thread(checks.check, parsed)
     wanted = _wanted(key, name)
     try:
         async with database.transaction() as session:

@@ -37,7 +37,7 @@ from laneway.transfer.csv_import import CsvImportResult, import_csv
 from laneway.transfer.errors import TransferError
 from laneway.transfer.export import export_project
 from laneway.transfer.importer import ImportResult, import_project
-from laneway.transfer.progress import Reporter
+from laneway.transfer.progress import BeforeCommit, Reporter
 from laneway.transfer.trello import TrelloImportResult, import_trello
 
 log = structlog.get_logger("laneway.transfers")
@@ -45,6 +45,9 @@ log = structlog.get_logger("laneway.transfers")
 LEASE = timedelta(seconds=60)
 BEAT_SECONDS = 1.0  # progress is written, and the lease renewed, this often
 AT_ONCE = 2  # transfers one process runs at once: each holds a whole file in memory
+# imports one process reads at once: reading (in a thread, off the event loop) holds the file
+# and what it validated so far, so two 64 MiB uploads never do that at the same time
+IMPORTS_AT_ONCE = 1
 MAX_ATTEMPTS = 3
 RETRY_SECONDS = (5.0, 60.0)  # pauses after the first and second attempt that failed
 ISSUES_KEPT = 100  # CSV row problems kept in a result; the rest are counted
@@ -72,6 +75,7 @@ class TransferRunner:
         self.batch_rows = batch_rows
         self._running: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._importing = asyncio.Semaphore(IMPORTS_AT_ONCE)
         self._loop: asyncio.Task[None] | None = None
         self.outcomes = dict.fromkeys(TRANSFER_OUTCOMES, 0)  # for /metrics
         self.queue_depth = 0
@@ -238,6 +242,16 @@ class TransferRunner:
 
     async def _work(self, transfer_id: int, claim: str, tally: Reporter) -> None:
         async with self.database.transaction(write=False) as session:
+            kind = await queue.kind(session, transfer_id)
+        if kind in EXPORT_FILES:
+            await self._load_and_run(transfer_id, claim, tally)
+            return
+        # the upload is loaded once it is this import's turn: one in memory at a time
+        async with self._importing:  # the heartbeat keeps the claim while this one waits
+            await self._load_and_run(transfer_id, claim, tally)
+
+    async def _load_and_run(self, transfer_id: int, claim: str, tally: Reporter) -> None:
+        async with self.database.transaction(write=False) as session:
             transfer, data = await queue.load(session, transfer_id)
             session.expunge(transfer)
         if transfer.attempts > MAX_ATTEMPTS:  # its runner died that often while running it
@@ -266,6 +280,16 @@ class TransferRunner:
 
         if data is None:
             raise TransferError("the upload is missing")
+        await self._import(transfer, data, tally, done, stage)
+
+    async def _import(
+        self,
+        transfer: Transfer,
+        data: bytes,
+        tally: Reporter,
+        done: BeforeCommit,
+        stage: staging.Stage,
+    ) -> None:
         options, owner = transfer.options, transfer.user_id
         if transfer.kind is TransferKind.import_csv:
             if transfer.project_id is None:

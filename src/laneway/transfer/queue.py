@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from laneway.models import Transfer, TransferFile, TransferState
+from laneway.models import Transfer, TransferFile, TransferKind, TransferState
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -42,6 +42,13 @@ async def claim(
         .execution_options(synchronize_session=False)
     )
     return sorted(result.scalars())
+
+
+async def kind(session: AsyncSession, transfer_id: int) -> TransferKind | None:
+    kind: TransferKind | None = await session.scalar(
+        select(Transfer.kind).where(Transfer.id == transfer_id)
+    )
+    return kind
 
 
 async def load(session: AsyncSession, transfer_id: int) -> tuple[Transfer, bytes | None]:

@@ -9,7 +9,7 @@ reference no listed object has is something deleted before the export).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from fractional_indexing import FIError, validate_order_key
@@ -25,6 +25,7 @@ from laneway.projects.schemas import Description as ProjectDescription
 from laneway.projects.schemas import ProjectKey, ProjectName
 from laneway.statuses.schemas import StatusName, WipLimit
 from laneway.tasks.schemas import MAX_LABELS, Description, Estimate, PriorityName, Title
+from laneway.transfer import stream
 from laneway.transfer.errors import TransferError
 
 FORMAT = "laneway.project"
@@ -141,13 +142,18 @@ class EventIn(_Model):
     created_at: AwareDatetime
 
 
-class ArchiveIn(_Model):
+class HeaderIn(_Model):
+    """What an archive says besides its collections."""
+
     format: Literal["laneway.project"]
     version: Literal[1]
     exported_at: AwareDatetime | None = None
     laneway_version: str | None = None
     counts: dict[str, int] | None = None
     project: ProjectIn
+
+
+class ArchiveIn(HeaderIn):
     members: Annotated[list[MemberIn], Field(max_length=MAX_MEMBERS)] = Field(default_factory=list)
     statuses: Annotated[list[StatusIn], Field(min_length=1, max_length=MAX_STATUSES)]
     labels: Annotated[list[LabelIn], Field(max_length=MAX_LABELS_PER_PROJECT)] = Field(
@@ -161,30 +167,83 @@ class ArchiveIn(_Model):
     events: Annotated[list[EventIn], Field(max_length=MAX_EVENTS)] = Field(default_factory=list)
 
 
+# each collection: the model of one item, and the most items an archive may hold
+COLLECTIONS: dict[str, tuple[type[_Model], int]] = {
+    "members": (MemberIn, MAX_MEMBERS),
+    "statuses": (StatusIn, MAX_STATUSES),
+    "labels": (LabelIn, MAX_LABELS_PER_PROJECT),
+    "tasks": (TaskIn, MAX_TASKS),
+    "comments": (CommentIn, MAX_COMMENTS),
+    "events": (EventIn, MAX_EVENTS),
+}
+NOT_AN_ARCHIVE = f"not a Laneway project archive (its format is not {FORMAT!r})"
+
+
 def parse(raw: bytes) -> ArchiveIn:
-    """The archive, validated field by field, or a TransferError saying what is wrong."""
+    """The archive, validated item by item as it is read (stream.py), or a TransferError
+    saying what is wrong: the first item over a limit, or invalid, ends the reading."""
+    header: dict[str, Any] = {}
+    items: dict[str, list[Any]] = {key: [] for key in COLLECTIONS}
+    limits = {key: most for key, (_model, most) in COLLECTIONS.items()}
     try:
-        header = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise TransferError(f"the archive is not JSON: {error}") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise TransferError(f"not a Laneway project archive (its format is not {FORMAT!r})")
+        for entry in stream.entries(raw, "archive", limits):
+            if entry.value is stream.STARTED:
+                continue
+            if entry.index is not None:
+                model = COLLECTIONS[entry.key][0]
+                items[entry.key].append(_valid(model, entry.value, (entry.key, entry.index)))
+                continue
+            if entry.key == "format" and entry.value != FORMAT:
+                raise TransferError(NOT_AN_ARCHIVE)
+            if entry.key == "version" and entry.value != VERSION:
+                raise _unread_version(entry.value)
+            if entry.key in COLLECTIONS:  # present, and not a list
+                raise TransferError(f"the archive is invalid: {entry.key}: Input should be a list")
+            if entry.key not in HeaderIn.model_fields:
+                if "format" not in header:
+                    raise TransferError(NOT_AN_ARCHIVE)
+                raise TransferError(
+                    f"the archive is invalid: {entry.key}: Extra inputs are not permitted"
+                )
+            header[entry.key] = entry.value
+    except stream.NotAnObject:
+        raise TransferError(NOT_AN_ARCHIVE) from None
+    if header.get("format") != FORMAT:
+        raise TransferError(NOT_AN_ARCHIVE)
     if header.get("version") != VERSION:
-        raise TransferError(
-            f"archive version {header.get('version')!r} is not one this laneway reads "
-            f"(it reads version {VERSION})"
-        )
-    del header  # the typed parse below reads the bytes again, with pydantic's own parser
+        raise _unread_version(header.get("version"))
+    if not items["statuses"]:
+        raise TransferError("the archive is invalid: statuses: List should have at least 1 item")
+    found = _valid(HeaderIn, header, ())
+    fields: dict[str, Any] = dict(found) | items  # every part validated above
+    return ArchiveIn.model_construct(**fields)
+
+
+def _unread_version(version: object) -> TransferError:
+    return TransferError(
+        f"archive version {version!r} is not one this laneway reads (it reads version {VERSION})"
+    )
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _valid(model: type[M], value: Any, where: tuple[int | str, ...]) -> M:
+    """Validated from JSON, as a whole file was: strict, dates as ISO strings."""
     try:
-        return ArchiveIn.model_validate_json(raw)
+        return model.model_validate_json(orjson.dumps(value))
+    except orjson.JSONEncodeError:
+        raise TransferError(
+            f"the archive is invalid: {_path(where)}: a number out of range"
+        ) from None
     except ValidationError as error:
-        raise TransferError(f"the archive is invalid: {describe(error)}") from None
+        raise TransferError(f"the archive is invalid: {describe(error, where)}") from None
 
 
-def describe(error: ValidationError, limit: int = 3) -> str:
+def describe(error: ValidationError, where: tuple[int | str, ...] = (), limit: int = 3) -> str:
     """The first few problems as `where: what`, without the offending values (they may be
-    huge or private)."""
-    problems = [f"{_path(e['loc'])}: {e['msg']}" for e in error.errors()[:limit]]
+    huge or private); `where` is the place of what was validated in its document."""
+    problems = [f"{_path(where + e['loc'])}: {e['msg']}" for e in error.errors()[:limit]]
     more = error.error_count() - len(problems)
     return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
 

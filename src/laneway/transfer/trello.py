@@ -15,9 +15,11 @@ new project, through the archive import (importer.py), so it is written the same
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from fractional_indexing import generate_n_keys_between
@@ -28,7 +30,7 @@ from laneway.db import Database
 from laneway.models import StatusCategory
 from laneway.models.base import utcnow
 from laneway.projects.service import derive_key
-from laneway.transfer import files, schema
+from laneway.transfer import files, schema, stream
 from laneway.transfer.errors import TransferError
 from laneway.transfer.importer import ImportResult, import_project
 from laneway.transfer.progress import SILENT, BeforeCommit, Progress
@@ -162,23 +164,15 @@ async def import_trello(
     """Create a project from a Trello board export; `owner` (an id or an email) owns it;
     `match_people` as for import_project (an email shown in the export is matched to an
     account only when an admin imports)."""
-    board = parse(files.read(trello_json, schema.MAX_ARCHIVE_BYTES, "Trello export"))
-    archive, unmatched, skipped = _archive(board)
-    try:
-        # through JSON, so the archive's strict types read it exactly as they read a file
-        parsed = schema.ArchiveIn.model_validate_json(orjson.dumps(archive))
-    except ValidationError as error:
-        raise TransferError(
-            f"the Trello board cannot be imported: {schema.describe(error)}"
-        ) from None
-    closed = len([t for t in board.lists if t.closed])
+    # reading and converting the board is CPU work: a thread, so the event loop keeps serving
+    prepared = await asyncio.to_thread(_prepare, trello_json)
 
     def extended(project: ImportResult) -> TrelloImportResult:
         return TrelloImportResult(
             project=project,
-            unmatched_members=sorted(unmatched),
-            skipped_lists=closed,
-            skipped_cards=skipped,
+            unmatched_members=sorted(prepared.unmatched),
+            skipped_lists=prepared.closed_lists,
+            skipped_cards=prepared.skipped_cards,
         )
 
     async def finish(session: AsyncSession, project: ImportResult) -> None:
@@ -187,7 +181,7 @@ async def import_trello(
 
     result = await import_project(
         database,
-        parsed,
+        prepared.archive,
         owner=owner,
         key=key,
         name=name,
@@ -199,17 +193,79 @@ async def import_trello(
     return extended(result)
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    archive: schema.ArchiveIn
+    unmatched: set[str]
+    closed_lists: int
+    skipped_cards: int
+
+
+def _prepare(trello_json: files.Source) -> _Prepared:
+    board = parse(files.read(trello_json, schema.MAX_ARCHIVE_BYTES, "Trello export"))
+    archive, unmatched, skipped = _archive(board)
+    try:
+        # through JSON, so the archive's strict types read it exactly as they read a file
+        parsed = schema.ArchiveIn.model_validate_json(orjson.dumps(archive))
+    except ValidationError as error:
+        raise TransferError(
+            f"the Trello board cannot be imported: {schema.describe(error)}"
+        ) from None
+    closed = len([t for t in board.lists if t.closed])
+    return _Prepared(parsed, unmatched, closed, skipped)
+
+
+# each collection read: the model of one item, and the most items a board may hold
+COLLECTIONS: dict[str, tuple[type[_Trello], int]] = {
+    "labels": (TrelloLabel, schema.MAX_LABELS_PER_PROJECT),
+    "lists": (TrelloList, 10_000),
+    "cards": (TrelloCard, schema.MAX_TASKS),
+    "checklists": (TrelloChecklist, schema.MAX_TASKS),
+    "actions": (TrelloAction, schema.MAX_EVENTS),
+    "members": (TrelloMember, schema.MAX_MEMBERS),
+}
+NOT_A_BOARD = "not a Trello board export (it has no lists and cards)"
+
+
+class _Head(_Trello):
+    name: str
+    desc: str = ""
+
+
 def parse(raw: bytes) -> TrelloBoard:
+    """The board, each item validated as it is read (stream.py); the export's many other
+    fields are passed over without being kept."""
+    head: dict[str, object] = {}
+    items: dict[str, list[_Trello]] = {}
+    limits = {key: most for key, (_model, most) in COLLECTIONS.items()}
     try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise TransferError(f"the Trello export is not JSON: {error}") from None
-    if not isinstance(document, dict) or "lists" not in document or "cards" not in document:
-        raise TransferError("not a Trello board export (it has no lists and cards)")
+        for entry in stream.entries(
+            raw, "Trello export", limits, skip=frozenset(_Head.model_fields)
+        ):
+            if entry.value is stream.STARTED:
+                items[entry.key] = []
+                continue
+            if entry.index is None:
+                head[entry.key] = entry.value
+                continue
+            model = COLLECTIONS[entry.key][0]
+            try:
+                items[entry.key].append(model.model_validate(entry.value))
+            except ValidationError as error:
+                raise TransferError(
+                    "the Trello export is invalid: "
+                    + schema.describe(error, (entry.key, entry.index))
+                ) from None
+    except stream.NotAnObject:
+        raise TransferError(NOT_A_BOARD) from None
+    if "lists" not in items or "cards" not in items:
+        raise TransferError(NOT_A_BOARD)
     try:
-        return TrelloBoard.model_validate(document)
+        found = _Head.model_validate({k: v for k, v in head.items() if k in _Head.model_fields})
     except ValidationError as error:
         raise TransferError(f"the Trello export is invalid: {schema.describe(error)}") from None
+    fields: dict[str, Any] = dict(found) | items  # every part validated above
+    return TrelloBoard.model_construct(**fields)
 
 
 def _archive(board: TrelloBoard) -> tuple[dict[str, object], set[str], int]:
