@@ -2,7 +2,7 @@
 person's next email summarises once). An instance that has sent emails already starts from
 its first batch, so an upgrade turns nothing waiting into backlog.
 
-Revision ID: 0010_email_start
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 from laneway.models.base import UTCDateTime
 
-revision = "0010_email_start"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
