@@ -622,7 +622,9 @@ export interface paths {
         /**
          * Update Webhook
          * @description Change the URL, the event types or `active`; `rotate_secret` answers with the new
-         *     secret, once (the old one keeps signing alongside it for 24 hours).
+         *     secret, once (the old one keeps signing alongside it for 24 hours). Changing the URL or
+         *     turning it on makes you its owner: it stops when its owner is no longer an admin of the
+         *     project, and turning it back on is how another admin takes it over.
          */
         patch: operations["update_webhook"];
         trace?: never;
@@ -2096,8 +2098,16 @@ export interface components {
             events: string[];
             /** Active */
             active: boolean;
-            /** Disabled Reason */
+            /**
+             * Disabled Reason
+             * @description Why it stopped: turned off, the endpoint is gone, or its owner lost access.
+             */
             disabled_reason: string | null;
+            /**
+             * Owner Id
+             * @description The admin it delivers for: it stops when they are no longer one.
+             */
+            owner_id: number | null;
             /**
              * Created At
              * Format: date-time
@@ -2134,8 +2144,16 @@ export interface components {
             events: string[];
             /** Active */
             active: boolean;
-            /** Disabled Reason */
+            /**
+             * Disabled Reason
+             * @description Why it stopped: turned off, the endpoint is gone, or its owner lost access.
+             */
             disabled_reason: string | null;
+            /**
+             * Owner Id
+             * @description The admin it delivers for: it stops when they are no longer one.
+             */
+            owner_id: number | null;
             /**
              * Created At
              * Format: date-time
