@@ -2309,7 +2309,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2379,7 +2379,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2418,7 +2418,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2478,7 +2478,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2531,7 +2531,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2570,7 +2570,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2630,7 +2630,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2691,7 +2691,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2723,6 +2723,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
             /** @description Authentication required */
             401: {
@@ -2774,7 +2784,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2823,7 +2833,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2893,7 +2903,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2944,7 +2954,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3014,7 +3024,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3066,7 +3076,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3103,7 +3113,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3143,7 +3153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3195,7 +3205,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3231,7 +3241,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3291,7 +3301,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3343,7 +3353,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3382,7 +3392,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3442,7 +3452,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3513,7 +3523,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3550,7 +3560,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3610,7 +3620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3662,7 +3672,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3701,7 +3711,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatusOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3761,7 +3771,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3834,7 +3844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3871,7 +3881,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatusOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3931,7 +3941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3983,7 +3993,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4022,7 +4032,7 @@ export interface operations {
                     "application/json": components["schemas"]["LabelOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4082,7 +4092,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4153,7 +4163,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4190,7 +4200,7 @@ export interface operations {
                     "application/json": components["schemas"]["LabelOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4250,7 +4260,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4305,7 +4315,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4344,7 +4354,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommentOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4404,7 +4414,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4474,7 +4484,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4510,7 +4520,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommentOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4570,7 +4580,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4625,7 +4635,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4667,7 +4677,7 @@ export interface operations {
                     "application/json": components["schemas"]["AttachmentOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4727,7 +4737,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4792,7 +4802,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4862,7 +4872,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4918,7 +4928,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4974,7 +4984,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5008,7 +5018,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5048,7 +5058,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5092,7 +5102,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenIssued"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5122,7 +5132,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5272,7 +5282,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,7 +5322,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5344,7 +5354,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5384,7 +5394,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5448,7 +5458,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenIssued"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5488,7 +5498,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5548,7 +5558,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5582,7 +5592,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5622,7 +5632,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5674,7 +5684,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5736,7 +5746,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5772,7 +5782,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5832,7 +5842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5894,7 +5904,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5964,7 +5974,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6000,7 +6010,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookOut"] | components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6060,7 +6070,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6126,7 +6136,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6198,7 +6208,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6271,7 +6281,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6310,7 +6320,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransferOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6370,7 +6380,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6415,7 +6425,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransferOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6455,7 +6465,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6498,7 +6508,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransferOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6558,7 +6568,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6602,7 +6612,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6654,7 +6664,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6716,7 +6726,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6761,7 +6771,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6806,7 +6816,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6856,7 +6866,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6890,7 +6900,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarkedOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6920,7 +6930,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6972,7 +6982,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7008,7 +7018,7 @@ export interface operations {
                     "application/json": components["schemas"]["LevelOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7048,7 +7058,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7100,7 +7110,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7152,7 +7162,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7204,7 +7214,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7255,7 +7265,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7288,7 +7298,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7298,7 +7308,7 @@ export interface operations {
                     "text/html": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7338,7 +7348,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7348,7 +7358,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
