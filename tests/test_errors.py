@@ -49,6 +49,76 @@ async def test_wrong_body_type_is_422(api: Api) -> None:
     assert_problem(await api.request("POST", "/projects", owner), 422)
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"name": "x"}', "text/plain"),  # JSON, but not sent as JSON
+        (b'{"name": "x"}', None),
+        (b"name=x", "application/x-www-form-urlencoded"),
+        (b"hello", "application/json"),  # said to be JSON, and is not
+        (b'{"name": "x",', "application/json"),
+    ],
+)
+async def test_a_body_that_is_not_json_says_so(
+    api: Api, content: bytes, content_type: str | None
+) -> None:
+    owner = await api.user()
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await api.request("POST", "/projects", owner, content=content, headers=headers)
+    problem = assert_problem(response, 400)
+    assert problem["title"] == "Request body is not JSON"
+    assert problem["type"] == "urn:laneway:problem:body-not-json"
+    assert "Content-Type: application/json" in problem["detail"]
+    assert "dictionary" not in response.text
+    assert (await api.request("GET", "/projects", owner)).json() == []
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (b'["x"]', "an array"),
+        (b'"x"', "a string"),
+        (b"3", "a number"),
+        (b"true", "true or false"),
+        (b"null", "null"),
+        (b"", "no body"),
+    ],
+)
+async def test_json_that_is_no_object_says_so(api: Api, content: bytes, named: str) -> None:
+    owner = await api.user()
+    response = await api.request(
+        "POST", "/projects", owner, content=content, headers={"Content-Type": "application/json"}
+    )
+    problem = assert_problem(response, 422)
+    assert problem["title"] == "Request body is not a JSON object"
+    assert named in problem["detail"]
+    assert "dictionary" not in response.text
+    assert (await api.request("GET", "/projects", owner)).json() == []
+
+
+async def test_the_document_declares_what_bodies_and_preconditions_answer(api: Api) -> None:
+    """Every operation that reads a JSON body declares the 400 (not JSON) and the 422 (not an
+    object, or not the schema); every one that reads If-Match, the 400 (malformed), the 412
+    and the 428; and the 400's description says its title tells which."""
+    document = (await api.client.get("/openapi.json")).json()
+    checked = {"body": 0, "If-Match": 0}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = set(operation.get("responses", {}))
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                checked["body"] += 1
+                assert {"400", "422"} <= declared, (method, path)
+            headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if "If-Match" in headers:
+                checked["If-Match"] += 1
+                assert {"400", "412", "428"} <= declared, (method, path)
+            if "400" in declared:
+                assert "the title says which" in operation["responses"]["400"]["description"]
+    assert checked["body"] > 20
+    assert checked["If-Match"] == 3
+
+
 async def test_oversized_body_is_413(api: Api) -> None:
     owner = await api.user()
     huge = {"name": "x", "description": "a" * (1024 * 1024 + 1)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -101,7 +102,20 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+# Loggers that write statements with the values bound to them (aiosqlite at DEBUG logs each
+# call with its parameters: password hashes, webhook secrets, the instance key) or the rows
+# they return (SQLAlchemy's engine at DEBUG). Held at WARNING whatever LANEWAY_LOG_LEVEL says;
+# LANEWAY_DATABASE_ECHO still shows statements, without values (hide_parameters).
+STATEMENT_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine")
+
+
+def quiet_statement_loggers() -> None:
+    for name in STATEMENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
+    quiet_statement_loggers()
     url = make_url(settings.database_url)
     db = settings.database
     if url.get_backend_name() == "sqlite":
@@ -139,6 +153,7 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         hide_parameters=True,
+        echo=settings.database.echo,
     )
     busy_ms = settings.database.sqlite_busy_timeout_ms
 

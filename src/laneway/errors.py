@@ -109,6 +109,20 @@ class PreconditionRequired(LanewayError):
     status, slug, title = 428, "precondition-required", "If-Match required"
 
 
+# Kinds of a status with titles of their own, so a client (and a person) sees what went wrong
+# before reading the detail; the OpenAPI document lists each under its status.
+class MalformedIfMatch(BadRequest):
+    slug, title = "malformed-if-match", "Malformed If-Match"
+
+
+class BodyNotJson(BadRequest):
+    slug, title = "body-not-json", "Request body is not JSON"
+
+
+class BodyNotObject(UnprocessableContent):
+    slug, title = "body-not-object", "Request body is not a JSON object"
+
+
 _ALL: tuple[type[LanewayError], ...] = (
     BadRequest,
     Unauthorized,
@@ -135,12 +149,21 @@ def describe_status(status: int) -> tuple[str, str]:
     return "http-error", "HTTP error"
 
 
+# Statuses whose problems carry titles of their own (MalformedIfMatch, BodyNotJson,
+# BodyNotObject): the document says so, and the title tells a client which it got.
+_DESCRIPTIONS = {
+    400: "Bad request: a malformed body, header or parameter; the title says which",
+    422: "Invalid request: the body or a parameter does not fit the schema; see the title "
+    "and `errors`",
+}
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for the errors an endpoint returns, so the document tells the truth."""
     return {
         status: {
             "model": Problem,
-            "description": _BY_STATUS[status].title,
+            "description": _DESCRIPTIONS.get(status, _BY_STATUS[status].title),
             "content": {PROBLEM_JSON: {}},
         }
         for status in statuses

@@ -16,7 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from laneway.errors import (
     PROBLEM_JSON,
-    BadRequest,
+    BodyNotJson,
+    BodyNotObject,
     FieldError,
     LanewayError,
     Problem,
@@ -60,11 +61,37 @@ def _field_errors(errors: Any) -> list[FieldError]:
     ]
 
 
+SEND_JSON = "Send a JSON object with Content-Type: application/json."
+# the errors pydantic gives when the whole body is not the object a model wants
+_NOT_AN_OBJECT = ("model_attributes_type", "model_type", "dict_type")
+_JSON_TYPES = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+
+
+def _body_error(errors: list[Any]) -> LanewayError | None:
+    """The body as a whole is wrong (not JSON, missing, or JSON but no object): one problem
+    with a title that says so, instead of a schema error about a "dictionary"."""
+    for err in errors:
+        if err.get("type") == "json_invalid":
+            reason = (err.get("ctx") or {}).get("error")
+            return BodyNotJson(f"The body is not valid JSON ({reason}). {SEND_JSON}")
+        if tuple(err.get("loc", ())) != ("body",):
+            continue
+        given = err.get("input")
+        if err.get("type") == "missing":
+            return BodyNotObject(f"The request has no body. {SEND_JSON}")
+        if err.get("type") in _NOT_AN_OBJECT:
+            if isinstance(given, bytes | bytearray):  # not sent as JSON, so never parsed
+                return BodyNotJson(f"The body was not sent as JSON. {SEND_JSON}")
+            what = _JSON_TYPES.get(type(given), "a number")
+            return BodyNotObject(f"The body must be a JSON object ({{...}}), not {what}.")
+    return None
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     exc = cast(RequestValidationError, exc)
     errors = list(exc.errors())
-    if any(err.get("type") == "json_invalid" for err in errors):
-        return error_response(BadRequest("The request body is not valid JSON."))
+    if (whole := _body_error(errors)) is not None:
+        return error_response(whole)
     return error_response(
         UnprocessableContent(
             "The request does not match the schema; see errors.", errors=_field_errors(errors)

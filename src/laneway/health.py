@@ -51,7 +51,10 @@ class ReadyOut(BaseModel):
     checks: dict[str, CheckOut]
 
 
+# HEAD answers like GET for monitors and load balancers; out of the document, where it would
+# repeat the operation under the same id
 @router.get("/live", response_model=LiveOut, operation_id="health_live")
+@router.head("/live", response_model=LiveOut, include_in_schema=False)
 async def live() -> LiveOut:
     return LiveOut(status="ok")
 
@@ -62,6 +65,7 @@ async def live() -> LiveOut:
     operation_id="health_ready",
     responses={503: {"model": ReadyOut, "description": "A required dependency is missing"}},
 )
+@router.head("/ready", response_model=ReadyOut, include_in_schema=False)
 async def ready(state: StateDep, response: Response) -> ReadyOut:
     checks = await check_all(state)
     if any(check.required and check.status != "ok" for check in checks.values()):

@@ -1,6 +1,8 @@
 """Nothing secret reaches the logs: a real server at DEBUG (SQL echo on), driven through
 every flow that handles a password, a token, a ticket or a key, then its whole output is
-searched for each planted secret."""
+searched for each planted secret; and the secrets the database keeps (the instance key made
+on first start, password hashes, webhook secrets) are never logged with the statements that
+write or read them."""
 
 from __future__ import annotations
 
@@ -9,11 +11,19 @@ import secrets
 from pathlib import Path
 
 import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import select
 from websockets.asyncio.client import connect
 
+from laneway.app import create_app
+from laneway.config import LogSettings, WebhookSettings
+from laneway.models import InstanceSecret, User, Webhook
 from laneway.realtime.client import live_url
+from laneway.state import AppState
+from tests.conftest import make_settings
 from tests.realtime.conftest import start_server, stop_server
-from tests.support import API
+from tests.support import API, Api
 
 PASSWORD = "planted-password-" + secrets.token_hex(8)
 NEW_PASSWORD = "planted-new-password-" + secrets.token_hex(8)
@@ -83,3 +93,47 @@ async def test_planted_secrets_never_appear_in_the_logs(database_url: str, tmp_p
     assert "SELECT" in logs  # and so was the SQL echo
     for secret in planted:
         assert secret not in logs, f"a planted secret was logged: {secret[:12]}..."
+
+
+async def test_stored_secrets_never_appear_in_debug_logs(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        log=LogSettings(level="DEBUG"),
+        webhook=WebhookSettings(allowed_networks="127.0.0.0/8"),
+    )
+    assert settings.secret_key is None  # the instance key is made and stored at start
+    app = create_app(settings)
+    async with LifespanManager(app):
+        state: AppState = app.state.laneway
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            api = Api(client)
+            owner = await api.user("keeper")
+            pid = (await api.project(owner))["id"]
+            hook = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}
+            made = await api.request("POST", f"/projects/{pid}/webhooks", owner, json=hook)
+            assert made.status_code == 201, made.text
+            rotate = {"rotate_secret": True}
+            path = f"/webhooks/{made.json()['id']}"
+            assert (await api.request("PATCH", path, owner, json=rotate)).status_code == 200
+            await api.request("GET", f"/projects/{pid}/webhooks", owner)
+        async with state.database.transaction(write=False) as session:
+            root = await session.scalar(select(InstanceSecret.value))
+            password_hash = await session.scalar(
+                select(User.password_hash).where(User.id == owner.id)
+            )
+            webhook = (await session.scalars(select(Webhook))).one()
+    logs = capsys.readouterr().err
+    assert '"level": "debug"' in logs  # DEBUG was on: there was something to search
+    stored = {
+        "the instance key": root,
+        "a password hash": password_hash,
+        "a webhook secret": webhook.secret,
+        "a rotated-out webhook secret": webhook.previous_secret,
+    }
+    for what, secret in stored.items():
+        assert secret, what
+        assert secret not in logs, f"{what} was logged"

@@ -50,10 +50,22 @@ async def test_patch_and_move_refuse(api: Api) -> None:
         assert_problem(
             await api.request("PATCH", url, owner, json=body, headers={"If-Match": "*"}), 422
         )
-    for headers in ({"If-Match": "v1"}, {"If-Match": '"1"'}, {"If-Match": "garbage"}):
-        assert_problem(
+    for headers in ({"If-Match": '"1"'}, {"If-Match": '"v9", "abc"'}, {"If-Match": 'W/"x"'}):
+        assert_problem(  # well-formed, but no version of this task
             await api.request("PATCH", url, owner, json={"title": "y"}, headers=headers), 412
         )
+    for malformed in ("v1", "garbage", '"v1', "", '"v1" "v2"', '*, "v1"'):
+        for method, path, body in (
+            ("PATCH", url, {"title": "y"}),
+            ("POST", f"{url}/move", {"status_id": doing}),
+            ("DELETE", url, None),
+        ):
+            response = await api.request(
+                method, path, owner, json=body, headers={"If-Match": malformed}
+            )
+            problem = assert_problem(response, 400)
+            assert problem["title"] == "Malformed If-Match", (method, malformed)
+            assert 'If-Match: "v2"' in problem["detail"]
     for body in (
         {"status_id": doing, "after_id": task["id"]},
         {"status_id": doing, "after_id": 424242},

@@ -434,6 +434,72 @@ def test_refusals_name_the_address() -> None:
     assert isinstance(RefusedConnection("x"), Refused)
 
 
+def _embedding(inner: str) -> dict[str, str]:
+    """Every IPv6 form that leads to the IPv4 address `inner`, by name."""
+    v4 = int(ipaddress.IPv4Address(inner))
+    high, low = f"{v4 >> 16:x}", f"{v4 & 0xFFFF:x}"
+    return {
+        "IPv4-mapped": f"::ffff:{high}:{low}",
+        "IPv4-compatible": f"::{high}:{low}",
+        "IPv4-translated": f"::ffff:0:{high}:{low}",
+        "NAT64": f"64:ff9b::{high}:{low}",
+        "local-use NAT64 /96": f"64:ff9b:1::{high}:{low}",
+        "local-use NAT64 /48": f"64:ff9b:1:{high}:{v4 >> 8 & 0xFF:x}:{(v4 & 0xFF) << 8:x}::",
+        "6to4": f"2002:{high}:{low}::1",
+        "Teredo client": f"2001:0:808:808::{(v4 ^ 0xFFFFFFFF) >> 16:x}:{(v4 ^ 0xFFFF) & 0xFFFF:x}",
+        "Teredo server": f"2001:0:{high}:{low}::f7f7:f7f7",
+    }
+
+
+EMBEDDED = [
+    pytest.param(address, inner, id=f"{form} of {inner}")
+    for inner in ("127.0.0.1", "169.254.169.254")
+    for form, address in _embedding(inner).items()
+]
+
+
+@pytest.mark.parametrize(("address", "inner"), EMBEDDED)
+async def test_every_ipv6_form_embedding_a_refused_ipv4_is_refused(
+    address: str, inner: str
+) -> None:
+    with pytest.raises(Refused) as caught:
+        check_address(ipaddress.ip_address(address), ())
+    assert inner in caught.value.reason or "local-use NAT64" in caught.value.reason
+    with pytest.raises(Refused):
+        await resolve(f"http://[{address}]/hook", ())
+
+
+@pytest.mark.parametrize(
+    ("form", "passes"),
+    [
+        ("IPv4-mapped", True),
+        ("IPv4-translated", True),
+        ("NAT64", True),
+        ("6to4", True),
+        # the local-use prefix's translator sits in some local network, whatever it embeds
+        ("local-use NAT64 /96", False),
+        ("local-use NAT64 /48", False),
+        # Teredo (2001::/32) is not globally routable itself
+        ("Teredo client", False),
+    ],
+)
+def test_a_public_ipv4_embedded_passes_where_its_form_is_routable(form: str, passes: bool) -> None:
+    address = ipaddress.ip_address(_embedding("8.8.8.8")[form])
+    if passes:
+        check_address(address, ())
+    else:
+        with pytest.raises(Refused):
+            check_address(address, ())
+
+
+def test_an_allowed_ipv4_passes_in_the_forms_that_wrap_it() -> None:
+    allowed = parse_networks("127.0.0.0/8")
+    for form in ("IPv4-mapped", "IPv4-translated", "NAT64", "6to4"):
+        check_address(ipaddress.ip_address(_embedding("127.0.0.1")[form]), allowed)
+    with pytest.raises(Refused):  # allowing an IPv4 network allows no local-use NAT64
+        check_address(ipaddress.ip_address(_embedding("127.0.0.1")["local-use NAT64 /96"]), allowed)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -622,7 +622,9 @@ export interface paths {
         /**
          * Update Webhook
          * @description Change the URL, the event types or `active`; `rotate_secret` answers with the new
-         *     secret, once (the old one keeps signing alongside it for 24 hours).
+         *     secret, once (the old one keeps signing alongside it for 24 hours). Changing the URL or
+         *     turning it on makes you its owner: it stops when its owner is no longer an admin of the
+         *     project, and turning it back on is how another admin takes it over.
          */
         patch: operations["update_webhook"];
         trace?: never;
@@ -2096,8 +2098,16 @@ export interface components {
             events: string[];
             /** Active */
             active: boolean;
-            /** Disabled Reason */
+            /**
+             * Disabled Reason
+             * @description Why it stopped: turned off, the endpoint is gone, or its owner lost access.
+             */
             disabled_reason: string | null;
+            /**
+             * Owner Id
+             * @description The admin it delivers for: it stops when they are no longer one.
+             */
+            owner_id: number | null;
             /**
              * Created At
              * Format: date-time
@@ -2134,8 +2144,16 @@ export interface components {
             events: string[];
             /** Active */
             active: boolean;
-            /** Disabled Reason */
+            /**
+             * Disabled Reason
+             * @description Why it stopped: turned off, the endpoint is gone, or its owner lost access.
+             */
             disabled_reason: string | null;
+            /**
+             * Owner Id
+             * @description The admin it delivers for: it stops when they are no longer one.
+             */
+            owner_id: number | null;
             /**
              * Created At
              * Format: date-time
@@ -2291,7 +2309,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,7 +2379,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2400,7 +2418,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2460,7 +2478,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2513,7 +2531,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2552,7 +2570,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2612,7 +2630,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2673,7 +2691,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2705,6 +2723,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
             /** @description Authentication required */
             401: {
@@ -2756,7 +2784,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2805,7 +2833,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2875,7 +2903,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2926,7 +2954,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2996,7 +3024,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3048,7 +3076,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3085,7 +3113,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3125,7 +3153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3177,7 +3205,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3213,7 +3241,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3273,7 +3301,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3325,7 +3353,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3364,7 +3392,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3424,7 +3452,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3495,7 +3523,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3532,7 +3560,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3592,7 +3620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3644,7 +3672,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3683,7 +3711,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatusOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3743,7 +3771,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3816,7 +3844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3853,7 +3881,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatusOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3913,7 +3941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3965,7 +3993,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4004,7 +4032,7 @@ export interface operations {
                     "application/json": components["schemas"]["LabelOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4064,7 +4092,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4135,7 +4163,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4172,7 +4200,7 @@ export interface operations {
                     "application/json": components["schemas"]["LabelOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4232,7 +4260,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4287,7 +4315,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4326,7 +4354,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommentOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4386,7 +4414,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4456,7 +4484,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4492,7 +4520,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommentOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4552,7 +4580,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4607,7 +4635,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4649,7 +4677,7 @@ export interface operations {
                     "application/json": components["schemas"]["AttachmentOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4709,7 +4737,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4774,7 +4802,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4844,7 +4872,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,7 +4928,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4956,7 +4984,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4990,7 +5018,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5030,7 +5058,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5074,7 +5102,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenIssued"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5104,7 +5132,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5254,7 +5282,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5294,7 +5322,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5326,7 +5354,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5366,7 +5394,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5430,7 +5458,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenIssued"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5470,7 +5498,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5530,7 +5558,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5564,7 +5592,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5604,7 +5632,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5656,7 +5684,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5718,7 +5746,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5754,7 +5782,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5814,7 +5842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5876,7 +5904,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5946,7 +5974,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5982,7 +6010,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookOut"] | components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6042,7 +6070,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6108,7 +6136,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6180,7 +6208,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6253,7 +6281,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6292,7 +6320,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransferOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6352,7 +6380,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6397,7 +6425,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransferOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6437,7 +6465,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6480,7 +6508,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransferOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6540,7 +6568,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6584,7 +6612,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6636,7 +6664,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6698,7 +6726,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6743,7 +6771,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6788,7 +6816,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6838,7 +6866,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6872,7 +6900,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarkedOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6902,7 +6930,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6954,7 +6982,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6990,7 +7018,7 @@ export interface operations {
                     "application/json": components["schemas"]["LevelOut"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7030,7 +7058,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7082,7 +7110,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7134,7 +7162,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7186,7 +7214,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7237,7 +7265,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7270,7 +7298,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7280,7 +7308,7 @@ export interface operations {
                     "text/html": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7320,7 +7348,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Bad request: a malformed body, header or parameter; the title says which */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7330,7 +7358,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;

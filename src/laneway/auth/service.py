@@ -24,6 +24,7 @@ from laneway.errors import Conflict, Forbidden, NotFound, Unauthorized
 from laneway.kit.savepoint import add_unique
 from laneway.models import ApiToken, TokenKind, TokenScope, User
 from laneway.models.base import utcnow
+from laneway.webhooks import ownership as webhook_ownership
 
 
 def normalize_email(email: str) -> str:
@@ -230,6 +231,7 @@ async def set_active(session: AsyncSession, *, email: str, active: bool) -> User
     await repository.set_active(session, user.id, active=active)
     if not active:
         _revoked(session, await repository.delete_tokens(session, user.id))
+        await webhook_ownership.account_deactivated(session, user.id)
     return user
 
 

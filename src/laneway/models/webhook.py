@@ -29,8 +29,10 @@ class Webhook(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     cursor_seq: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_by: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    # who answers for it (webhooks/ownership.py): its creator, then whoever last chose its URL
+    # or turned it on; the column keeps its first name
+    owner_id: Mapped[int | None] = mapped_column(
+        "created_by", BigId, ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

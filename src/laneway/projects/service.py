@@ -20,6 +20,7 @@ from laneway.models.base import utcnow
 from laneway.projects import repository
 from laneway.projects.access import ProjectAccess
 from laneway.statuses import service as status_service
+from laneway.webhooks import ownership as webhook_ownership
 
 
 def project_snapshot(project: Project) -> dict[str, Any]:
@@ -172,6 +173,10 @@ async def change_role(
     before = membership.role
     membership.role = role
     await session.flush()
+    if before.at_least(Role.admin) and not role.at_least(Role.admin):
+        await webhook_ownership.member_lost_admin(
+            session, access.project.id, user_id, removed=False
+        )
     await recorder.record(
         session,
         access.project.id,
@@ -198,8 +203,11 @@ async def remove_member(session: AsyncSession, access: ProjectAccess, user_id: i
     if membership.role is Role.owner:
         await _keep_an_owner(session, access.project.id, user_id)
     final = member_snapshot(membership)
+    was_admin = membership.role.at_least(Role.admin)
     await session.delete(membership)
     await session.flush()
+    if was_admin:
+        await webhook_ownership.member_lost_admin(session, access.project.id, user_id, removed=True)
     await recorder.record(
         session,
         access.project.id,

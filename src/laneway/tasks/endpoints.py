@@ -161,7 +161,7 @@ async def move_task(
     "/tasks/{task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="delete_task",
-    responses=responses(401, 403, 404, 409, 412, 422, 428),
+    responses=responses(400, 401, 403, 404, 409, 412, 422, 428),
 )
 @writes
 async def delete_task(

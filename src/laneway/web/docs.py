@@ -52,5 +52,5 @@ def install(app: FastAPI) -> None:
     async def docs() -> HTMLResponse:
         return HTMLResponse(page, headers=headers)
 
-    app.add_api_route(DOCS_URL, docs, methods=["GET"], include_in_schema=False)
+    app.add_api_route(DOCS_URL, docs, methods=["GET", "HEAD"], include_in_schema=False)
     app.mount(ASSETS_URL, StaticFiles(packages=[("fastapi_offline", "static")]), name="docs")

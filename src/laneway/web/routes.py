@@ -50,6 +50,6 @@ def install(app: FastAPI) -> None:
     pages = ("/", "/login", "/register", "/inbox", "/my-work")
     projects = ("/p/{project_id:int}", "/p/{project_id:int}/settings", "/p/{project_id:int}/list")
     for path in (*pages, *projects):
-        router.add_api_route(path, app_page, methods=["GET"])
+        router.add_api_route(path, app_page, methods=["GET", "HEAD"])
     app.include_router(router)
     app.mount("/assets", Assets(directory=DIST / "assets"), name="assets")

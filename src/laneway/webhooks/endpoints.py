@@ -74,9 +74,11 @@ async def update_webhook(
     webhook_id: Id, body: WebhookUpdateIn, user: CurrentUser, session: SessionDep, state: StateDep
 ) -> WebhookOut | WebhookWithSecret:
     """Change the URL, the event types or `active`; `rotate_secret` answers with the new
-    secret, once (the old one keeps signing alongside it for 24 hours)."""
+    secret, once (the old one keeps signing alongside it for 24 hours). Changing the URL or
+    turning it on makes you its owner: it stops when its owner is no longer an admin of the
+    project, and turning it back on is how another admin takes it over."""
     webhook = await service.managed(session, webhook_id, user.id, writes=True)
-    secret = await service.update(session, webhook, body, state.outbound.allowed)
+    secret = await service.update(session, webhook, body, state.outbound.allowed, user.id)
     if secret is not None:
         return WebhookWithSecret.model_validate(webhook)
     return WebhookOut.model_validate(webhook)

@@ -15,7 +15,7 @@ from laneway.activity import repository as activity_repository
 from laneway.activity.schemas import EventOut
 from laneway.db import Database
 from laneway.models import Event, WebhookDelivery
-from laneway.webhooks import repository
+from laneway.webhooks import ownership, repository
 
 BATCH = 500
 
@@ -50,6 +50,8 @@ async def dispatch(database: Database, batch: int = BATCH) -> int:
     try:
         async with database.transaction() as session:
             active = await repository.active(session, [w for w, _, _ in behind])
+            if len(active) < len(behind):  # stopped since, or its owner lost the rights
+                await ownership.stop_unowned(session, [w for w, _, _ in behind])
             read: dict[tuple[int, int], Sequence[Event]] = {}
             for webhook_id, project_id, cursor in behind:
                 events_of = active.get(webhook_id)

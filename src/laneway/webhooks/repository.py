@@ -18,6 +18,7 @@ from laneway.models import (
     Webhook,
     WebhookDelivery,
 )
+from laneway.webhooks.ownership import owner_may_deliver
 
 UNFINISHED = (DeliveryState.pending, DeliveryState.sending)
 
@@ -93,9 +94,12 @@ async def behind(session: AsyncSession, limit: int) -> Sequence[tuple[int, int, 
 
 
 async def active(session: AsyncSession, webhook_ids: list[int]) -> dict[int, list[str]]:
-    """The subscribed event types of those webhooks that are active."""
+    """The subscribed event types of those webhooks that are active and whose owner may still
+    have them delivered."""
     rows = await session.execute(
-        select(Webhook.id, Webhook.events).where(Webhook.id.in_(webhook_ids), Webhook.active)
+        select(Webhook.id, Webhook.events).where(
+            Webhook.id.in_(webhook_ids), Webhook.active, owner_may_deliver()
+        )
     )
     return {row[0]: row[1] for row in rows}
 
@@ -116,14 +120,15 @@ async def due(
     session: AsyncSession, now: datetime, limit: int, skip: set[int]
 ) -> list[tuple[int, int]]:
     """Deliveries that may go now: each webhook's oldest unfinished one, when its time has
-    come (or its sender's lease ran out), on an active webhook. One per webhook at a time keeps
-    each endpoint's messages in event order."""
+    come (or its sender's lease ran out), on an active webhook whose owner may still have it
+    delivered. One per webhook at a time keeps each endpoint's messages in event order."""
     earlier = aliased(WebhookDelivery)
     query = (
         select(WebhookDelivery.id, WebhookDelivery.webhook_id)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(
             Webhook.active,
+            owner_may_deliver(),
             (
                 (WebhookDelivery.state == DeliveryState.pending)
                 & (WebhookDelivery.next_attempt_at <= now)
@@ -162,11 +167,14 @@ async def claim(
 ) -> list[tuple[WebhookDelivery, Webhook]]:
     """Takes those of the deliveries nobody has taken since, in one statement: the rows' own
     condition is the lock, so this works alike on SQLite and PostgreSQL and across any number
-    of runners. Returns what was taken, with its webhook."""
+    of runners. Returns what was taken, with its webhook. The webhook's state and its owner's
+    rights are checked in the same statement: nothing is sent once either is gone."""
+    sendable = select(Webhook.id).where(Webhook.active, owner_may_deliver())
     result = await session.execute(
         update(WebhookDelivery)
         .where(
             WebhookDelivery.id.in_(delivery_ids),
+            WebhookDelivery.webhook_id.in_(sendable),
             (
                 (WebhookDelivery.state == DeliveryState.pending)
                 & (WebhookDelivery.next_attempt_at <= now)

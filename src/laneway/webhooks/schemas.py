@@ -51,7 +51,12 @@ class WebhookOut(ResponseModel):
     url: str
     events: list[str]
     active: bool
-    disabled_reason: str | None
+    disabled_reason: str | None = Field(
+        description="Why it stopped: turned off, the endpoint is gone, or its owner lost access."
+    )
+    owner_id: int | None = Field(
+        description="The admin it delivers for: it stops when they are no longer one."
+    )
     created_at: datetime
 
 

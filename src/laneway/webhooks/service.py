@@ -45,7 +45,7 @@ async def create(
         active=True,
         # from the next event on: a new endpoint does not get the project's whole history
         cursor_seq=await repository.current_seq(session, access.project.id),
-        created_by=access.user.id,
+        owner_id=access.user.id,
     )
     session.add(webhook)
     await session.flush()
@@ -67,16 +67,22 @@ async def update(
     webhook: Webhook,
     body: WebhookUpdateIn,
     allowed: tuple[ssrf.Network, ...],
+    by: int,
 ) -> str | None:
-    """Applies the change; returns the new secret when it was rotated."""
+    """Applies the change; returns the new secret when it was rotated. The admin who chooses
+    where it sends, or turns it on (taking over one whose owner lost access), becomes its
+    owner: it delivers only while they may."""
     if body.url is not None and body.url != webhook.url:
         await _check_url(body.url, allowed)
         webhook.url = body.url
+        webhook.owner_id = by
     if body.events is not None:
         webhook.events = list(body.events)
     if body.active is not None and body.active != webhook.active:
         webhook.active = body.active
         webhook.disabled_reason = None if body.active else "Disabled by an admin."
+        if body.active:
+            webhook.owner_id = by
     secret = None
     if body.rotate_secret:
         secret = signing.new_secret()

@@ -41,10 +41,17 @@ _SPECIAL: tuple[tuple[Network, str], ...] = tuple(
         "a multicast address": "224.0.0.0/4 ff00::/8",
         "a broadcast address": "255.255.255.255/32",
         "a reserved address": "240.0.0.0/4",
+        # its translator is inside some local network, reaching whatever that network reaches
+        "a local-use NAT64 address": "64:ff9b:1::/48",
     }.items()
     for cidr in cidrs.split()
 )
-_WRAPS_IPV4 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
+# IPv6 forms whose last 32 bits are the IPv4 address they lead to (IPv4-mapped is unwrapped
+# before these are looked at): NAT64's well-known prefix, IPv4-translated (::ffff:0:a.b.c.d)
+# and the deprecated IPv4-compatible (::a.b.c.d)
+_WRAPS_IPV4 = tuple(
+    ipaddress.IPv6Network(cidr) for cidr in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96")
+)
 
 
 class Refused(ValueError):
@@ -76,27 +83,34 @@ def _kind(address: Address) -> str | None:
     return listed or (None if address.is_global else "a non-public address")
 
 
-def _inner_ipv4(address: Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address a NAT64, IPv4-compatible or 6to4 address leads to."""
+def embedded_ipv4(address: Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 address leads to: the one it wraps (NAT64, IPv4-translated,
+    IPv4-compatible, 6to4), or both ends of a Teredo address (server and client)."""
     if isinstance(address, ipaddress.IPv4Address):
-        return None
+        return ()
     if int(address) > 1 and any(address in wrap for wrap in _WRAPS_IPV4):  # not :: or ::1
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return address.sixtofour
+        return (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF),)
+    if address.teredo is not None:
+        return address.teredo
+    return () if address.sixtofour is None else (address.sixtofour,)
 
 
 def check_address(address: Address, allowed: Collection[Network]) -> None:
-    """Raise Refused unless `address` is public or inside one of the `allowed` networks."""
+    """Raise Refused unless `address` is public or inside one of the `allowed` networks, and
+    so is every IPv4 address it embeds."""
     shown = str(address)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped  # a socket given ::ffff:a.b.c.d talks to a.b.c.d
     if any(address in network for network in allowed):
         return
-    inner = _inner_ipv4(address)
-    if inner is not None and (kind := _kind(inner)) is not None:
-        raise Refused(f"resolves to {kind} ({inner} inside {shown})")
+    for inner in embedded_ipv4(address):
+        if any(inner in network for network in allowed):
+            continue
+        if (kind := _kind(inner)) is not None:
+            raise Refused(f"resolves to {kind} ({inner} inside {shown})")
     if (kind := _kind(address)) is not None:
-        raise Refused(f"resolves to {kind} ({shown})")
+        where = shown if str(address) == shown else f"{address} inside {shown}"
+        raise Refused(f"resolves to {kind} ({where})")
 
 
 async def _lookup(
