@@ -16,11 +16,13 @@ from alembic.script import ScriptDirectory
 from asgi_lifespan import LifespanManager
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from laneway import migrations
 from laneway.app import create_app
 from laneway.db import create_engine
+from laneway.migrations import BrokenReferences
 from laneway.models import Base
 from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, make_settings
 from tests.support import Api
@@ -202,3 +204,32 @@ async def test_each_revision_steps_down_and_up_again_keeping_the_data(
             assert await conn.run_sync(_tables) == set()
     finally:
         await walk.engine.dispose()
+
+
+async def test_a_migration_that_leaves_broken_references_is_undone(tmp_path: Path) -> None:
+    """SQLite migrates with foreign keys off; what it leaves is checked before it commits, and
+    the connection enforces them again afterwards."""
+    engine = create_engine(make_settings(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", tmp_path))
+    membership = text(
+        "INSERT INTO memberships (project_id, user_id, role, notify_level, created_at)"
+        " VALUES (1, 99, 'owner', 'all', '2026-01-02 03:04:05')"
+    )
+    try:
+        await migrations.upgrade(engine)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO projects (id, key, name, description, created_at, updated_at)"
+                    " VALUES (1, 'P', 'P', '', '2026-01-02', '2026-01-02')"
+                )
+            )
+        with pytest.raises(BrokenReferences, match=r"^1 rows .* \(memberships -> users\)$"):
+            async with migrations.transaction(engine) as conn:
+                await conn.execute(membership)  # no user 99: accepted while keys are off
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM memberships"))).scalar() == 0
+        with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+            async with engine.begin() as conn:
+                await conn.execute(membership)
+    finally:
+        await engine.dispose()

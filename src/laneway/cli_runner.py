@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from laneway.cli_database import Refused, describe, refuse_missing, refuse_unless_current
 from laneway.config import Settings
 from laneway.errors import LanewayError
+from laneway.migrations import BrokenReferences
 from laneway.state import AppState
 
 console = Console(stderr=True)
@@ -59,7 +60,7 @@ def one_line_errors(run: Callable[[], Coroutine[Any, Any, T]], database: str | N
         return asyncio.run(run())
     except LanewayError as error:
         raise fail(error.detail or error.title) from None
-    except Refused as error:
+    except (Refused, BrokenReferences) as error:
         raise fail(str(error)) from None
     except (OSError, DBAPIError) as error:
         first_line = str(getattr(error, "orig", None) or error).splitlines()[0]

@@ -51,7 +51,7 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
                 if sqlite:
                     await conn.run_sync(_check_references)
         finally:
-            if sqlite:
+            if sqlite and not conn.invalidated:  # an invalidated connection is never reused
                 await conn.run_sync(_enforce_foreign_keys, True)
 
 
