@@ -1,4 +1,5 @@
-"""JSON logs through structlog; stdlib and uvicorn records share the same renderer."""
+"""Logs through structlog: JSON lines, or lines a person reads on a terminal (LANEWAY_LOG_FORMAT);
+stdlib and uvicorn records share the same renderer."""
 
 from __future__ import annotations
 
