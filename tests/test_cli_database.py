@@ -86,3 +86,16 @@ def test_an_unreachable_database_is_named(elsewhere: Path, monkeypatch: pytest.M
         "error: the database (PostgreSQL ops@127.0.0.1:1/laneway) is not reachable: "
     )
     assert "pw" not in lines[0]
+
+
+def test_a_database_from_a_newer_laneway_says_so(elsewhere: Path) -> None:
+    assert runner.invoke(app, ["migrate", "upgrade"]).exit_code == 0
+    path = elsewhere / "laneway-data" / "laneway.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    result = runner.invoke(app, ["invite", "--email", "b@example.com"])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: the database (SQLite {path}) is at revision 9999, newer than this Laneway "
+        "(its newest is 0009): use the Laneway that upgraded it\n"
+    )

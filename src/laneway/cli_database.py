@@ -57,6 +57,11 @@ def refuse_missing(settings: Settings) -> None:
 async def refuse_unless_current(engine: AsyncEngine, settings: Settings) -> None:
     """A command that reads or writes the app's tables needs the schema this version knows."""
     at, head = await migrations.current(engine), migrations.head()
+    if not migrations.known(at):
+        raise Refused(
+            f"the database ({describe(settings)}) is at revision {at}, newer than this Laneway "
+            f"(its newest is {head}): use the Laneway that upgraded it"
+        )
     if at != head:
         where = "has no tables" if at is None else f"is at revision {at}"
         raise Refused(
