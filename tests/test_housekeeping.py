@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -342,6 +343,7 @@ def test_sigterm_stops_a_running_worker(database_url: str, tmp_path: Path) -> No
 
 def test_a_worker_without_its_tables_reports_and_fails(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    sqlite3.connect(tmp_path / "empty.db").close()  # a missing file is refused before any job
     process, log = _worker(url, tmp_path, "--once")
     assert process.wait(timeout=30) == 1
     (run,) = [line for line in _lines(log) if line["event"] == "housekeeping"]

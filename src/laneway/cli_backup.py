@@ -40,7 +40,7 @@ def backup(
                 state.database.engine, target, bar, attachments=state.settings.attachments_dir
             )
 
-    manifest = with_state(work)
+    manifest = with_state(work, needs_current=False)  # an older revision backs up as it is
     rows = sum(table.rows for table in manifest.tables)
     files = f", {len(manifest.files)} attachment files" if manifest.files else ""
     console.print(
@@ -86,7 +86,8 @@ def restore(
             await load.restore(state.database.write_engine, reader, progress=bar, files=files)
             return sum(table.rows for table in reader.manifest.tables)
 
-    rows = with_state(work)
+    # a new instance's first database may be made here (docs/backup.md, 'Reset an instance')
+    rows = with_state(work, creates=True, needs_current=False)
     console.print(
         f"restored {rows} rows from {archive}; the database is at the newest revision",
         soft_wrap=True,

@@ -1,5 +1,5 @@
-"""How a command runs its async work: a refusal or an unreachable database is one line on
-stderr and exit 1; long work draws a progress bar there."""
+"""How a command runs its async work: a refusal or a database error is one line on stderr
+(naming the database) and exit 1; long work draws a progress bar there."""
 
 from __future__ import annotations
 
@@ -10,41 +10,66 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
+from laneway.cli_database import Refused, describe, refuse_missing, refuse_unless_current
 from laneway.config import Settings
 from laneway.errors import LanewayError
+from laneway.migrations import BrokenReferences
 from laneway.state import AppState
 
 console = Console(stderr=True)
 T = TypeVar("T")
 
 
-def with_state(work: Callable[[AppState], Awaitable[T]]) -> T:
-    """Run `work`; a refusal or an unreachable database is one line on stderr and exit 1."""
+def with_state(
+    work: Callable[[AppState], Awaitable[T]],
+    *,
+    creates: bool = False,
+    needs_current: bool = True,
+    settings: Settings | None = None,
+) -> T:
+    """Run `work` on the configured database; a refusal or a database error is one line on
+    stderr and exit 1. Only `creates` commands may start a new SQLite file; `needs_current`
+    ones first refuse a database not at this version's newest revision."""
+    settings = settings or Settings()
 
     async def run() -> T:
-        state = AppState.build(Settings())
+        if not creates:
+            refuse_missing(settings)
+        state = AppState.build(settings)
         try:
+            if needs_current:
+                await refuse_unless_current(state.database.engine, settings)
             return await work(state)
         finally:
             await state.close()
 
-    return one_line_errors(run)
+    return one_line_errors(run, describe(settings))
 
 
-def one_line_errors(run: Callable[[], Coroutine[Any, Any, T]]) -> T:
+def fail(message: str) -> typer.Exit:
+    # soft_wrap: one line whatever the terminal's width, for scripts and cron mails
+    console.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
+    return typer.Exit(1)
+
+
+def one_line_errors(run: Callable[[], Coroutine[Any, Any, T]], database: str | None = None) -> T:
     try:
         return asyncio.run(run())
     except LanewayError as error:
-        # soft_wrap: one line whatever the terminal's width, for scripts and cron mails
-        console.print(f"[red]error:[/red] {error.detail or error.title}", soft_wrap=True)
+        raise fail(error.detail or error.title) from None
+    except (Refused, BrokenReferences) as error:
+        raise fail(str(error)) from None
     except (OSError, DBAPIError) as error:
         first_line = str(getattr(error, "orig", None) or error).splitlines()[0]
-        console.print(
-            f"[red]error:[/red] the database is not reachable: {first_line}", soft_wrap=True
-        )
-    raise typer.Exit(1)
+        where = f" ({database})" if database else ""
+        # a statement that failed reached the database: only a failed connection is "not
+        # reachable" (a DBAPIError raised while connecting carries no statement)
+        if isinstance(error, DBAPIError) and error.statement is not None:
+            raise fail(f"the database{where} refused a statement: {first_line}") from None
+        raise fail(f"the database{where} is not reachable: {first_line}") from None
 
 
 class Bar:

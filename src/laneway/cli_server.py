@@ -16,9 +16,11 @@ import uvicorn
 
 from laneway import __version__
 from laneway.app import create_app
-from laneway.cli_demo import seed_with_progress
+from laneway.cli_database import Refused, describe, refuse_missing
+from laneway.cli_demo import say_demo, seed_with_progress
 from laneway.cli_migrate import upgrade_database
-from laneway.cli_runner import console, with_state
+from laneway.cli_port import cannot_listen
+from laneway.cli_runner import console, fail, with_state
 from laneway.config import Settings
 from laneway.observability import metrics
 from laneway.state import AppState
@@ -46,6 +48,11 @@ def worker(
 ) -> None:
     """Run the background worker: deletes expired tokens, live tickets, invitations and old
     idempotency keys every interval. Stops on SIGTERM or Ctrl-C after the batch in progress."""
+    settings = Settings()
+    try:
+        refuse_missing(settings)
+    except Refused as error:
+        raise fail(str(error)) from None
     raise typer.Exit(run_worker(once=once, interval=interval))
 
 
@@ -69,6 +76,10 @@ def serve(
     port = port or settings.http.port
     if migrate is None:
         migrate = settings.is_sqlite
+    for address, number in _ports(settings, host, port):
+        problem = cannot_listen(address, number)
+        if problem is not None:
+            raise fail(problem)
     metrics_dir = _share_metrics(settings, host)
 
     async def prepare(state: AppState) -> None:
@@ -79,18 +90,24 @@ def serve(
             if before is None and not with_demo:
                 console.print("first start: add sample data with `laneway serve --demo`")
         if with_demo:
-            info = await seed_with_progress(state, 2000)
-            console.print(f"demo login: [bold]{info.email}[/bold] / [bold]{info.password}[/bold]")
+            say_demo(await seed_with_progress(state, 2000))
 
-    with_state(prepare)
+    with_state(prepare, creates=True, needs_current=False, settings=settings)
     url = settings.http.public_url or f"http://{host}:{port}"
-    console.print(f"Laneway {__version__} on {'SQLite' if settings.is_sqlite else 'PostgreSQL'}")
+    console.print(f"Laneway {__version__} on {describe(settings)}", soft_wrap=True, markup=False)
     console.print(f"open [bold]{url}[/bold]  (API docs: {url}/docs)")
     try:
         _run_uvicorn(host, port, workers)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _ports(settings: Settings, host: str, port: int) -> list[tuple[str, int]]:
+    """Where serve listens: its port, and the metrics port when one is set."""
+    metrics_port = settings.metrics.port
+    extra = [] if metrics_port is None else [(settings.metrics.host or host, metrics_port)]
+    return [(host, port), *extra]
 
 
 def _share_metrics(settings: Settings, host: str) -> Path | None:

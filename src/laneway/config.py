@@ -15,7 +15,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from limits import parse
-from pydantic import AfterValidator, AliasChoices, Field, model_validator
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Early versions signed with this published value when no key was set; it is refused everywhere.
@@ -291,11 +291,29 @@ class EmailSettings(BaseSettings):
     batch_seconds: float = Field(default=300.0, ge=60, le=86_400)
 
 
+class LogFormat(StrEnum):
+    auto = "auto"  # human-readable lines on a terminal, JSON lines anywhere else
+    json = "json"  # one JSON object per line, for log collectors
+    console = "console"  # human-readable lines (structlog's console renderer)
+
+
+def _log_format(value: object) -> object:
+    # the older LANEWAY_LOG_JSON=true|false names a format too
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
+        return LogFormat.json
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off"):
+        return LogFormat.console
+    return value
+
+
 class LogSettings(BaseSettings):
-    model_config = _config("LANEWAY_LOG_")
+    model_config = SettingsConfigDict(**_config("LANEWAY_LOG_"), populate_by_name=True)
 
     level: str = "INFO"
-    json_output: bool = Field(default=True, alias="LANEWAY_LOG_JSON")
+    format: Annotated[LogFormat, BeforeValidator(_log_format)] = Field(
+        default=LogFormat.auto,
+        validation_alias=AliasChoices("LANEWAY_LOG_FORMAT", "LANEWAY_LOG_JSON"),
+    )
 
 
 class MetricsSettings(BaseSettings):

@@ -7,7 +7,7 @@ the demo's board, counts, search and activity are exactly what the app would hav
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,6 +18,7 @@ from laneway.activity import recorder
 from laneway.auth import repository as auth_repository
 from laneway.auth import service as auth_service
 from laneway.auth.passwords import Passwords
+from laneway.backup.progress import SILENT, Progress
 from laneway.comments.service import snapshot as comment_snapshot
 from laneway.labels import service as label_service
 from laneway.labels.schemas import LabelCreateIn
@@ -56,8 +57,6 @@ THINGS = (
     "label colours",
 )
 BATCH = 250
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +163,9 @@ async def add_tasks(
 
 
 async def seed_demo(
-    state: AppState, tasks: int = DEMO_TASKS, progress: Progress | None = None
+    state: AppState, tasks: int = DEMO_TASKS, progress: Progress = SILENT
 ) -> DemoInfo:
+    """The demo board, made once: `progress` starts only when there is something to make."""
     rng = random.Random(2026)  # noqa: S311 - not security: the same demo every time
     async with state.database.transaction() as session:
         owner = await _user(session, state.passwords, DEMO_EMAIL, "Demo User")
@@ -190,11 +190,11 @@ async def seed_demo(
             (await label_service.create_label(session, access, LabelCreateIn(name=name))).id
             for name in LABELS
         ]
+        progress.start(tasks)
         done = 0
         while done < tasks:
             batch = min(BATCH, tasks - done)
             await add_tasks(session, project, owner, people, label_ids, batch, rng, 1.0)
             done += batch
-            if progress is not None:
-                progress(batch)
+            progress.advance(batch)
         return DemoInfo(DEMO_EMAIL, DEMO_PASSWORD, project.id, created=True)

@@ -82,7 +82,9 @@ async def _restore(
             f"the archive is at revision {manifest.revision}, newer than this laneway "
             f"(its newest is {migrations.head()}): restore it with a newer laneway"
         )
-    async with engine.begin() as connection:
+    # foreign keys off on SQLite while it migrates (a batch migration's copy of `users` would
+    # otherwise delete every row that points at it), checked before it commits
+    async with migrations.transaction(engine) as connection:
         at = await connection.run_sync(migrations.revision_of)
         if not migrations.known(at):
             raise BackupError(f"the database is at revision {at}, unknown to this laneway")

@@ -1,4 +1,5 @@
-"""JSON logs through structlog; stdlib and uvicorn records share the same renderer."""
+"""Logs through structlog: JSON lines, or lines a person reads on a terminal (LANEWAY_LOG_FORMAT);
+stdlib and uvicorn records share the same renderer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import structlog
 from asgi_correlation_id import correlation_id
 
-from laneway.config import LogSettings
+from laneway.config import LogFormat, LogSettings
 from laneway.observability.tracing import add_trace_ids
 
 
@@ -53,6 +54,13 @@ class _WithoutQueryString(logging.Filter):
         return True
 
 
+def _renderer(chosen: LogFormat, terminal: bool) -> structlog.typing.Processor:
+    """JSON lines for collectors; on a terminal (or when asked) lines a person reads."""
+    if chosen is LogFormat.json or (chosen is LogFormat.auto and not terminal):
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=terminal)
+
+
 def configure_logging(settings: LogSettings) -> None:
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -62,11 +70,7 @@ def configure_logging(settings: LogSettings) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
-        if settings.json_output
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    renderer = _renderer(settings.format, sys.stderr.isatty())
     structlog.configure(
         # below the level, an event is dropped before any processor runs (every request logs)
         processors=[
