@@ -65,18 +65,18 @@ async def test_a_burst_goes_out_as_one_message_listing_it_all(
     plain = text_of(message, "plain")
     launch_url = f"{PUBLIC_URL}/p/{web}?task={launch['id']}"
     guide_url = f"{PUBLIC_URL}/p/{docs}?task={guide['id']}"
-    # grouped by project, then task, each line saying who did what
+    # grouped by project, then task, each line saying who did what (what users wrote quoted)
     order = [
-        "Web site",
-        f"{launch['number']} Launch [now](javascript:alert(1))",
+        '"Web site"',
+        f'{launch["number"]} "Launch [now](javascript:alert(1))"',
         launch_url,
-        "owner assigned it to you",
-        "owner commented",
+        '"owner" assigned it to you',
+        '"owner" commented',
         '"Ship it **today** <script>alert(1)</script>"',
-        "Docs",
-        f"{guide['number']} Guide",
+        '"Docs"',
+        f'{guide["number"]} "Guide"',
         guide_url,
-        "owner assigned it to you",
+        '"owner" assigned it to you',
     ]
     at = 0
     for piece in order:

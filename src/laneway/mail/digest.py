@@ -4,6 +4,7 @@ unsubscribe link, in a plain-text part and an HTML part rendered from markdown."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -12,6 +13,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from html import escape as html_escape
 
 from laneway.mail import markdown
+from laneway.mail.quoting import one_line, quoted
 from laneway.models import NotificationKind
 
 SUBJECT = 150  # characters of a subject made from a task's title
@@ -53,9 +55,9 @@ class Digest:
         return sum(len(t.lines) for p in self.projects.values() for t in p.tasks.values())
 
 
-def _phrase(line: Line) -> tuple[str | None, str]:
-    """(who, did what); nobody for the due-date reminders."""
-    actor = line.actor or "Someone"
+def _phrase(line: Line, name: Callable[[str], str] = one_line) -> tuple[str | None, str]:
+    """(who, did what); nobody for the due-date reminders. `name` shows what users wrote."""
+    actor = name(line.actor) if line.actor else "Someone"
     match line.kind:
         case NotificationKind.assigned:
             return actor, "assigned it to you"
@@ -64,16 +66,16 @@ def _phrase(line: Line) -> tuple[str | None, str]:
         case NotificationKind.commented:
             return actor, "commented"
         case NotificationKind.status:
-            return actor, f"moved it to {line.excerpt}"
+            return actor, f"moved it to {name(line.excerpt)}"
         case NotificationKind.due_soon:
             return None, f"Due tomorrow ({line.due_on})"
         case NotificationKind.overdue:
             return None, f"Overdue (due {line.due_on})"
 
 
-def what(line: Line) -> str:
+def what(line: Line, name: Callable[[str], str] = one_line) -> str:
     """Who did what, as plain text."""
-    actor, did = _phrase(line)
+    actor, did = _phrase(line, name)
     return did if actor is None else f"{actor} {did}"
 
 
@@ -93,7 +95,7 @@ def subject(digest: Digest) -> str:
     if digest.count == 1:
         task = next(t for p in digest.projects.values() for t in p.tasks.values())
         text = f"{task.number} {task.title}: {what(task.lines[0])}".strip()
-        text = " ".join(text.split())  # no line break reaches a header
+        text = one_line(text)  # no line break reaches a header
         return text if len(text) <= SUBJECT else text[: SUBJECT - 1] + "…"
     total = digest.count + digest.more
     return f"{total} new notifications in Laneway"
@@ -101,15 +103,16 @@ def subject(digest: Digest) -> str:
 
 def plain(digest: Digest) -> str:
     total = digest.count + digest.more
-    out = [f"Hello {digest.name},", "", f"{_new(total)} in Laneway:", ""]
+    out = [f"Hello {one_line(digest.name)},", "", f"{_new(total)} in Laneway:", ""]
     for project in digest.projects.values():
-        out += [project.name, "=" * min(len(project.name), 70), ""]
+        heading = quoted(project.name)  # what users wrote is quoted (mail/quoting.py)
+        out += [heading, "=" * min(len(heading), 70), ""]
         for task in project.tasks.values():
-            out += [f"{task.number} {task.title}".strip(), task.url]
+            out += [f"{task.number} {quoted(task.title)}".strip(), task.url]
             for line in task.lines:
-                out.append(f"  - {what(line)}")
+                out.append(f"  - {what(line, quoted)}")
                 if _quoted(line):
-                    out.append(f'    "{line.excerpt}"')
+                    out.append(f"    {quoted(line.excerpt)}")
             out.append("")
     if digest.more:
         out += [f"... and {digest.more} more in your inbox.", ""]
@@ -157,7 +160,7 @@ def html(digest: Digest) -> str:
 def compose(digest: Digest, sender: str, now: datetime) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = Address(" ".join(digest.name.split()), addr_spec=digest.email)
+    message["To"] = Address(one_line(digest.name), addr_spec=digest.email)
     message["Subject"] = subject(digest)
     message["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
