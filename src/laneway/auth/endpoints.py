@@ -92,7 +92,7 @@ async def login(body: LoginIn, request: Request, state: StateDep) -> TokenIssued
 )
 @writes
 async def logout(auth: AuthDep, session: SessionDep) -> Response:
-    await service.revoke_token(session, auth.user, auth.token.id)
+    await service.revoke_token(session, auth, auth.token.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -194,8 +194,10 @@ async def create_token(
     responses=responses(401, 403, 404, 422),
 )
 @writes
-async def revoke_token(token_id: Id, user: CurrentUser, session: SessionDep) -> Response:
-    await service.revoke_token(session, user, token_id)
+async def revoke_token(token_id: Id, auth: AuthDep, session: SessionDep) -> Response:
+    """A signed-in session revokes any token of the account, sessions included; an API token
+    only itself (so a leaked one cannot end its owner's sessions or other tokens)."""
+    await service.revoke_token(session, auth, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

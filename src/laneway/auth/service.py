@@ -176,8 +176,11 @@ async def list_tokens(session: AsyncSession, user: UserRef) -> Sequence[ApiToken
     return await repository.tokens_of(session, user.id)
 
 
-async def revoke_token(session: AsyncSession, user: UserRef, token_id: int) -> None:
-    if not await repository.delete_token(session, user.id, token_id):
+async def revoke_token(session: AsyncSession, auth: Authenticated, token_id: int) -> None:
+    """Personal tokens manage no sessions and no other token: only a signed-in session may."""
+    if auth.token.kind is not TokenKind.session and token_id != auth.token.id:
+        raise Forbidden("An API token may revoke only itself; sign in to revoke other tokens.")
+    if not await repository.delete_token(session, auth.user.id, token_id):
         raise NotFound("No such token.")
     _revoked(session, [token_id])
 
