@@ -53,9 +53,11 @@ def _made_one_line(value: object) -> object:
     return one_line(value) if isinstance(value, str) else value
 
 
-# Names and titles (kit/text.py says why). OneLine refuses a line break with a 422 that says so;
-# data from elsewhere (an import) stacks MADE_ONE_LINE on the same type to be made one line instead.
-OneLine = Annotated[Text, AfterValidator(_one_line)]
+# Names and titles (kit/text.py says why): ONE_LINE, stacked after a type's length constraints
+# (pydantic words their errors well only when they come first), refuses a line break with a
+# 422 that says so; data from elsewhere (an import) stacks MADE_ONE_LINE on the same type to be
+# made one line instead.
+ONE_LINE = AfterValidator(_one_line)
 MADE_ONE_LINE = BeforeValidator(_made_one_line)
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
