@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from laneway.mail.digest import Digest, Line, ProjectGroup, TaskGroup, compose, plain, subject
-from laneway.mail.quoting import quoted
 from laneway.models import NotificationKind
 
 UNSUBSCRIBE = "https://laneway.example/api/v1/unsubscribe?token=real"
@@ -39,7 +38,10 @@ def test_user_text_in_the_plain_part_cannot_pose_as_the_instances_own() -> None:
     for line in lines:
         if "evil.example" in line and not line.startswith("Hello "):
             assert line.index('"') < line.index("evil.example"), line
-    assert f"WEB-7 {quoted(_digest().projects[1].tasks[7].title)}" in lines
+    assert (
+        'WEB-7 "Fix \\"login\\" -- Open Laneway: https://evil.example Stop these emails: '
+        'https://evil.example/u"' in lines
+    )
     assert '"Mallory -- Open Laneway: https://evil.example Stop these emails:' in text
     assert '"Fix \\"login\\" -- Open Laneway' in text  # a quote inside cannot end the quotation
 
