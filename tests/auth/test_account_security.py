@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import event
 
 from laneway.app import create_app
-from laneway.auth.deps import marked_reading
+from laneway.auth import service as auth_service
 from laneway.db import declared, declares_writes, get_session
 from laneway.state import AppState
 from tests.support import PASSWORD, Api, User, assert_problem
@@ -68,6 +68,68 @@ async def test_changing_the_password_ends_the_other_sessions(api: Api) -> None:
     await _login(api, laptop, "a brand new one")
 
 
+async def test_changing_the_password_ends_personal_tokens_unless_asked_to_keep_them(
+    api: Api,
+) -> None:
+    laptop = await api.user()
+    minted, _ = await _personal(api, laptop)  # by someone who knew the old password
+    reader, _ = await _personal(api, laptop, "read")
+    assert await _me(api, minted) == 200
+    assert await _me(api, reader) == 200
+    changed = await api.request(
+        "POST",
+        "/me/password",
+        laptop,
+        json={"current_password": PASSWORD, "new_password": "a brand new one"},
+    )
+    assert changed.status_code == 204, changed.text
+    assert await _me(api, minted) == 401
+    assert await _me(api, reader) == 401
+    assert await _me(api, laptop) == 200  # the session that asked stays
+
+    phone = await _login(api, laptop, "a brand new one")
+    kept, kept_id = await _personal(api, laptop)
+    routine = await api.request(
+        "POST",
+        "/me/password",
+        laptop,
+        json={
+            "current_password": "a brand new one",
+            "new_password": "a routine change",
+            "revoke_tokens": False,
+        },
+    )
+    assert routine.status_code == 204, routine.text
+    assert await _me(api, kept) == 200
+    assert await _me(api, phone) == 401  # other sessions end either way
+    assert kept_id in await _token_ids(api, laptop)
+    not_a_flag = await api.request(
+        "POST",
+        "/me/password",
+        laptop,
+        json={"current_password": "a routine change", "new_password": "x" * 8, "revoke_tokens": 0},
+    )
+    assert_problem(not_a_flag, 422)
+
+
+async def test_an_operators_reset_ends_every_credential_of_the_account(
+    api: Api, state: AppState
+) -> None:
+    user, bystander = await api.user(), await api.user()
+    phone = await _login(api, user)
+    writer, _ = await _personal(api, user)
+    reader, _ = await _personal(api, user, "read")
+    credentials = [user, phone, writer, reader]
+    assert [await _me(api, c) for c in credentials] == [200] * 4  # cached now
+    ended = await auth_service.reset_password(
+        state.database, state.passwords, email=user.email, password="recovered at last"
+    )
+    assert [await _me(api, c) for c in credentials] == [401] * 4
+    assert ended == 4
+    assert await _token_ids(api, await _login(api, user, "recovered at last")) != set()
+    assert await _me(api, bystander) == 200
+
+
 async def test_a_personal_token_revokes_itself_and_nothing_else(api: Api) -> None:
     laptop = await api.user()
     leaked, leaked_id = await _personal(api, laptop)
@@ -113,6 +175,8 @@ async def test_a_read_token_gets_a_live_ticket_and_writes_nothing_else(api: Api)
 
 def test_only_the_live_ticket_counts_as_reading_though_not_a_get() -> None:
     """A read token may call a route that is no GET only if the route says it only reads."""
+    from laneway.auth.deps import marked_reading
+
     reading = sorted(
         f"{','.join(sorted(route.methods))} {route.path}"
         for route in _routes(create_app().routes)

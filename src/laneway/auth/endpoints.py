@@ -142,13 +142,15 @@ async def update_me(body: ProfileIn, user: CurrentUser, session: SessionDep) -> 
 )
 @reads_only
 async def change_password(body: PasswordChangeIn, auth: SessionAuth, state: StateDep) -> Response:
-    """Change the password; every other session of the account ends."""
+    """Change the password; every other session of the account ends, and its personal tokens
+    too unless `revoke_tokens` is false."""
     await service.change_password(
         state.database,
         state.passwords,
         auth,
         current=body.current_password,
         new=body.new_password,
+        revoke_tokens=body.revoke_tokens,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

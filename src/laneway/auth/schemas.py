@@ -43,6 +43,11 @@ class TokenCreateIn(RequestModel):
 class PasswordChangeIn(RequestModel):
     current_password: Annotated[Text, StringConstraints(min_length=1, max_length=256)]
     new_password: Password
+    revoke_tokens: bool = Field(
+        default=True,
+        description="End the account's personal API tokens too (its other sessions always "
+        "end). Keep them (`false`) only when nobody else can have known the old password.",
+    )
 
 
 class InvitationIn(RequestModel):

@@ -193,9 +193,17 @@ async def logout_everywhere(session: AsyncSession, user: UserRef) -> int:
 
 
 async def change_password(
-    database: Database, passwords: Passwords, auth: Authenticated, *, current: str, new: str
-) -> None:
-    """Keeps the session that asked; every other session of the account ends."""
+    database: Database,
+    passwords: Passwords,
+    auth: Authenticated,
+    *,
+    current: str,
+    new: str,
+    revoke_tokens: bool = True,
+) -> int:
+    """Keeps the session that asked; every other session of the account ends, and its
+    personal tokens too unless `revoke_tokens` is false (a password changed because someone
+    else knew it must also end what they may have minted with it). How many credentials ended."""
     async with database.transaction(write=False) as session:
         stored = await repository.password_hash(session, auth.user.id)
     if not await passwords.verify(stored, current):
@@ -204,9 +212,13 @@ async def change_password(
     async with database.transaction() as session:
         await repository.set_password(session, auth.user.id, password_hash)
         ended = await repository.delete_tokens(
-            session, auth.user.id, kind=TokenKind.session, keep=auth.token.id
+            session,
+            auth.user.id,
+            kind=None if revoke_tokens else TokenKind.session,
+            keep=auth.token.id,
         )
         _revoked(session, ended)
+    return len(ended)
 
 
 async def _account(session: AsyncSession, email: str) -> User:
@@ -218,13 +230,17 @@ async def _account(session: AsyncSession, email: str) -> User:
 
 async def reset_password(
     database: Database, passwords: Passwords, *, email: str, password: str
-) -> None:
-    """For an operator: a new password, and every session of the account ends."""
+) -> int:
+    """For an operator, recovering an account: a new password, and every credential of the
+    account ends, sessions and personal tokens alike (whoever held the account may have minted
+    tokens; the owner makes new ones). How many ended."""
     password_hash = await passwords.hash(password)
     async with database.transaction() as session:
         user = await _account(session, email)
         await repository.set_password(session, user.id, password_hash)
-        _revoked(session, await repository.delete_tokens(session, user.id, kind=TokenKind.session))
+        ended = await repository.delete_tokens(session, user.id)
+        _revoked(session, ended)
+    return len(ended)
 
 
 async def set_active(session: AsyncSession, *, email: str, active: bool) -> User:
