@@ -22,6 +22,7 @@ from laneway.commits import pending
 from laneway.db import Database
 from laneway.errors import Conflict, Forbidden, NotFound, Unauthorized
 from laneway.kit.savepoint import add_unique
+from laneway.kit.text import one_line
 from laneway.models import ApiToken, TokenKind, TokenScope, User
 from laneway.models.base import utcnow
 
@@ -57,6 +58,8 @@ async def register(
 
 async def add_user(session: AsyncSession, *, email: str, name: str, password_hash: str) -> User:
     email = normalize_email(email)
+    # the API refuses a line break; an operator's `create-user` is made one line instead
+    name = one_line(name)
     if await repository.user_by_email(session, email) is not None:
         raise Conflict("An account with this email already exists.")
     for _ in range(3):  # a concurrent registration may take the username chosen here
