@@ -227,6 +227,52 @@ async def test_nul_in_strings(api: Api, world: World) -> None:
     assert (await api.request("POST", "/auth/register", json=clean)).status_code == 201
 
 
+async def test_names_and_titles_are_one_line(api: Api, world: World) -> None:
+    """A line break or control character in a name would pose as other text in a plain-text
+    email (a fake notice, a fake unsubscribe link): refused, saying so."""
+    w, before = world, await _everything(api, world)
+    pid, tid = w.project_id, w.task["id"]
+    breaks = ["a\nb", "a\r\nStop these emails: https://evil.example", "a\tb", "a\u2028b",
+              "a\x1b[2Jb", "a\x85b"]  # fmt: skip
+    status_id, label_id = w.status_ids[0], w.label_id
+    for broken in breaks:
+        for method, path, body in [
+            ("POST", "/projects", {"name": broken}),
+            ("PATCH", f"/projects/{pid}", {"name": broken}),
+            ("POST", f"/projects/{pid}/labels", {"name": broken}),
+            ("PATCH", f"/projects/{pid}/labels/{label_id}", {"name": broken}),
+            ("POST", f"/projects/{pid}/statuses", {"name": broken}),
+            ("PATCH", f"/projects/{pid}/statuses/{status_id}", {"name": broken}),
+            ("POST", f"/projects/{pid}/tasks", {"title": broken}),
+            ("PATCH", f"/tasks/{tid}", {"title": broken}),
+            ("PATCH", "/me", {"name": broken}),
+            ("PATCH", "/me", {"username": broken}),
+            ("POST", "/me/tokens", {"name": broken}),
+        ]:
+            response = await api.request(
+                method, path, w.owner, json=body, headers={"If-Match": "*"}
+            )
+            problem = assert_problem(response, 422)
+            assert problem["errors"][0]["loc"][0] == "body", (path, body)
+            if "username" not in body:  # a username's own pattern says what it may hold
+                assert "one line" in problem["errors"][0]["msg"], (path, problem)
+        register = {"email": "n@example.com", "password": "long enough", "name": broken}
+        assert_problem(await api.request("POST", "/auth/register", json=register), 422)
+    assert await _everything(api, w) == before
+    assert (await api.request("GET", "/me", w.owner)).json()["name"] == w.owner.email.split("@")[0]
+    # one line is all it takes: spaces, accents, emoji joined by a zero-width joiner
+    fine = "Zoë's  team 👩‍💻"
+    renamed = await api.request(
+        "PATCH", f"/tasks/{tid}", w.owner, json={"title": fine}, headers={"If-Match": "*"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["title"] == fine
+    # line breaks at either end are whitespace, stripped as every request string is
+    assert (await api.request("PATCH", "/me", w.owner, json={"name": "Ada\n"})).json()[
+        "name"
+    ] == "Ada"
+
+
 async def test_numbers_are_not_dates(api: Api, world: World) -> None:
     """Lax parsing read 0 as 1970-01-01 (found by the fuzzer's negative_data_rejection check)."""
     w, before = world, await _everything(api, world)

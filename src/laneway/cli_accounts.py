@@ -42,16 +42,16 @@ def create_user(
 
 
 def reset_password(email: Email, password: Password = None) -> None:
-    """Set a new password for an account; its sessions end."""
+    """Set a new password for an account; its sessions, personal tokens and live streams end."""
     secret = _password(password)
 
-    async def work(state: AppState) -> None:
-        await auth_service.reset_password(
+    async def work(state: AppState) -> int:
+        return await auth_service.reset_password(
             state.database, state.passwords, email=email, password=secret
         )
 
-    with_state(work)
-    console.print(f"password of {email} reset; its sessions have ended")
+    ended = with_state(work)
+    console.print(f"password of {email} reset; its {ended} sessions and tokens have ended")
 
 
 def _set_active(email: str, *, active: bool) -> None:

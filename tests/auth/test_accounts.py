@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from laneway.auth import service as auth_service
 from laneway.models import ApiToken
 from laneway.models.base import utcnow
 from laneway.state import AppState
@@ -128,3 +129,11 @@ async def test_authentication_is_one_statement_then_cached(
     statements.reset()
     assert (await api.request("GET", "/me", user)).status_code == 200
     assert statements.count == 0, statements.statements
+
+
+async def test_an_operators_new_account_gets_a_one_line_name(api: Api, state: AppState) -> None:
+    """`laneway create-user` passes no request schema: its name is made one line instead."""
+    user = await auth_service.register(
+        state.database, state.passwords, email="ops@example.com", password=PASSWORD, name="Op\nEr"
+    )
+    assert user.name == "Op Er"

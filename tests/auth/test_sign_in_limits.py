@@ -102,6 +102,36 @@ async def test_sign_ups_are_limited_per_address(from_address: Client) -> None:
     assert (await _register(from_address("192.0.2.21"), "other@example.com")).status_code == 201
 
 
+async def test_failed_logins_count_an_ipv6_address_by_its_64(from_address: Client) -> None:
+    """Rotating through one /64 buys no more attempts (the anonymous API tier counts alike)."""
+    statuses = []
+    for i in range(6):
+        client = from_address(f"2001:db8:1:2::{i + 1:x}")
+        statuses.append((await _login(client, f"u{i}@example.com", "wrong-1234")).status_code)
+    assert statuses == [401] * 5 + [429]
+    # the same account from one /64: 3 per (account, address) whichever address of it
+    others = [from_address(f"2001:db8:9:9:{i:x}::1") for i in range(4)]
+    same = [(await _login(c, "x@example.com", "wrong-1234")).status_code for c in others]
+    assert same == [401] * 3 + [429]
+    elsewhere = from_address("2001:db8:1:3::1")  # another /64: another subscriber
+    assert (await _login(elsewhere, "x@example.com", "wrong-1234")).status_code == 401
+
+
+async def test_sign_ups_count_an_ipv6_address_by_its_64_and_mapped_ipv4_as_ipv4(
+    from_address: Client,
+) -> None:
+    statuses = [
+        (await _register(from_address(f"2001:db8:5:6:{i:x}::9"), f"v{i}@example.com")).status_code
+        for i in range(5)
+    ]
+    assert statuses == [201] * 4 + [429]
+    assert (await _register(from_address("2001:db8:5:7::9"), "w@example.com")).status_code == 201
+    for i in range(4):
+        assert (await _register(from_address("192.0.2.30"), f"m{i}@example.com")).status_code == 201
+    mapped = from_address("::ffff:192.0.2.30")  # the same IPv4 address, as IPv6 writes it
+    assert_problem(await _register(mapped, "m4@example.com"), 429)
+
+
 @pytest.fixture
 async def mode_app(
     request: pytest.FixtureRequest, database_url: str, tmp_path: Path

@@ -18,7 +18,7 @@ def digest(*listed: tuple[int, NotificationKind]) -> Digest:
     """A digest listing these (id, kind) in project 1, in the section of their kind."""
     made = Digest("ada@example.com", "Ada", f"{URL}/", f"{URL}/inbox", f"{URL}/unsubscribe")
     for notice_id, kind in listed:
-        item = Item(notice_id, 1, Line(kind, "Bo", "hi", None), "WS-1 Site", f"{URL}/p/1?task=1")
+        item = Item(notice_id, 1, Line(kind, "Bo", "hi", None), "WS-1", "Site", f"{URL}/p/1?task=1")
         section = {K.mentioned: made.mentions, K.assigned: made.assignments}
         section.get(kind, made.latest).append(item)
     return made
@@ -67,4 +67,4 @@ def test_many_projects_are_summed_after_the_first_ten() -> None:
     made = digest()
     counts = [Count(p, f"P{p}", K.commented, False, 100 - p, p) for p in range(1, 13)]
     assert fill(made, counts) is not None
-    assert "P10 (90), 2 other projects (177)." in plain(made)
+    assert '"P10" (90), 2 other projects (177).' in plain(made)

@@ -27,7 +27,7 @@ class Place:
         self.owner, self.person = owner, person
         self.projects: list[int] = []
         self.tasks: list[int] = []
-        self.labels: list[str] = []  # each task as a digest names it: "WS-1 Web site task"
+        self.labels: list[str] = []  # each task as a digest names it: 'WS-1 "Web site task"'
 
 
 async def place(api: Api, name: str = "alice") -> Place:
@@ -38,7 +38,7 @@ async def place(api: Api, name: str = "alice") -> Place:
         task = await api.task(where.owner, pid, title=f"{project_name} task")
         where.projects.append(pid)
         where.tasks.append(task["id"])
-        where.labels.append(f"{task['number']} {task['title']}")
+        where.labels.append(f'{task["number"]} "{task["title"]}"')
     return where
 
 
@@ -78,9 +78,9 @@ async def mention(api: Api, where: Place, text: str) -> None:
 def said(plain: str) -> list[str]:
     """What each listed line says the owner did, in order (whatever the layout)."""
     return [
-        line.partition("owner-of-alice ")[2].rstrip()
+        line.partition('"owner-of-alice" ')[2].rstrip()
         for line in plain.splitlines()
-        if "owner-of-alice " in line
+        if '"owner-of-alice" ' in line
     ]
 
 
@@ -111,7 +111,7 @@ async def test_a_backlog_at_first_start_is_one_summary_email(
     assert f"1,300 notifications, all from before email was turned on ({started})." in plain
     for count in ("325 comments", "325 status changes", "325 assignments", "325 mentions"):
         assert count in plain
-    assert "By project: Web site (650), Docs (650)." in plain
+    assert 'By project: "Web site" (650), "Docs" (650).' in plain
     assert f"Open it: {PUBLIC_URL}/inbox" in plain
     assert f'href="{PUBLIC_URL}/inbox"' in text_of(message, "html")
     assert await emailed(state, where.person.id) == [True] * 1300
@@ -132,7 +132,7 @@ async def test_a_fresh_mention_heads_the_next_digest_after_500_older_items(
     assert message["Subject"] == "501 new notifications in Laneway (1 mention of you)"
     plain = text_of(message, "plain")
     listed = items(plain)
-    assert listed[0] == f"- {where.labels[0]}: owner-of-alice mentioned you"
+    assert listed[0] == f'- {where.labels[0]}: "owner-of-alice" mentioned you'
     assert plain.index("Mentioned you") < plain.index("Assigned to you") < plain.index("Latest")
     assert '"@alice can you check the **numbers**?"' in plain
     assert len(listed) == 1 + mailer.ASSIGNMENTS_LISTED + mailer.LATEST_LISTED
@@ -161,10 +161,10 @@ async def test_mentions_then_assignments_lead_newest_first(
         "assigned it to you",  # assignment 2
         "assigned it to you",  # assignment 1
         "commented",
-        "moved it to",
+        'moved it to ""',  # its status name, quoted (none planted)
         "commented",
     ]
-    assert items(plain)[0] == f"- {where.labels[0]}: owner-of-alice mentioned you"
+    assert items(plain)[0] == f'- {where.labels[0]}: "owner-of-alice" mentioned you'
     assert plain.index('"mention 5"') < plain.index('"mention 0"')
 
 

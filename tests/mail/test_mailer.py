@@ -67,16 +67,16 @@ async def test_a_burst_goes_out_as_one_message_listing_it_all(
     guide_url = f"{PUBLIC_URL}/p/{docs}?task={guide['id']}"
 
     # direct first (assignments, newest first), then the latest other lines; each line says
-    # where, who did what, and links to the task
-    launch_label = f"{launch['number']} Launch [now](javascript:alert(1))"
+    # where, who did what (what users wrote quoted), and links to the task
+    launch_label = f'{launch["number"]} "Launch [now](javascript:alert(1))"'
     order = [
         "Assigned to you",
-        f"- {guide['number']} Guide: owner assigned it to you",
+        f'- {guide["number"]} "Guide": "owner" assigned it to you',
         guide_url,
-        f"- {launch_label}: owner assigned it to you",
+        f'- {launch_label}: "owner" assigned it to you',
         launch_url,
         "Latest",
-        f"- {launch_label}: owner commented",
+        f'- {launch_label}: "owner" commented',
         '"Ship it **today** <script>alert(1)</script>"',
         launch_url,
     ]

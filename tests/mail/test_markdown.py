@@ -131,12 +131,23 @@ def test_nothing_active_survives_in_an_email(text: str) -> None:
         app_url="https://laneway.example/",
         inbox_url="https://laneway.example/inbox",
         unsubscribe_url="https://laneway.example/api/v1/unsubscribe?token=1.x",
-        mentions=[Item(1, 1, Line(NotificationKind.mentioned, text, text, None), text, task_url)],
-        assignments=[Item(2, 1, Line(NotificationKind.assigned, text, "", None), text, task_url)],
+        mentions=[
+            Item(1, 1, Line(NotificationKind.mentioned, text, text, None), "WEB-2", text, task_url)
+        ],
+        assignments=[
+            Item(2, 1, Line(NotificationKind.assigned, text, "", None), "WEB-2", text, task_url)
+        ],
         latest=[
-            Item(3, 1, Line(NotificationKind.commented, text, text, None), text, task_url),
-            Item(4, 1, Line(NotificationKind.status, text, text, None), text, task_url),
-            Item(5, 1, Line(NotificationKind.overdue, None, "", date(2026, 12, 1)), text, task_url),
+            Item(3, 1, Line(NotificationKind.commented, text, text, None), "WEB-2", text, task_url),
+            Item(4, 1, Line(NotificationKind.status, text, text, None), "WEB-2", text, task_url),
+            Item(
+                5,
+                1,
+                Line(NotificationKind.overdue, None, "", date(2026, 12, 1)),
+                "WEB-2",
+                text,
+                task_url,
+            ),
         ],
     )
     digest.rest.add(NotificationKind.commented, text, 3, backlog=True)  # a project named so

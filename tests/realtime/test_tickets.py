@@ -122,3 +122,14 @@ async def test_ids_the_database_cannot_hold_are_refused_on_the_socket(
 async def _opens_with(base: str, project_id: int, user: User) -> None:
     async with connect(live_url(base, project_id, 0), additional_headers=user.headers) as socket:
         assert orjson.loads(await asyncio.wait_for(socket.recv(), 5))["type"] == "project.created"
+
+
+async def test_a_read_token_follows_the_live_stream_with_a_ticket(
+    live_server: str, live_api: Api
+) -> None:
+    """Read tokens allow live streams (README): in a browser, that takes a ticket."""
+    owner = await live_api.user()
+    pid = (await live_api.project(owner))["id"]
+    made = await live_api.request("POST", "/me/tokens", owner, json={"name": "tv", "scope": "read"})
+    reader = User(id=owner.id, email=owner.email, token=made.json()["token"])
+    await _opens(live_server, pid, await _ticket(live_api, reader, pid))

@@ -491,7 +491,8 @@ export interface paths {
         put?: never;
         /**
          * Change Password
-         * @description Change the password; every other session of the account ends.
+         * @description Change the password; every other session of the account ends, and its personal tokens
+         *     too unless `revoke_tokens` is false.
          */
         post: operations["change_password"];
         delete?: never;
@@ -531,7 +532,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke Token */
+        /**
+         * Revoke Token
+         * @description A signed-in session revokes any token of the account, sessions included; an API token
+         *     only itself (so a leaked one cannot end its owner's sessions or other tokens).
+         */
         delete: operations["revoke_token"];
         options?: never;
         head?: never;
@@ -570,7 +575,8 @@ export interface paths {
         /**
          * Live Ticket
          * @description A short-lived, one-use ticket to open this project's live socket from a browser
-         *     (`?ticket=`). It is never logged; revoking the token it was issued under ends it.
+         *     (`?ticket=`). It is never logged; revoking the token it was issued under ends it. A
+         *     `read` token may ask for one: following the stream is reading.
          */
         post: operations["live_ticket"];
         delete?: never;
@@ -1583,6 +1589,12 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+            /**
+             * Revoke Tokens
+             * @description End the account's personal API tokens too (its other sessions always end). Keep them (`false`) only when nobody else can have known the old password.
+             * @default true
+             */
+            revoke_tokens?: boolean;
         };
         /**
          * PriorityName

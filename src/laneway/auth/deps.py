@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import Depends, Request
@@ -20,6 +20,25 @@ from laneway.rate_limits.tiers import AUTH_KEY
 
 _bearer = HTTPBearer(auto_error=False, description="A session or personal API token.")
 _READS = frozenset({"GET", "HEAD"})
+_READING_MARK = "__laneway_reading__"
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+
+
+def reading(endpoint: EndpointT) -> EndpointT:
+    """Declares that a route which is no GET only reads, as a token's scope sees it: it shows
+    nothing a GET would not (a live ticket opens the stream a read token may follow), so a
+    `read` token may call it."""
+    setattr(endpoint, _READING_MARK, True)
+    return endpoint
+
+
+def marked_reading(endpoint: object) -> bool:
+    return bool(getattr(endpoint, _READING_MARK, False))
+
+
+def _reads(request: Request) -> bool:
+    # the endpoint of the route the router matched
+    return request.method in _READS or marked_reading(request.scope.get("endpoint"))
 
 
 async def get_authenticated(
@@ -68,7 +87,7 @@ async def _authenticated(
             auth = await lookup(digest)
             caches.keep_token(digest, auth)
         await apply_to_account(request.scope, request.app.state.laneway.rate_limits, auth)
-    if auth.token.scope is TokenScope.read and request.method not in _READS:
+    if auth.token.scope is TokenScope.read and not _reads(request):
         raise Forbidden("This token may only read (scope `read`).")
     structlog.contextvars.bind_contextvars(user_id=auth.user.id)
     return auth

@@ -92,7 +92,7 @@ async def login(body: LoginIn, request: Request, state: StateDep) -> TokenIssued
 )
 @writes
 async def logout(auth: AuthDep, session: SessionDep) -> Response:
-    await service.revoke_token(session, auth.user, auth.token.id)
+    await service.revoke_token(session, auth, auth.token.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -142,13 +142,15 @@ async def update_me(body: ProfileIn, user: CurrentUser, session: SessionDep) -> 
 )
 @reads_only
 async def change_password(body: PasswordChangeIn, auth: SessionAuth, state: StateDep) -> Response:
-    """Change the password; every other session of the account ends."""
+    """Change the password; every other session of the account ends, and its personal tokens
+    too unless `revoke_tokens` is false."""
     await service.change_password(
         state.database,
         state.passwords,
         auth,
         current=body.current_password,
         new=body.new_password,
+        revoke_tokens=body.revoke_tokens,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -194,8 +196,10 @@ async def create_token(
     responses=responses(401, 403, 404, 422),
 )
 @writes
-async def revoke_token(token_id: Id, user: CurrentUser, session: SessionDep) -> Response:
-    await service.revoke_token(session, user, token_id)
+async def revoke_token(token_id: Id, auth: AuthDep, session: SessionDep) -> Response:
+    """A signed-in session revokes any token of the account, sessions included; an API token
+    only itself (so a leaked one cannot end its owner's sessions or other tokens)."""
+    await service.revoke_token(session, auth, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

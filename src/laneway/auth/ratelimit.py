@@ -4,6 +4,8 @@ Redis is out of reach: limits then hold per process, and nothing fails).
 
 Only failed logins count, per (account, address) and per address: the owner, signing in from
 their own address with the right password, is never locked out by someone guessing elsewhere.
+An address counts as the anonymous API tier counts it (kit.addresses): an IPv6 address by its
+/64, so rotating through one subscriber's addresses buys no more attempts.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from laneway.config import AuthSettings
 from laneway.errors import TooManyRequests
+from laneway.kit.addresses import address_key
 from laneway.redis_link import RedisLink, RedisUnavailable
 
 log = structlog.get_logger("laneway.auth")
@@ -82,9 +85,10 @@ class AuthLimits:
         return dict(self._limiter.rejected)
 
     def _login_keys(self, email: str, address: str) -> tuple[tuple[RateLimitItem, str, str], ...]:
+        group = address_key(address)
         return (
-            (self._per_account, "login-failed", f"{email} {address}"),
-            (self._per_ip, "login-failed-ip", address),
+            (self._per_account, "login-failed", f"{email} {group}"),
+            (self._per_ip, "login-failed-ip", group),
         )
 
     async def before_login(self, email: str, address: str) -> None:
@@ -100,10 +104,11 @@ class AuthLimits:
             await self._limiter.hit(item, scope, key)
 
     async def registration(self, address: str) -> None:
-        if not await self._limiter.hit(self._register, "register", address):
+        group = address_key(address)
+        if not await self._limiter.hit(self._register, "register", group):
             raise await self._limiter.refuse(
                 self._register,
                 "register",
-                address,
+                group,
                 detail="Too many sign-ups from this address; wait before trying again.",
             )

@@ -6,11 +6,11 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from laneway.auth.usernames import MAX_LENGTH, PATTERN
-from laneway.kit.schemas import Email, RequestModel, ResponseModel, Text
+from laneway.kit.schemas import ONE_LINE, Email, RequestModel, ResponseModel, Text
 from laneway.models import TokenKind, TokenScope
 
 Password = Annotated[Text, StringConstraints(min_length=8, max_length=256)]
-Name = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=200), ONE_LINE]
 
 
 class RegisterIn(RequestModel):
@@ -28,7 +28,7 @@ class LoginIn(RequestModel):
 
 
 class TokenCreateIn(RequestModel):
-    name: Annotated[Text, StringConstraints(min_length=1, max_length=100)]
+    name: Annotated[Text, StringConstraints(min_length=1, max_length=100), ONE_LINE]
     scope: Annotated[TokenScope, Field(strict=False)] = Field(
         default=TokenScope.write, description="`read`: GET requests and live streams only."
     )
@@ -43,6 +43,11 @@ class TokenCreateIn(RequestModel):
 class PasswordChangeIn(RequestModel):
     current_password: Annotated[Text, StringConstraints(min_length=1, max_length=256)]
     new_password: Password
+    revoke_tokens: bool = Field(
+        default=True,
+        description="End the account's personal API tokens too (its other sessions always "
+        "end). Keep them (`false`) only when nobody else can have known the old password.",
+    )
 
 
 class InvitationIn(RequestModel):

@@ -22,6 +22,7 @@ from laneway.commits import pending
 from laneway.db import Database
 from laneway.errors import Conflict, Forbidden, NotFound, Unauthorized
 from laneway.kit.savepoint import add_unique
+from laneway.kit.text import one_line
 from laneway.models import ApiToken, TokenKind, TokenScope, User
 from laneway.models.base import utcnow
 from laneway.webhooks import ownership as webhook_ownership
@@ -58,6 +59,8 @@ async def register(
 
 async def add_user(session: AsyncSession, *, email: str, name: str, password_hash: str) -> User:
     email = normalize_email(email)
+    # the API refuses a line break; an operator's `create-user` is made one line instead
+    name = one_line(name)
     if await repository.user_by_email(session, email) is not None:
         raise Conflict("An account with this email already exists.")
     for _ in range(3):  # a concurrent registration may take the username chosen here
@@ -177,8 +180,11 @@ async def list_tokens(session: AsyncSession, user: UserRef) -> Sequence[ApiToken
     return await repository.tokens_of(session, user.id)
 
 
-async def revoke_token(session: AsyncSession, user: UserRef, token_id: int) -> None:
-    if not await repository.delete_token(session, user.id, token_id):
+async def revoke_token(session: AsyncSession, auth: Authenticated, token_id: int) -> None:
+    """Personal tokens manage no sessions and no other token: only a signed-in session may."""
+    if auth.token.kind is not TokenKind.session and token_id != auth.token.id:
+        raise Forbidden("An API token may revoke only itself; sign in to revoke other tokens.")
+    if not await repository.delete_token(session, auth.user.id, token_id):
         raise NotFound("No such token.")
     _revoked(session, [token_id])
 
@@ -191,9 +197,17 @@ async def logout_everywhere(session: AsyncSession, user: UserRef) -> int:
 
 
 async def change_password(
-    database: Database, passwords: Passwords, auth: Authenticated, *, current: str, new: str
-) -> None:
-    """Keeps the session that asked; every other session of the account ends."""
+    database: Database,
+    passwords: Passwords,
+    auth: Authenticated,
+    *,
+    current: str,
+    new: str,
+    revoke_tokens: bool = True,
+) -> int:
+    """Keeps the session that asked; every other session of the account ends, and its
+    personal tokens too unless `revoke_tokens` is false (a password changed because someone
+    else knew it must also end what they may have minted with it). How many credentials ended."""
     async with database.transaction(write=False) as session:
         stored = await repository.password_hash(session, auth.user.id)
     if not await passwords.verify(stored, current):
@@ -202,9 +216,13 @@ async def change_password(
     async with database.transaction() as session:
         await repository.set_password(session, auth.user.id, password_hash)
         ended = await repository.delete_tokens(
-            session, auth.user.id, kind=TokenKind.session, keep=auth.token.id
+            session,
+            auth.user.id,
+            kind=None if revoke_tokens else TokenKind.session,
+            keep=auth.token.id,
         )
         _revoked(session, ended)
+    return len(ended)
 
 
 async def _account(session: AsyncSession, email: str) -> User:
@@ -216,13 +234,17 @@ async def _account(session: AsyncSession, email: str) -> User:
 
 async def reset_password(
     database: Database, passwords: Passwords, *, email: str, password: str
-) -> None:
-    """For an operator: a new password, and every session of the account ends."""
+) -> int:
+    """For an operator, recovering an account: a new password, and every credential of the
+    account ends, sessions and personal tokens alike (whoever held the account may have minted
+    tokens; the owner makes new ones). How many ended."""
     password_hash = await passwords.hash(password)
     async with database.transaction() as session:
         user = await _account(session, email)
         await repository.set_password(session, user.id, password_hash)
-        _revoked(session, await repository.delete_tokens(session, user.id, kind=TokenKind.session))
+        ended = await repository.delete_tokens(session, user.id)
+        _revoked(session, ended)
+    return len(ended)
 
 
 async def set_active(session: AsyncSession, *, email: str, active: bool) -> User:

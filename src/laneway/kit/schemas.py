@@ -13,6 +13,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from laneway.kit.text import is_one_line, one_line
+
 
 class RequestModel(BaseModel):
     """Request bodies: unknown fields are refused and nothing is coerced (`false` is no integer)."""
@@ -39,6 +41,24 @@ Int32 = Annotated[int, Field(ge=0, le=MAX_INT32)]
 # pydantic itself.) Constrain further by stacking: Annotated[Text, StringConstraints(...)].
 NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
+
+
+def _one_line(value: str) -> str:
+    if not is_one_line(value):
+        raise ValueError("must be one line: no line breaks, tabs or other control characters")
+    return value
+
+
+def _made_one_line(value: object) -> object:
+    return one_line(value) if isinstance(value, str) else value
+
+
+# Names and titles (kit/text.py says why): ONE_LINE, stacked after a type's length constraints
+# (pydantic words their errors well only when they come first), refuses a line break with a
+# 422 that says so; data from elsewhere (an import) stacks MADE_ONE_LINE on the same type to be
+# made one line instead.
+ONE_LINE = AfterValidator(_one_line)
+MADE_ONE_LINE = BeforeValidator(_made_one_line)
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from laneway.kit.schemas import RequestModel, ResponseModel, Text
+from laneway.kit.schemas import ONE_LINE, RequestModel, ResponseModel, Text
 
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-LabelName = Annotated[Text, StringConstraints(min_length=1, max_length=60)]
+LabelName = Annotated[Text, StringConstraints(min_length=1, max_length=60), ONE_LINE]
 
 
 class LabelCreateIn(RequestModel):

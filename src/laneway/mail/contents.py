@@ -26,11 +26,11 @@ def item(row: ItemRow, public_url: str) -> Item:
     notice, key, project_name, number, title, actor = row
     url = f"{public_url}/p/{notice.project_id}"
     if notice.task_id is not None and number is not None and title is not None:
-        url, label = f"{url}?task={notice.task_id}", f"{key}-{number} {title}"
+        url, ref, name = f"{url}?task={notice.task_id}", f"{key}-{number}", title
     else:
-        label = project_name
+        ref, name = "", project_name
     line = Line(notice.kind, actor, notice.excerpt, notice.due_on)
-    return Item(notice.id, notice.project_id, line, label, url)
+    return Item(notice.id, notice.project_id, line, ref, name, url)
 
 
 def fill(digest: Digest, counts: Sequence[Count]) -> Covered | None:

@@ -7,6 +7,7 @@ markdown, and the unsubscribe link."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -15,6 +16,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from html import escape as html_escape
 
 from laneway.mail import markdown
+from laneway.mail.quoting import one_line, quoted
 from laneway.models import NotificationKind
 
 SUBJECT = 150  # characters of a subject made from a task's title
@@ -46,8 +48,18 @@ class Item:
     id: int
     project_id: int
     line: Line
-    label: str  # "WEB-12 Launch", or the project's name for a line about no task
+    ref: str  # "WEB-12", or "" for a line about no task
+    name: str  # the task's title, or the project's name: what users wrote
     url: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.ref} {self.name}".strip()
+
+    @property
+    def quoted_label(self) -> str:
+        """For a plain-text body (mail/quoting.py)."""
+        return f"{self.ref} {quoted(self.name)}".strip()
 
 
 @dataclass(slots=True)
@@ -91,9 +103,9 @@ class Digest:
         return len(self.listed) + self.rest.total
 
 
-def _phrase(line: Line) -> tuple[str | None, str]:
-    """(who, did what); nobody for the due-date reminders."""
-    actor = line.actor or "Someone"
+def _phrase(line: Line, name: Callable[[str], str] = one_line) -> tuple[str | None, str]:
+    """(who, did what); nobody for the due-date reminders. `name` shows what users wrote."""
+    actor = name(line.actor) if line.actor else "Someone"
     match line.kind:
         case NotificationKind.assigned:
             return actor, "assigned it to you"
@@ -102,16 +114,16 @@ def _phrase(line: Line) -> tuple[str | None, str]:
         case NotificationKind.commented:
             return actor, "commented"
         case NotificationKind.status:
-            return actor, f"moved it to {line.excerpt}"
+            return actor, f"moved it to {name(line.excerpt)}"
         case NotificationKind.due_soon:
             return None, f"Due tomorrow ({line.due_on})"
         case NotificationKind.overdue:
             return None, f"Overdue (due {line.due_on})"
 
 
-def what(line: Line) -> str:
+def what(line: Line, name: Callable[[str], str] = one_line) -> str:
     """Who did what, as plain text."""
-    actor, did = _phrase(line)
+    actor, did = _phrase(line, name)
     return did if actor is None else f"{actor} {did}"
 
 
@@ -127,14 +139,10 @@ def _quoted(line: Line) -> bool:
     )
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def subject(digest: Digest) -> str:
     listed = digest.listed
     if digest.count == 1 and listed:
-        text = _one_line(f"{listed[0].label}: {what(listed[0].line)}")  # no break in a header
+        text = one_line(f"{listed[0].label}: {what(listed[0].line)}")  # no break in a header
         return text if len(text) <= SUBJECT else text[: SUBJECT - 1] + "…"
     if not listed:
         return f"{_n(digest.count, 'notification')} waiting in your Laneway inbox"
@@ -155,8 +163,9 @@ def _sections(digest: Digest) -> list[tuple[str, list[Item]]]:
     ]
 
 
-def _tally_lines(digest: Digest) -> list[str]:
-    """The counted rest, as sentences (plain text; the markdown escapes them)."""
+def _tally_lines(digest: Digest, name: Callable[[str], str] = one_line) -> list[str]:
+    """The counted rest, as sentences (plain text; the markdown escapes them); `name` shows
+    the projects' names, which users wrote."""
     rest = digest.rest
     if not rest.total:
         return []
@@ -168,7 +177,7 @@ def _tally_lines(digest: Digest) -> list[str]:
         head += f", {all_of} from before email was turned on ({since})"
     kinds = ", ".join(f"{n:,} {KIND_NAMES[k]}" for k, n in rest.by_kind.most_common())
     ranked = rest.by_project.most_common()
-    projects = ", ".join(f"{name} ({n:,})" for name, n in ranked[:PROJECTS_NAMED])
+    projects = ", ".join(f"{name(project)} ({n:,})" for project, n in ranked[:PROJECTS_NAMED])
     if len(ranked) > PROJECTS_NAMED:
         others = ranked[PROJECTS_NAMED:]
         projects += f", {len(others):,} other projects ({sum(n for _, n in others):,})"
@@ -176,15 +185,15 @@ def _tally_lines(digest: Digest) -> list[str]:
 
 
 def plain(digest: Digest) -> str:
-    out = [f"Hello {digest.name},", "", _intro(digest), ""]
+    out = [f"Hello {one_line(digest.name)},", "", _intro(digest), ""]
     for title, items in _sections(digest):
         out += [title, "-" * len(title), ""]
         for item in items:
-            out.append(f"- {item.label}: {what(item.line)}")
+            out.append(f"- {item.quoted_label}: {what(item.line, quoted)}")
             if _quoted(item.line):
-                out.append(f'  "{item.line.excerpt}"')
+                out.append(f"  {quoted(item.line.excerpt)}")
             out += [f"  {item.url}", ""]
-    tally = _tally_lines(digest)
+    tally = _tally_lines(digest, quoted)
     if tally:
         out += ["In your inbox", "-------------", "", *tally, f"Open it: {digest.inbox_url}", ""]
     if digest.mentions_next:
@@ -205,7 +214,7 @@ def markdown_text(digest: Digest) -> str:
             label = markdown.escape(item.label)
             out.append(f"- **[{label}](<{item.url}>)**: {_what_markdown(item.line)}")
             if _quoted(item.line):
-                out += ["", f"  > {_one_line(item.line.excerpt)}", ""]
+                out += ["", f"  > {one_line(item.line.excerpt)}", ""]
         out.append("")
     tally = _tally_lines(digest)
     if tally:
@@ -236,7 +245,7 @@ def html(digest: Digest) -> str:
 def compose(digest: Digest, sender: str, now: datetime) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = Address(_one_line(digest.name), addr_spec=digest.email)
+    message["To"] = Address(one_line(digest.name), addr_spec=digest.email)
     message["Subject"] = subject(digest)
     message["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"

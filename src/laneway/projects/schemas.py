@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from laneway.kit.schemas import Email, RequestModel, ResponseModel, Text
+from laneway.kit.schemas import ONE_LINE, Email, RequestModel, ResponseModel, Text
 from laneway.models import Role
 
 
@@ -16,7 +16,7 @@ def _upper(value: object) -> object:
 ProjectKey = Annotated[
     str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}$")
 ]
-ProjectName = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+ProjectName = Annotated[Text, StringConstraints(min_length=1, max_length=200), ONE_LINE]
 Description = Annotated[Text, StringConstraints(max_length=20_000)]
 
 

@@ -9,9 +9,7 @@ proxy-headers middleware has then put the client's in its place).
 
 from __future__ import annotations
 
-import ipaddress
 from collections import Counter
-from functools import lru_cache
 
 from starlette.types import Scope
 
@@ -20,6 +18,7 @@ from laneway.auth.identity import Authenticated
 from laneway.caches import Caches
 from laneway.config import RateLimitSettings
 from laneway.errors import Unauthorized
+from laneway.kit.addresses import address_key
 from laneway.models import TokenKind
 from laneway.rate_limits.windows import Decision, Limit, Windows
 
@@ -27,19 +26,6 @@ TIERS = ("anonymous", "session", "token", "admin")  # LANEWAY_RATE_LIMIT_<TIER>
 AUTH_KEY = "laneway.auth"  # the cached credential the limit found, for authentication to reuse
 DECISION_KEY = "laneway.rate"  # (limit, decision), for the response's headers
 UNKNOWN = "laneway.rate.unknown"  # a token not in the cache: counted once authentication knows
-
-
-@lru_cache(maxsize=4096)
-def address_key(host: str) -> str:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return "a" + host[:64]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return "a" + str(address.ipv4_mapped)
-        return "n" + str(ipaddress.IPv6Network((address, 64), strict=False))
-    return "a" + str(address)
 
 
 class RateLimits:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
 
 from laneway.auth import service as auth_service
-from laneway.auth.deps import AuthDep
+from laneway.auth.deps import AuthDep, reading
 from laneway.db import SessionDep, writes
 from laneway.errors import LanewayError, NotFound, TooManyRequests, Unauthorized, responses
 from laneway.exception_handlers import error_response
@@ -52,11 +52,13 @@ class TicketOut(BaseModel):
     responses=responses(401, 404, 422),
 )
 @writes
+@reading
 async def live_ticket(
     access: ProjectViewer, auth: AuthDep, session: SessionDep, state: StateDep
 ) -> TicketOut:
     """A short-lived, one-use ticket to open this project's live socket from a browser
-    (`?ticket=`). It is never logged; revoking the token it was issued under ends it."""
+    (`?ticket=`). It is never logged; revoking the token it was issued under ends it. A
+    `read` token may ask for one: following the stream is reading."""
     ttl = state.settings.live.ticket_ttl_seconds
     ticket = await tickets.issue(session, auth.token.id, access.project.id, ttl)
     return TicketOut(ticket=ticket, expires_in=ttl)

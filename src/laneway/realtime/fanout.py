@@ -80,6 +80,23 @@ class Fanout:
         for task in self._tasks:
             with suppress(asyncio.CancelledError):
                 await task
+        await self._flush()
+
+    async def _flush(self) -> None:
+        """What is still queued goes out in one last round trip. A one-off command (an
+        operator's password reset or deactivation) commits its revocations in a process that
+        never starts the publisher: the serving replicas must hear of them now, not once their
+        cached copies of the tokens age out."""
+        link = self.link
+        if link is None or self._outbox.empty():
+            return
+        batch: list[Published] = []
+        while not self._outbox.empty():
+            batch.append(self._outbox.get_nowait())
+        if link.is_open:  # the breaker: Redis is known to be out
+            self.publish_failures += len(batch)
+            return
+        await self._send(link, batch)
 
     def after_commit(self, changes: Changes) -> None:
         """The commit channel's listener: events to viewers, revoked tokens' sockets closed."""
@@ -121,18 +138,20 @@ class Fanout:
             if link.is_open:
                 self.publish_failures += len(batch)
                 continue
+            await self._send(link, batch)
 
-            async def publish(client: Redis, batch: list[Published] = batch) -> None:
-                async with client.pipeline(transaction=False) as pipe:
-                    for event in batch:
-                        pipe.publish(f"{self.channels}{event.project_id}", self._encode(event))
-                    await pipe.execute()
+    async def _send(self, link: RedisLink, batch: list[Published]) -> None:
+        async def publish(client: Redis) -> None:
+            async with client.pipeline(transaction=False) as pipe:
+                for event in batch:
+                    pipe.publish(f"{self.channels}{event.project_id}", self._encode(event))
+                await pipe.execute()
 
-            try:
-                await link.call(publish)
-            except (RedisUnavailable, RedisError) as error:
-                self.publish_failures += len(batch)
-                log.warning("live publish failed", error=str(error), events=len(batch))
+        try:
+            await link.call(publish)
+        except (RedisUnavailable, RedisError) as error:
+            self.publish_failures += len(batch)
+            log.warning("live publish failed", error=str(error), events=len(batch))
 
     def _encode(self, event: Published) -> bytes:
         return encode(self.origin, event)

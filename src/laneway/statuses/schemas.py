@@ -4,10 +4,10 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from laneway.kit.schemas import Int32, RequestModel, ResponseModel, Text
+from laneway.kit.schemas import ONE_LINE, Int32, RequestModel, ResponseModel, Text
 from laneway.models import StatusCategory
 
-StatusName = Annotated[Text, StringConstraints(min_length=1, max_length=60)]
+StatusName = Annotated[Text, StringConstraints(min_length=1, max_length=60), ONE_LINE]
 CategoryIn = Annotated[StatusCategory, Field(strict=False)]
 WipLimit = Annotated[int, Field(ge=1, le=10_000)]
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from laneway.kit.jsonbytes import iso
-from laneway.kit.schemas import Id, IsoDate, RequestModel, ResponseModel, Text
+from laneway.kit.schemas import ONE_LINE, Id, IsoDate, RequestModel, ResponseModel, Text
 from laneway.models import Priority, Task
 
 
@@ -29,7 +29,7 @@ class PriorityName(StrEnum):
 
 _PRIORITY_NAMES = {p.value: p.name for p in Priority}
 
-Title = Annotated[Text, StringConstraints(min_length=1, max_length=500)]
+Title = Annotated[Text, StringConstraints(min_length=1, max_length=500), ONE_LINE]
 Description = Annotated[Text, StringConstraints(max_length=100_000)]
 MAX_LABELS = 50  # on one task
 LabelIds = Annotated[list[Id], Field(max_length=MAX_LABELS)]

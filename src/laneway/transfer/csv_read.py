@@ -10,11 +10,11 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import TypeAdapter, ValidationError
 
-from laneway.kit.schemas import Email, IsoDate
+from laneway.kit.schemas import MADE_ONE_LINE, Email, IsoDate
 from laneway.labels.schemas import LabelName
 from laneway.tasks.schemas import MAX_LABELS, Description, PriorityName, Title
 from laneway.transfer import files
@@ -27,10 +27,11 @@ MAX_CSV_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 50_000
 
 _ADAPTERS: dict[str, TypeAdapter[object]] = {
-    "title": TypeAdapter(Title),
+    # a cell may hold line breaks; a title or a label name is one line (kit/text.py)
+    "title": TypeAdapter(Annotated[Title, MADE_ONE_LINE]),
     "description": TypeAdapter(Description),
     "assignee": TypeAdapter(Email),
-    "label": TypeAdapter(LabelName),
+    "label": TypeAdapter(Annotated[LabelName, MADE_ONE_LINE]),
     "due_date": TypeAdapter(IsoDate),
 }
 

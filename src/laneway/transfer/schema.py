@@ -17,14 +17,18 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from laneway.activity.types import EventType
 from laneway.comments.schemas import Body
-from laneway.kit.schemas import MAX_INT32, Email, Int32, IsoDate
-from laneway.labels.schemas import Color, LabelName
+from laneway.kit.schemas import MADE_ONE_LINE, MAX_INT32, Email, Int32, IsoDate
+from laneway.labels.schemas import Color
+from laneway.labels.schemas import LabelName as ApiLabelName
 from laneway.models import Role, StatusCategory
 from laneway.models.types import RANK_LENGTH
 from laneway.projects.schemas import Description as ProjectDescription
-from laneway.projects.schemas import ProjectKey, ProjectName
-from laneway.statuses.schemas import StatusName, WipLimit
-from laneway.tasks.schemas import MAX_LABELS, Description, Estimate, PriorityName, Title
+from laneway.projects.schemas import ProjectKey
+from laneway.projects.schemas import ProjectName as ApiProjectName
+from laneway.statuses.schemas import StatusName as ApiStatusName
+from laneway.statuses.schemas import WipLimit
+from laneway.tasks.schemas import MAX_LABELS, Description, Estimate, PriorityName
+from laneway.tasks.schemas import Title as ApiTitle
 from laneway.transfer import stream
 from laneway.transfer.errors import TransferError
 
@@ -42,10 +46,16 @@ MAX_COMMENTS = 1_000_000
 MAX_EVENTS = 5_000_000
 MAX_EVENT_BYTES = 1024 * 1024  # one event's changes and snapshot, as JSON
 
+# the API's names and titles, made one line where the API would refuse them (an archive or a
+# Trello export written elsewhere imports whole)
+ProjectName = Annotated[ApiProjectName, MADE_ONE_LINE]
+StatusName = Annotated[ApiStatusName, MADE_ONE_LINE]
+LabelName = Annotated[ApiLabelName, MADE_ONE_LINE]
+Title = Annotated[ApiTitle, MADE_ONE_LINE]
 Number = Annotated[int, Field(ge=1, le=MAX_INT32)]
 Ref = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 Version = Annotated[int, Field(ge=1, le=MAX_INT32)]
-PersonName = Annotated[str, Field(max_length=200)]
+PersonName = Annotated[str, MADE_ONE_LINE, Field(max_length=200)]
 RoleIn = Annotated[Role, Field(strict=False)]
 CategoryIn = Annotated[StatusCategory, Field(strict=False)]
 PriorityIn = Annotated[PriorityName, Field(strict=False)]

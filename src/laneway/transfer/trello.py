@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.db import Database
+from laneway.kit.text import one_line
 from laneway.models import StatusCategory
 from laneway.models.base import utcnow
 from laneway.projects.service import derive_key
@@ -275,14 +276,14 @@ def _archive(board: TrelloBoard) -> tuple[dict[str, object], set[str], int]:
     lists = sorted((t for t in board.lists if not t.closed), key=lambda t: t.pos)
     if not lists:
         raise TransferError("the Trello board has no open list to make a status of")
-    status_names = _unique([t.name.strip()[:60] or "Untitled" for t in lists])
+    status_names = _unique([one_line(t.name)[:60] or "Untitled" for t in lists])
     statuses = [
         {"ref": i, "name": status_name, "category": _category(status_name, i).value, "position": i}
         for i, status_name in enumerate(status_names)
     ]
     list_status = {t.id: status_name for t, status_name in zip(lists, status_names, strict=True)}
     label_names = {
-        label.id: (label.name or "").strip()[:60] or (label.color or "no colour")
+        label.id: one_line(label.name or "")[:60] or (label.color or "no colour")
         for label in board.labels
     }
     colors: dict[str, str] = {}
@@ -317,7 +318,7 @@ def _archive(board: TrelloBoard) -> tuple[dict[str, object], set[str], int]:
         "version": schema.VERSION,
         "project": {
             "key": derive_key(board.name)[:8],
-            "name": board.name.strip()[:200] or "Trello board",
+            "name": one_line(board.name)[:200] or "Trello board",
             "description": board.desc[:20_000],
             "last_task_number": max(numbers.values(), default=0),
         },
@@ -376,13 +377,13 @@ def _ranks(cards: list[TrelloCard]) -> dict[str, str]:
 
 
 def _title(name: str) -> str:
-    title = " ".join(name.split()) or "Untitled card"
+    title = one_line(name) or "Untitled card"
     return title if len(title) <= 500 else title[:499] + "…"
 
 
 def _description(card: TrelloCard, checklists: list[TrelloChecklist]) -> str:
     parts = [card.desc.strip()] if card.desc.strip() else []
-    if len(" ".join(card.name.split())) > 500:
+    if len(one_line(card.name)) > 500:
         parts.insert(0, card.name)  # the title was cut short: the whole name stays here
     for checklist in checklists:
         items = sorted(checklist.checkItems, key=lambda item: item.pos)
