@@ -14,6 +14,7 @@ reported it and who had it); their events have no actor and a stand-in id.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -60,7 +61,8 @@ class People:
 async def of_archive(
     session: AsyncSession, archive: ArchiveIn, importer: User, *, match: bool
 ) -> People:
-    named = replay.emails(archive)
+    # every event of a large archive is walked: a thread, so the event loop keeps serving
+    named = await asyncio.to_thread(replay.emails, archive)
     if match:
         ids = await repository.users_by_email(session, named)
     else:
