@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from laneway import migrations
 from laneway.cli import app
 
 runner = CliRunner()
@@ -56,7 +57,7 @@ def test_migrate_upgrade_and_demo_make_it(elsewhere: Path) -> None:
     made = runner.invoke(app, ["migrate", "upgrade"])
     assert made.exit_code == 0, made.output
     path = elsewhere / "laneway-data" / "laneway.db"
-    assert made.output == f"SQLite {path} at revision 0009\n"
+    assert made.output == f"SQLite {path} at revision {migrations.head()}\n"
     users = runner.invoke(
         app, ["create-user", "--email", "a@example.com", "--name", "A", "--password", "long enough"]
     )
@@ -71,7 +72,7 @@ def test_a_database_without_the_schema_says_so(elsewhere: Path) -> None:
     assert result.exit_code == 1
     assert result.output == (
         f"error: the database (SQLite {path}) has no tables, this Laneway needs revision "
-        "0009: run `laneway migrate upgrade`\n"
+        f"{migrations.head()}: run `laneway migrate upgrade`\n"
     )
 
 
@@ -97,5 +98,5 @@ def test_a_database_from_a_newer_laneway_says_so(elsewhere: Path) -> None:
     assert result.exit_code == 1
     assert result.output == (
         f"error: the database (SQLite {path}) is at revision 9999, newer than this Laneway "
-        "(its newest is 0009): use the Laneway that upgraded it\n"
+        f"(its newest is {migrations.head()}): use the Laneway that upgraded it\n"
     )

@@ -160,13 +160,18 @@ async def test_every_cell_is_quoted_whatever_the_list_separator(api: Api, state:
     (OWASP's advice for CSV injection), quotes inside doubled."""
     owner = await api.user()
     pid = (await api.project(owner, "Locales", key="LOC"))["id"]
-    titles = ["a;=1+1", "b\t=2+2", "c|@SUM(1)", 'd";=3+3']
+    titles = ["a;=1+1", "c|@SUM(1)", 'd";=3+3']  # a title is one line: tabs go below
     for title in titles:
         await api.task(owner, pid, title=title)
+    tabbed = "b\t=2+2"
+    await api.task(owner, pid, title="Tabbed", description=tabbed)
 
     out = io.BytesIO()
-    assert await export_csv(state.database, pid, out) == len(titles)
+    assert await export_csv(state.database, pid, out) == len(titles) + 1
     lines = out.getvalue().decode().split("\r\n")[:-1]
+    *lines, tabbed_line = lines
+    assert tabbed_line.endswith(f',"{tabbed}"')  # the description, last
+    assert next(csv.reader([tabbed_line]))[COLUMNS.index("description")] == tabbed
     assert lines[0] == ",".join(f'"{column}"' for column in COLUMNS)
     for line, title in zip(lines[1:], titles, strict=True):
         quoted = '"' + title.replace('"', '""') + '"'
