@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import httpx
@@ -65,7 +65,9 @@ def running(
         time.sleep(0.5)  # let every worker finish starting
         yield Server(process=process, base=base)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        # a server that died on its own (its error is what _wait raised) has no group left
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
