@@ -1,7 +1,7 @@
 """How large a request body each route takes: the one table that the app enforces
 (kit/body_limit.py) and that every proxy in front of it follows. deploy/'s nginx files, the
 Kubernetes Ingress, the docs' nginx example and `make cluster`'s nginx (rendered from this) are
-compared with it by tests/test_deploy_manifests.py."""
+compared with it by tests/test_proxy_body_limits.py."""
 
 from __future__ import annotations
 
