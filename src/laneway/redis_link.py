@@ -10,6 +10,7 @@ with their age limit); the breaker's state is in readiness and in /metrics.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -79,6 +80,9 @@ class RedisLink:
         )
         self._breakers.add_listener(self._on_breaker_event)
         self.open_seconds = open_seconds
+        # socket timeouts bound each connect and read; this bounds a whole call (connect, send,
+        # read, one retry), so no call can hold its caller, or the breaker's trial, for longer
+        self.call_seconds = 3 * timeout
         self.state = "closed"  # closed | opened | half-opened, as purgatory names them
         self.opened_at = 0.0
         self.opened_total = 0
@@ -108,7 +112,7 @@ class RedisLink:
         RedisUnavailable, any other error as it is."""
         breaker = await self._breakers.get_breaker(CIRCUIT)
         try:
-            async with breaker:
+            async with breaker, asyncio.timeout(self.call_seconds):
                 return await work(self.client)
         except OpenedState as error:
             raise RedisUnavailable("circuit open") from error

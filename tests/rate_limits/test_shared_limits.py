@@ -49,10 +49,12 @@ def test_two_processes_share_one_allowance(postgres_url: str, redis_server: Redi
             stop_server(process, base)
 
 
-async def _until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
+async def _until(
+    condition: Callable[[], bool], seconds: float = 15.0, why: Callable[[], str] = str
+) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out: {why()}"
         await asyncio.sleep(0.05)
 
 
@@ -76,8 +78,13 @@ async def test_limits_hold_per_process_while_redis_is_down(
             async def status() -> int:
                 return (await http.get(f"{API}/projects")).status_code
 
-            assert [await status() for _ in range(2)] == [401, 401]
-            await asyncio.sleep(0.3)
+            key = "down:rate:anonymous" + "a198.51.100.9"
+            client = Redis.from_url(redis_server.url)
+            try:
+                assert [await status() for _ in range(2)] == [401, 401]
+                await _until_async(lambda: _hits(client, key, 2))  # Redis knows of these two
+            finally:
+                await client.aclose()
             redis_server.kill()
             # still counted (the two Redis knew of, and those taken meanwhile), never a 5xx
             assert [await status() for _ in range(6)] == [401] * 4 + [429] * 2
@@ -87,20 +94,25 @@ async def test_limits_hold_per_process_while_redis_is_down(
             assert ready["checks"]["redis"]["status"] == "error"
 
             redis_server.start()  # the same port, empty
-            await _until(lambda: link.state == "closed" and not link.is_open)
+            windows = state.rate_limits.windows
+            await _until(
+                lambda: link.state == "closed" and not link.is_open,
+                # what to look at if the link never tries Redis again
+                why=lambda: f"link {link.state}, keys to send {sorted(windows._dirty)}",
+            )
             ready = (await http.get("/health/ready")).json()
             assert ready["status"] == "ready", ready
             # the hits taken while it was down reached the new Redis
             client = Redis.from_url(redis_server.url)
             try:
-                await _until_async(lambda: _hits(client, "down:rate:anonymous" + "a198.51.100.9"))
+                await _until_async(lambda: _hits(client, key, 4))
             finally:
                 await client.aclose()
 
 
-async def _hits(client: Redis, key: str) -> bool:
+async def _hits(client: Redis, key: str, expected: int) -> bool:
     counts = await client.hgetall(key)
-    return sum(int(hits) for hits in counts.values()) == 4
+    return sum(int(hits) for hits in counts.values()) == expected
 
 
 async def _until_async(condition: Callable[[], object], seconds: float = 15.0) -> None:
