@@ -23,9 +23,11 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from laneway.db import Database
 from laneway.models import Transfer, TransferKind, TransferState
@@ -375,3 +377,11 @@ async def _cancel(*tasks: asyncio.Task[None]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def get_transfers(connection: HTTPConnection) -> TransferRunner:
+    transfers: TransferRunner = connection.app.state.laneway.transfers
+    return transfers
+
+
+TransfersDep = Annotated[TransferRunner, Depends(get_transfers)]
