@@ -22,7 +22,7 @@ from laneway.mail.mailer import MailRunner
 from laneway.notifications.notifier import NotificationRunner
 from laneway.notifications.waiting import Waiters
 from laneway.observability.metrics import Metrics, Sampler
-from laneway.outbound import Outbound
+from laneway.outbound.client import Outbound
 from laneway.rate_limits.tiers import RateLimits
 from laneway.rate_limits.windows import Windows
 from laneway.realtime.fanout import Fanout, NotifiedAnnouncer

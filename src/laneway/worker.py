@@ -29,7 +29,7 @@ from laneway.mail.mailer import MailRunner
 from laneway.notifications.notifier import NotificationRunner
 from laneway.observability.job_metrics import JobMetrics
 from laneway.observability.logging import configure_logging
-from laneway.outbound import Outbound
+from laneway.outbound.client import Outbound
 from laneway.realtime.fanout import NotifiedAnnouncer
 from laneway.redis_link import RedisLink
 from laneway.transfer.jobs import TransferRunner

@@ -11,7 +11,7 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from laneway.config import WebhookSettings
-from laneway.webhooks import ssrf
+from laneway.outbound import ssrf
 
 
 class Outbound:

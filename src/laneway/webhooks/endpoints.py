@@ -8,7 +8,7 @@ from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep, writes
 from laneway.errors import NotFound, responses
 from laneway.kit.schemas import Id
-from laneway.outbound import OutboundDep
+from laneway.outbound.client import OutboundDep
 from laneway.projects.access import ProjectAdmin, ProjectAdminAnyState
 from laneway.webhooks import repository, service
 from laneway.webhooks.schemas import (

@@ -23,7 +23,7 @@ from laneway.db import Database
 from laneway.models import DeliveryState, Webhook, WebhookDelivery
 from laneway.models.base import utcnow
 from laneway.observability.job_metrics import OUTCOMES
-from laneway.outbound import Outbound
+from laneway.outbound.client import Outbound
 from laneway.webhooks import outbox, repository, sender
 
 log = structlog.get_logger("laneway.webhooks")
