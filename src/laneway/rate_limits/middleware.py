@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from laneway.auth.identity import Authenticated
 from laneway.errors import TooManyRequests
-from laneway.exception_handlers import error_response
+from laneway.kit.problems import error_response
 from laneway.rate_limits.tiers import DECISION_KEY, UNKNOWN, RateLimits
 from laneway.rate_limits.windows import Decision, Limit
 

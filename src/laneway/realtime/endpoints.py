@@ -25,7 +25,7 @@ from laneway.auth.deps import AuthDep, reading
 from laneway.config import LiveSettings, Settings, SettingsDep
 from laneway.db import Database, DatabaseDep, SessionDep, writes
 from laneway.errors import LanewayError, NotFound, TooManyRequests, Unauthorized, responses
-from laneway.exception_handlers import error_response
+from laneway.kit.problems import error_response
 from laneway.kit.schemas import Id, Seq
 from laneway.models import ProjectCounter
 from laneway.projects import repository as project_repository
