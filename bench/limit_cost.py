@@ -22,10 +22,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from laneway.auth import service, tokens
-from laneway.auth.identity import Authenticated, TokenRef, UserRef
 from laneway.caches import Caches
 from laneway.config import CacheSettings, RateLimitSettings
 from laneway.models import TokenKind, TokenScope
+from laneway.models.refs import Authenticated, TokenRef, UserRef
 from laneway.rate_limits.middleware import RateLimitMiddleware
 from laneway.rate_limits.tiers import AUTH_KEY, TIERS, RateLimits
 from laneway.rate_limits.windows import Windows

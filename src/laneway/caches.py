@@ -18,11 +18,10 @@ from typing import Annotated, Any
 from cachetools import LRUCache, TTLCache
 from fastapi import Depends, Request
 
-from laneway.auth.identity import Authenticated
 from laneway.commits import Changes
 from laneway.config import CacheSettings
 from laneway.models import Role
-from laneway.projects.refs import ProjectRef
+from laneway.models.refs import Authenticated, ProjectRef
 
 # Events after which a project's memberships or its own fields may differ
 _ACCESS_EVENTS = ("project.", "member.")

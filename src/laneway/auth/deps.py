@@ -10,11 +10,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from laneway.auth import service, tokens
-from laneway.auth.identity import Authenticated, UserRef
 from laneway.caches import Caches, CachesDep
 from laneway.db import DatabaseDep, SessionDep
 from laneway.errors import Forbidden, Unauthorized
 from laneway.models import TokenKind, TokenScope
+from laneway.models.refs import Authenticated, UserRef
 from laneway.rate_limits.middleware import apply_to_account
 from laneway.rate_limits.tiers import AUTH_KEY
 

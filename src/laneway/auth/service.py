@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.auth import repository, tokens, usernames
-from laneway.auth.identity import Authenticated, TokenRef, UserRef
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits
 from laneway.commits import pending
@@ -25,6 +24,8 @@ from laneway.kit.savepoint import add_unique
 from laneway.kit.text import one_line
 from laneway.models import ApiToken, TokenKind, TokenScope, User
 from laneway.models.base import utcnow
+from laneway.models.refs import Authenticated, TokenRef, UserRef
+from laneway.models.user import username_from_email
 from laneway.webhooks import ownership as webhook_ownership
 
 
@@ -64,7 +65,7 @@ async def add_user(session: AsyncSession, *, email: str, name: str, password_has
     if await repository.user_by_email(session, email) is not None:
         raise Conflict("An account with this email already exists.")
     for _ in range(3):  # a concurrent registration may take the username chosen here
-        username = await usernames.free(session, usernames.from_email(email))
+        username = await usernames.free(session, username_from_email(email))
         user = User(email=email, username=username, name=name, password_hash=password_hash)
         if await add_unique(session, user):
             return user

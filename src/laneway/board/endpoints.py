@@ -15,8 +15,8 @@ from laneway.kit import jsonbytes
 from laneway.kit.cursor import CursorCodec, CursorsDep
 from laneway.kit.etag import IfNoneMatch
 from laneway.labels import service as label_service
+from laneway.models.refs import ProjectRef
 from laneway.projects.access import ProjectViewer
-from laneway.projects.refs import ProjectRef
 from laneway.statuses import repository as status_repository
 from laneway.statuses import service as status_service
 from laneway.tasks.cards import cards

@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.activity import recorder
 from laneway.activity.types import EventType
 from laneway.auth import repository as auth_repository
-from laneway.auth.identity import UserRef
 from laneway.errors import Conflict, Forbidden, NotFound
 from laneway.kit.savepoint import add_unique
 from laneway.models import Membership, Project, Role, User
 from laneway.models.base import utcnow
+from laneway.models.refs import UserRef
 from laneway.projects import repository
 from laneway.projects.access import ProjectAccess
 from laneway.statuses import service as status_service

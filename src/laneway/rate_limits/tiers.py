@@ -14,12 +14,12 @@ from collections import Counter
 from starlette.types import Scope
 
 from laneway.auth import service, tokens
-from laneway.auth.identity import Authenticated
 from laneway.caches import Caches
 from laneway.config import RateLimitSettings
 from laneway.errors import Unauthorized
 from laneway.kit.addresses import address_key
 from laneway.models import TokenKind
+from laneway.models.refs import Authenticated
 from laneway.rate_limits.windows import Decision, Limit, Windows
 
 TIERS = ("anonymous", "session", "token", "admin")  # LANEWAY_RATE_LIMIT_<TIER>
