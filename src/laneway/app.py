@@ -120,7 +120,7 @@ def create_app(
 
     # Outermost last: the request id exists before anything logs or fails, and every response
     # (a 413 from the body limit too) leaves with the security headers.
-    app.add_middleware(BoardFastPath)
+    app.add_middleware(BoardFastPath, prefix=API_PREFIX)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.http.max_body_bytes,

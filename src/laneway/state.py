@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -11,6 +12,7 @@ from fastapi import Depends, Request
 
 from laneway import housekeeping
 from laneway.attachments.storage import AttachmentStorage
+from laneway.auth import service as auth_service
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits, SharedLimiter
 from laneway.caches import Caches
@@ -18,11 +20,13 @@ from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
 from laneway.kit.cursor import CursorCodec
+from laneway.labels.service import LABEL_EVENTS
 from laneway.mail.mailer import MailRunner
 from laneway.notifications.notifier import NotificationRunner
 from laneway.notifications.waiting import Waiters
 from laneway.observability.metrics import Metrics, Sampler
 from laneway.outbound.client import Outbound
+from laneway.projects.access import ACCESS_EVENTS
 from laneway.rate_limits.tiers import RateLimits
 from laneway.rate_limits.windows import Windows
 from laneway.realtime.fanout import Fanout, NotifiedAnnouncer
@@ -64,7 +68,7 @@ class AppState:
         database = Database(settings)
         hub = Hub(settings.live.queue_size)
         keys = InstanceKeys(settings.secret_key)
-        caches = Caches(settings.cache)
+        caches = Caches(settings.cache, access_events=ACCESS_EVENTS, label_events=LABEL_EVENTS)
         redis = settings.redis
         link = RedisLink.configured(redis)
         limiter = SharedLimiter(link, redis.url, redis.prefix)
@@ -95,7 +99,9 @@ class AppState:
             guard=CredentialGuard(hub, database, settings.live.credential_check_seconds),
             fanout=fanout,
             redis_link=link,
-            rate_limits=RateLimits(settings.rate_limit, windows, caches),
+            rate_limits=RateLimits(
+                settings.rate_limit, windows, functools.partial(auth_service.cached_usable, caches)
+            ),
             outbound=outbound,
             webhooks=WebhookRunner(database, outbound, settings),
             transfers=TransferRunner(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.auth import repository, tokens, usernames
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits
+from laneway.caches import Caches
 from laneway.commits import pending
 from laneway.db import Database
 from laneway.errors import Conflict, Forbidden, NotFound, Unauthorized
@@ -175,6 +176,19 @@ def check_usable(auth: Authenticated) -> Authenticated:
     if not auth.user.is_active:
         raise Unauthorized("The account is disabled.")
     return auth
+
+
+def cached_usable(caches: Caches, credential: str) -> Authenticated | None:
+    """Whose bearer token this is, when this process has it cached and it may be used; None
+    sends the request on to authentication, which looks it up or answers 401 (for what runs
+    before routing: the rate limit, the board's fast path)."""
+    auth = caches.token(tokens.digest(credential))
+    if auth is None:
+        return None
+    try:
+        return check_usable(auth)
+    except Unauthorized:
+        return None
 
 
 async def list_tokens(session: AsyncSession, user: UserRef) -> Sequence[ApiToken]:

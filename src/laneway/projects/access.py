@@ -25,6 +25,10 @@ from laneway.models import Project, Role, User
 from laneway.models.refs import ProjectRef, UserRef
 from laneway.projects import repository
 
+# Events after which a project's memberships or its own fields may differ: the cached roles
+# (caches.py) of that project are dropped
+ACCESS_EVENTS = ("project.", "member.")
+
 
 @dataclass(frozen=True, slots=True)
 class ProjectAccess:
