@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from laneway import housekeeping
 from laneway.attachments.storage import AttachmentStorage
 from laneway.auth import service as auth_service
 from laneway.auth.passwords import Passwords
@@ -19,6 +18,7 @@ from laneway.caches import Caches
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
+from laneway.jobs import housekeeping
 from laneway.kit.cursor import CursorCodec
 from laneway.labels.service import LABEL_EVENTS
 from laneway.mail.mailer import MailRunner

@@ -1,5 +1,5 @@
 """The `laneway` command: every command, registered here in the order `--help` lists them;
-each lives in the cli_*.py module of its concern."""
+each lives in the module of this package for its concern."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ from typing import Annotated
 
 import typer
 
-from laneway import (
-    __version__,
-    cli_accounts,
-    cli_backup,
-    cli_demo,
-    cli_migrate,
-    cli_server,
-    cli_transfer,
-)
+from laneway import __version__
+from laneway.cli import accounts, backup, demo, migrate, server, transfer
 
 app = typer.Typer(
     help="Laneway: a fast, self-hosted, real-time task tracker.", no_args_is_help=True
@@ -39,22 +32,22 @@ def main(
     """Laneway command line."""
 
 
-migrate_app.command("upgrade")(cli_migrate.upgrade)
-migrate_app.command("downgrade")(cli_migrate.downgrade)
-migrate_app.command("current")(cli_migrate.current)
+migrate_app.command("upgrade")(migrate.upgrade)
+migrate_app.command("downgrade")(migrate.downgrade)
+migrate_app.command("current")(migrate.current)
 
-app.command("create-user")(cli_accounts.create_user)
-app.command("reset-password")(cli_accounts.reset_password)
-app.command("deactivate-user")(cli_accounts.deactivate_user)
-app.command("activate-user")(cli_accounts.activate_user)
-app.command("set-admin")(cli_accounts.set_admin)
-app.command("invite")(cli_accounts.invite)
-app.command("demo")(cli_demo.demo)
-app.command("backup")(cli_backup.backup)
-app.command("restore")(cli_backup.restore)
-app.command("export")(cli_transfer.export_project)
-app.command("import")(cli_transfer.import_project)
-app.command("import-csv")(cli_transfer.import_csv)
-app.command("openapi")(cli_server.openapi)
-app.command("worker")(cli_server.worker)
-app.command("serve")(cli_server.serve)
+app.command("create-user")(accounts.create_user)
+app.command("reset-password")(accounts.reset_password)
+app.command("deactivate-user")(accounts.deactivate_user)
+app.command("activate-user")(accounts.activate_user)
+app.command("set-admin")(accounts.set_admin)
+app.command("invite")(accounts.invite)
+app.command("demo")(demo.demo)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
+app.command("export")(transfer.export_project)
+app.command("import")(transfer.import_project)
+app.command("import-csv")(transfer.import_csv)
+app.command("openapi")(server.openapi)
+app.command("worker")(server.worker)
+app.command("serve")(server.serve)

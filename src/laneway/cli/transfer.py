@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from laneway.cli_runner import Bar, console, with_state
+from laneway.cli.runner import Bar, console, with_state
 from laneway.state import AppState
 from laneway.transfer import commands as transfer
 

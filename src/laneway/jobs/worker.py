@@ -21,10 +21,11 @@ from prometheus_client import (
     start_http_server,
 )
 
-from laneway import __version__, housekeeping
+from laneway import __version__
 from laneway.config import MetricsSettings, Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
+from laneway.jobs import housekeeping
 from laneway.mail.mailer import MailRunner
 from laneway.notifications.notifier import NotificationRunner
 from laneway.observability.job_metrics import JobMetrics

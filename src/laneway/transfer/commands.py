@@ -1,5 +1,5 @@
 """What `laneway export`, `import` and `import-csv` do, each ending in its one-line summary;
-cli_transfer.py declares the commands and cli_runner.py draws the progress bar."""
+cli/transfer.py declares the commands and cli/runner.py draws the progress bar."""
 
 from __future__ import annotations
 
