@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from laneway.attachments.storage import file_name
+from laneway.blobs.store import file_name
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.jobs import housekeeping, worker

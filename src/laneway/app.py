@@ -12,13 +12,13 @@ from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from laneway import __version__, body_limits, exception_handlers, health, idempotency, stopping
-from laneway.activity.endpoints import router as activity_router
 from laneway.attachments.endpoints import router as attachments_router
 from laneway.auth.endpoints import router as auth_router
 from laneway.board.endpoints import router as board_router
 from laneway.board.fast_path import BoardFastPath
 from laneway.comments.endpoints import router as comments_router
 from laneway.config import Settings
+from laneway.feed.endpoints import router as activity_router
 from laneway.kit.body_limit import BodyLimitMiddleware
 from laneway.kit.openapi import add_schemas
 from laneway.kit.security_headers import SecurityHeadersMiddleware

@@ -13,10 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from laneway.attachments.storage import AttachmentStorage
 from laneway.auth import service as auth_service
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits, SharedLimiter
+from laneway.blobs.store import AttachmentStorage
 from laneway.caches import Caches
 from laneway.config import Settings
 from laneway.db import Database

@@ -12,10 +12,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
-from laneway.attachments import content, service, storage
+from laneway.attachments import service
 from laneway.attachments.access import AttachmentReader, AttachmentWriter
 from laneway.attachments.schemas import AttachmentOut, AttachmentPage
-from laneway.attachments.storage import AttachmentStorageDep
+from laneway.blobs import content
+from laneway.blobs import store as storage
+from laneway.blobs.store import AttachmentStorageDep
 from laneway.config import AttachmentStore
 from laneway.db import DatabaseDep, SessionDep, reads_only, release, writes
 from laneway.errors import FieldError, NotFound, UnprocessableContent, responses

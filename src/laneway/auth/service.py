@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.auth import ownership as webhook_ownership
 from laneway.auth import repository, tokens, usernames
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits
@@ -27,7 +28,6 @@ from laneway.models import ApiToken, TokenKind, TokenScope, User
 from laneway.models.base import utcnow
 from laneway.models.refs import Authenticated, TokenRef, UserRef
 from laneway.models.user import username_from_email
-from laneway.webhooks import ownership as webhook_ownership
 
 
 def normalize_email(email: str) -> str:

@@ -29,7 +29,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from laneway.attachments import content, repository
+from laneway.blobs import content, repository
 from laneway.commits import Changes, pending
 from laneway.config import AttachmentStore
 from laneway.errors import PayloadTooLarge, ServiceUnavailable
