@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help run cluster test lint typecheck audit secrets web chromium nginx tools unit bench bench-quick format clean
+.PHONY: help run cluster test lint imports typecheck audit secrets web chromium nginx tools unit bench bench-quick format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,11 +31,15 @@ cluster: $(VENV)/.installed nginx ## Two replicas on PostgreSQL + Redis, a worke
 	$(BIN)/python -m deploy.local.cluster --create-database \
 	  --database-url $(CLUSTER_DATABASE_URL) --redis-url $(CLUSTER_REDIS_URL) $(if $(PORT),--port $(PORT))
 
-test: lint typecheck secrets audit web chromium tools unit bench-quick ## Install what tests need and run every check (CI runs this)
+test: lint imports typecheck secrets audit web chromium tools unit bench-quick ## Install what tests need and run every check (CI runs this)
 
 lint: $(VENV)/.installed ## ruff format check and lint (incl. security rules)
 	$(BIN)/ruff format --check src tests bench deploy checks
 	$(BIN)/ruff check src tests bench deploy checks
+
+# The layers and what may import what: the contracts in pyproject.toml's [tool.importlinter].
+imports: $(VENV)/.installed ## The import contracts: layers point down, no cycle, domains never import the app state
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed ## mypy --strict on src/, deploy/ and checks/
 	$(BIN)/mypy

@@ -22,8 +22,8 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 
 from laneway.config import Settings
+from laneway.jobs.worker import WorkerMetrics
 from laneway.observability.metrics import Metrics
-from laneway.worker import WorkerMetrics
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from laneway import housekeeping, worker
-from laneway.attachments.storage import file_name
+from laneway.blobs.store import file_name
 from laneway.config import Settings
 from laneway.db import Database
-from laneway.housekeeping import TOKEN_GRACE, Sweep
+from laneway.jobs import housekeeping, worker
+from laneway.jobs.housekeeping import TOKEN_GRACE, Sweep
 from laneway.models import (
     ApiToken,
     Attachment,

@@ -12,13 +12,13 @@ from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from laneway import __version__, body_limits, exception_handlers, health, idempotency, stopping
-from laneway.activity.endpoints import router as activity_router
 from laneway.attachments.endpoints import router as attachments_router
 from laneway.auth.endpoints import router as auth_router
 from laneway.board.endpoints import router as board_router
 from laneway.board.fast_path import BoardFastPath
 from laneway.comments.endpoints import router as comments_router
 from laneway.config import Settings
+from laneway.feed.endpoints import router as activity_router
 from laneway.kit.body_limit import BodyLimitMiddleware
 from laneway.kit.openapi import add_schemas
 from laneway.kit.security_headers import SecurityHeadersMiddleware
@@ -120,7 +120,7 @@ def create_app(
 
     # Outermost last: the request id exists before anything logs or fails, and every response
     # (a 413 from the body limit too) leaves with the security headers.
-    app.add_middleware(BoardFastPath)
+    app.add_middleware(BoardFastPath, prefix=API_PREFIX)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.http.max_body_bytes,

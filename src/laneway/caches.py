@@ -18,14 +18,10 @@ from typing import Annotated, Any
 from cachetools import LRUCache, TTLCache
 from fastapi import Depends, Request
 
-from laneway.auth.identity import Authenticated
 from laneway.commits import Changes
 from laneway.config import CacheSettings
 from laneway.models import Role
-from laneway.projects.refs import ProjectRef
-
-# Events after which a project's memberships or its own fields may differ
-_ACCESS_EVENTS = ("project.", "member.")
+from laneway.models.refs import Authenticated, ProjectRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +73,18 @@ class Tally:
 
 
 class Caches:
-    def __init__(self, settings: CacheSettings) -> None:
+    def __init__(
+        self,
+        settings: CacheSettings,
+        *,
+        access_events: tuple[str, ...],
+        label_events: tuple[str, ...],
+    ) -> None:
+        """`access_events` and `label_events`: the event types (prefixes) after which a
+        project's cached roles, or its cached labels, are dropped; the domains that fill those
+        caches say which (projects/access.py, labels/service.py)."""
         self.enabled = settings.seconds > 0
+        self._access_events, self._label_events = access_events, label_events
         max_age = settings.seconds
         # by the token's SHA-256: the secret itself is never kept
         self.tokens: TTLCache[str, Authenticated] = TTLCache(settings.entries, max_age)
@@ -165,9 +171,9 @@ class Caches:
         self.event_seen(project_id, event_type)
 
     def event_seen(self, project_id: int, event_type: str) -> None:
-        if event_type.startswith("label."):
+        if event_type.startswith(self._label_events):
             self.labels.pop(project_id, None)
-        if event_type.startswith(_ACCESS_EVENTS):
+        if event_type.startswith(self._access_events):
             for key in [key for key in self.access if key[0] == project_id]:
                 self.access.pop(key, None)
 

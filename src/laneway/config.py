@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
+from fastapi import Depends
 from limits import parse
 from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.requests import HTTPConnection
 
 # Early versions signed with this published value when no key was set; it is refused everywhere.
 PUBLISHED_SECRET_KEY = "laneway-development-secret-change-me"  # noqa: S105 - the refused value
@@ -407,3 +409,11 @@ class Settings(BaseSettings):
     def attachments_dir(self) -> Path:
         """The file store's directory (attachments kept as files, whatever the setting now)."""
         return self.data_dir / "attachments"
+
+
+async def get_settings(connection: HTTPConnection) -> Settings:
+    settings: Settings = connection.app.state.laneway.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

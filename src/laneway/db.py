@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from starlette.requests import HTTPConnection
 
 from laneway.commits import CommitChannel
 from laneway.config import Settings
@@ -293,3 +294,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+# async though it awaits nothing: FastAPI runs a plain function dependency in a worker thread,
+# which costs more than a whole request answered from the caches (the same for every getter of
+# a resource the lifespan built: `app.state.laneway` holds them)
+async def get_database(connection: HTTPConnection) -> Database:
+    """For a route that opens transactions of its own instead of the request's."""
+    database: Database = connection.app.state.laneway.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -6,7 +6,6 @@ import time
 from typing import Any, cast
 
 import structlog
-from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -15,7 +14,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from laneway.errors import (
-    PROBLEM_JSON,
     BodyNotJson,
     BodyNotObject,
     FieldError,
@@ -27,22 +25,9 @@ from laneway.errors import (
     problem_type,
 )
 from laneway.kit import security_headers
+from laneway.kit.problems import error_response, problem_response
 
 log = structlog.get_logger("laneway.errors")
-
-
-def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
-    problem.request_id = correlation_id.get()
-    return JSONResponse(
-        problem.model_dump(mode="json", exclude_none=True),
-        status_code=problem.status,
-        headers=headers,
-        media_type=PROBLEM_JSON,
-    )
-
-
-def error_response(error: LanewayError) -> JSONResponse:
-    return problem_response(error.problem(), error.headers)
 
 
 async def _laneway_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep
 from laneway.errors import LanewayError, UnprocessableContent
-from laneway.exception_handlers import error_response
+from laneway.kit.problems import error_response
 from laneway.kit.savepoint import add_unique
 from laneway.kit.schemas import Text
 from laneway.models import IdempotencyKey

@@ -8,11 +8,14 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from typing import Annotated
 
 import structlog
+from fastapi import Depends
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from laneway.db import Database
 from laneway.errors import ServiceUnavailable
@@ -77,3 +80,11 @@ class InstanceKeys:
         if self._root is None:
             raise ServiceUnavailable("The server is starting; retry shortly.", retry_after=2)
         return hmac.new(self._root, purpose.encode(), hashlib.sha256).digest()
+
+
+async def get_keys(connection: HTTPConnection) -> InstanceKeys:
+    keys: InstanceKeys = connection.app.state.laneway.keys
+    return keys
+
+
+KeysDep = Annotated[InstanceKeys, Depends(get_keys)]

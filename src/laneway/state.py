@@ -1,28 +1,36 @@
-"""The resources one app instance owns, built in the lifespan and reached from requests."""
+"""The resources one app instance owns, built in the lifespan and reached from requests through
+the dependency beside each (`DatabaseDep`, `CachesDep`, `HubDep`, ...), which reads it from here."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import shutil
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from laneway import housekeeping
-from laneway.attachments.storage import AttachmentStorage
+from laneway.auth import service as auth_service
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits, SharedLimiter
+from laneway.blobs.store import AttachmentStorage
 from laneway.caches import Caches
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
+from laneway.jobs import housekeeping
+from laneway.jobs.runners import Runners
 from laneway.kit.cursor import CursorCodec
+from laneway.labels.service import LABEL_EVENTS
 from laneway.mail.mailer import MailRunner
 from laneway.notifications.notifier import NotificationRunner
 from laneway.notifications.waiting import Waiters
-from laneway.observability.metrics import Metrics, Sampler
-from laneway.outbound import Outbound
+from laneway.observability.metrics import Deltas, Metrics, Sampler, file_sizes
+from laneway.outbound.client import Outbound
+from laneway.projects.access import ACCESS_EVENTS
 from laneway.rate_limits.tiers import RateLimits
 from laneway.rate_limits.windows import Windows
 from laneway.realtime.fanout import Fanout, NotifiedAnnouncer
@@ -48,12 +56,9 @@ class AppState:
     redis_link: RedisLink | None  # None: no Redis configured
     rate_limits: RateLimits
     outbound: Outbound  # the process's one HTTP client for calls it makes
-    webhooks: WebhookRunner
-    transfers: TransferRunner
-    notifier: NotificationRunner
+    runners: Runners  # started only where this process runs the jobs
     waiters: Waiters  # the inbox's long polls
     attachments: AttachmentStorage
-    mailer: MailRunner | None  # None: no LANEWAY_SMTP_URL, no email
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
     _stop_housekeeping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -64,7 +69,7 @@ class AppState:
         database = Database(settings)
         hub = Hub(settings.live.queue_size)
         keys = InstanceKeys(settings.secret_key)
-        caches = Caches(settings.cache)
+        caches = Caches(settings.cache, access_events=ACCESS_EVENTS, label_events=LABEL_EVENTS)
         redis = settings.redis
         link = RedisLink.configured(redis)
         limiter = SharedLimiter(link, redis.url, redis.prefix)
@@ -95,30 +100,41 @@ class AppState:
             guard=CredentialGuard(hub, database, settings.live.credential_check_seconds),
             fanout=fanout,
             redis_link=link,
-            rate_limits=RateLimits(settings.rate_limit, windows, caches),
-            outbound=outbound,
-            webhooks=WebhookRunner(database, outbound, settings),
-            transfers=TransferRunner(
-                database,
-                settings.jobs.poll_seconds,
-                batch_rows=settings.transfer.import_batch_rows,
+            rate_limits=RateLimits(
+                settings.rate_limit, windows, functools.partial(auth_service.cached_usable, caches)
             ),
-            notifier=NotificationRunner(database, settings.jobs.poll_seconds, on_made=made),
+            outbound=outbound,
+            runners=Runners.build(settings, database, outbound, keys, on_notified=made),
             waiters=waiters,
             attachments=AttachmentStorage(
                 settings.attachment_store, settings.attachments_dir, settings.attachments.max_bytes
             ),
-            mailer=MailRunner(database, settings, keys) if settings.email.smtp_url else None,
             metrics=None,
             sampler=None,
         )
+
+    # the runners by name, as requests (TransfersDep) and tests reach them
+    @property
+    def webhooks(self) -> WebhookRunner:
+        return self.runners.webhooks
+
+    @property
+    def transfers(self) -> TransferRunner:
+        return self.runners.transfers
+
+    @property
+    def notifier(self) -> NotificationRunner:
+        return self.runners.notifier
+
+    @property
+    def mailer(self) -> MailRunner | None:
+        return self.runners.mailer
 
     def __post_init__(self) -> None:
         # caches first: the next request this process serves must already see the change
         self.database.commits.subscribe(self.caches.after_commit)
         self.database.commits.subscribe(self.fanout.after_commit)
-        self.database.commits.subscribe(self.webhooks.after_commit)
-        self.database.commits.subscribe(self.notifier.after_commit)
+        self.runners.wake_on(self.database.commits)
         self.database.commits.subscribe(self.attachments.after_commit)
         self.database.commits.subscribe_rollback(self.attachments.after_rollback)
 
@@ -129,11 +145,7 @@ class AppState:
         self.fanout.start()
         self.rate_limits.windows.start()
         if self.settings.jobs.in_process:
-            self.webhooks.start()
-            self.transfers.start()
-            self.notifier.start()
-            if self.mailer is not None:
-                self.mailer.start()
+            self.runners.start()
             self._housekeeping = asyncio.create_task(
                 housekeeping.every(self.database, self.settings, self._stop_housekeeping)
             )
@@ -141,7 +153,7 @@ class AppState:
         config = self.settings.metrics
         if config.port is not None or config.token is not None:
             self.metrics = Metrics()
-            self.sampler = Sampler(self.metrics, self, config.sample_seconds)
+            self.sampler = Sampler(self.metrics, config.sample_seconds, self._collect)
             self.sampler.start()
 
     async def close(self) -> None:
@@ -152,11 +164,7 @@ class AppState:
         if self._housekeeping is not None:
             self._stop_housekeeping.set()  # a run in progress stops after its batch
             await self._housekeeping
-        await self.webhooks.stop()
-        await self.transfers.stop()
-        await self.notifier.stop()
-        if self.mailer is not None:
-            await self.mailer.stop()
+        await self.runners.stop()
         await self.outbound.close()
         await self.fanout.stop()
         await self.rate_limits.windows.stop()
@@ -164,6 +172,39 @@ class AppState:
             await self.redis_link.close()
         await self.database.watch.stop()
         await self.database.dispose()
+
+    def _collect(self, m: Metrics, deltas: Deltas) -> None:
+        """What this process holds, for /metrics (the sampler's every few seconds)."""
+        pool = self.database.pool_stats()
+        m.pool_size.set(pool.size)
+        m.pool_in_use.set(pool.in_use)
+        m.pool_overflow.set(pool.overflow)
+        deltas.add("pool.waits", pool.waits, m.pool_waits)
+        deltas.add("pool.waited", pool.waited_seconds, m.pool_wait_seconds)
+        for name, tally in self.caches.tallies().items():
+            deltas.add((name, "hit"), tally.hits, m.cache.labels(name, "hit"))
+            deltas.add((name, "miss"), tally.misses, m.cache.labels(name, "miss"))
+        for limit, count in self.auth_limits.rejections().items():
+            deltas.add(("limit", limit), count, m.rate_limited.labels(limit))
+        hub = self.hub
+        m.live_sockets.set(hub.sockets())
+        for limit, count in self.rate_limits.rejected.items():
+            deltas.add(("tier", limit), count, m.rate_limited.labels(limit))
+        link = self.redis_link
+        if link is not None:
+            m.redis_up.set(1 if self.fanout.redis_up else 0)
+            m.redis_circuit_open.set(1 if link.is_open else 0)
+            deltas.add("redis.opened", link.opened_total, m.redis_circuit_opened)
+        m.jobs.sample(self.webhooks, self.transfers, self.notifier, self.mailer)
+        deltas.add("live.sent", hub.sent, m.live_sent)
+        deltas.add("live.dropped", hub.dropped, m.live_dropped)
+        data_dir = self.settings.data_dir
+        if data_dir.exists():
+            m.data_dir_free.set(shutil.disk_usage(data_dir).free)
+        if self.settings.is_sqlite:
+            database = self.database.engine.url.database
+            if database and database != ":memory:":
+                m.sqlite_bytes.set(file_sizes(Path(database)))
 
 
 # async though it awaits nothing: FastAPI runs a plain function dependency in a worker thread,

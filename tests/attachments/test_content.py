@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from laneway.attachments import content
+from laneway.blobs import content
 from tests.attachments import samples
 
 

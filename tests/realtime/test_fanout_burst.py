@@ -24,6 +24,10 @@ async def _until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def _caches() -> Caches:
+    return Caches(CacheSettings(), access_events=(), label_events=())  # nothing cached here
+
+
 async def test_a_burst_arrives_complete_and_in_order(
     settings: Settings, redis_server: RedisServer
 ) -> None:
@@ -32,8 +36,8 @@ async def test_a_burst_arrives_complete_and_in_order(
     here, there = Hub(queue_size=10), Hub(queue_size=count + 10)
     # no relay pass during the test: only Redis carries the events
     links = [RedisLink(redis_server.url), RedisLink(redis_server.url)]
-    sender = Fanout(here, database, Caches(CacheSettings()), links[0], 3600, "burst")
-    receiver = Fanout(there, database, Caches(CacheSettings()), links[1], 3600, "burst")
+    sender = Fanout(here, database, _caches(), links[0], 3600, "burst")
+    receiver = Fanout(there, database, _caches(), links[1], 3600, "burst")
     sender.start()
     receiver.start()
     try:

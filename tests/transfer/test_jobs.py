@@ -16,10 +16,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select
 
-from laneway import housekeeping
 from laneway.app import create_app
 from laneway.auth import service as auth_service
 from laneway.config import JobSettings, Settings, TransferSettings
+from laneway.jobs import housekeeping
 from laneway.models import Project, Transfer, TransferFile, TransferState
 from laneway.models.base import utcnow
 from laneway.state import AppState

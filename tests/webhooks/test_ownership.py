@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, update
 
+from laneway.auth import ownership
 from laneway.auth import service as auth_service
 from laneway.models import Membership, Role
 from laneway.state import AppState
-from laneway.webhooks import outbox, ownership
+from laneway.webhooks import outbox
 from laneway.webhooks.runner import WebhookRunner
 from tests.support import Api, User
 from tests.webhooks.conftest import Receiver, one_pass, settle

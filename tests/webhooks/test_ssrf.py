@@ -1,4 +1,4 @@
-"""Webhook requests reach the public internet and nothing else (laneway.webhooks.ssrf)."""
+"""Webhook requests reach the public internet and nothing else (laneway.outbound.ssrf)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from laneway.webhooks import ssrf
-from laneway.webhooks.ssrf import (
+from laneway.outbound import ssrf
+from laneway.outbound.ssrf import (
     GuardedResolver,
     Network,
     Refused,

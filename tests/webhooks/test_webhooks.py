@@ -17,7 +17,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from laneway.config import WebhookSettings
 from laneway.models import DeliveryState, WebhookDelivery
-from laneway.outbound import Outbound
+from laneway.outbound.client import Outbound
 from laneway.state import AppState
 from laneway.webhooks import signing
 from laneway.webhooks.runner import WebhookRunner

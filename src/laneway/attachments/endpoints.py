@@ -12,14 +12,17 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
-from laneway.attachments import content, service, storage
+from laneway.attachments import service
 from laneway.attachments.access import AttachmentReader, AttachmentWriter
 from laneway.attachments.schemas import AttachmentOut, AttachmentPage
+from laneway.blobs import content
+from laneway.blobs import store as storage
+from laneway.blobs.store import AttachmentStorageDep
 from laneway.config import AttachmentStore
-from laneway.db import SessionDep, reads_only, release, writes
+from laneway.db import DatabaseDep, SessionDep, reads_only, release, writes
 from laneway.errors import FieldError, NotFound, UnprocessableContent, responses
+from laneway.kit.cursor import CursorsDep
 from laneway.kit.schemas import Text
-from laneway.state import StateDep
 from laneway.tasks.access import TaskMember, TaskViewer
 
 router = APIRouter(tags=["attachments"])
@@ -59,14 +62,12 @@ _UPLOAD_BODY: dict[str, Any] = {
 async def list_attachments(
     access: TaskViewer,
     session: SessionDep,
-    state: StateDep,
+    cursors: CursorsDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[Text | None, Query(max_length=500)] = None,
 ) -> AttachmentPage:
     """The task's attachments, oldest first."""
-    found, next_cursor = await service.list_attachments(
-        session, access, state.cursors, limit, cursor
-    )
+    found, next_cursor = await service.list_attachments(session, access, cursors, limit, cursor)
     return AttachmentPage(items=[service.out(a) for a in found], next_cursor=next_cursor)
 
 
@@ -80,7 +81,12 @@ async def list_attachments(
 )
 @reads_only
 async def upload_attachment(
-    request: Request, access: TaskMember, session: SessionDep, state: StateDep, response: Response
+    request: Request,
+    access: TaskMember,
+    session: SessionDep,
+    database: DatabaseDep,
+    attachments: AttachmentStorageDep,
+    response: Response,
 ) -> AttachmentOut:
     """Attach a file to the task (members). Not idempotent: a retry adds a second copy, which
     its uploader may delete."""
@@ -93,7 +99,7 @@ async def upload_attachment(
                 errors=[FieldError(loc=["body", "file"], msg="Field required", type="missing")],
             )
         attachment = await service.upload(
-            state.database, state.attachments, access, upload.file, upload.filename
+            database, attachments, access, upload.file, upload.filename
         )
     response.headers["Location"] = f"/api/v1/attachments/{attachment.id}"
     return service.out(attachment)
@@ -113,7 +119,7 @@ async def upload_attachment(
 )
 async def download_attachment(
     access: AttachmentReader,
-    state: StateDep,
+    attachments: AttachmentStorageDep,
     inline: Annotated[
         bool,
         Query(
@@ -133,7 +139,7 @@ async def download_attachment(
     }
     if attachment.store == AttachmentStore.database:
         return Response(attachment.data or b"", media_type=attachment.media_type, headers=headers)
-    file = await state.attachments.open(attachment)
+    file = await attachments.open(attachment)
     if file is None:
         raise NotFound("The attachment's file is missing.")
     headers["Content-Length"] = str(os.fstat(file.fileno()).st_size)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from laneway.config import AttachmentStore
 from laneway.models import Attachment, Membership, Project, Role, Task
 
 
@@ -63,25 +61,3 @@ async def page(
     if after_id is not None:
         query = query.where(Attachment.id > after_id)
     return list(await session.scalars(query.order_by(Attachment.id).limit(limit)))
-
-
-async def stored_as_files(session: AsyncSession, task_id: int) -> Sequence[tuple[int, datetime]]:
-    """(id, created_at) of the task's attachments kept as files."""
-    rows = await session.execute(
-        select(Attachment.id, Attachment.created_at).where(
-            Attachment.task_id == task_id, Attachment.store == AttachmentStore.files.value
-        )
-    )
-    return [(row[0], row[1]) for row in rows]
-
-
-async def files_among(
-    session: AsyncSession, ids: Collection[int]
-) -> Sequence[tuple[int, datetime]]:
-    """(id, created_at) of those attachments that exist and are kept as files."""
-    rows = await session.execute(
-        select(Attachment.id, Attachment.created_at).where(
-            Attachment.id.in_(ids), Attachment.store == AttachmentStore.files.value
-        )
-    )
-    return [(row[0], row[1]) for row in rows]

@@ -10,10 +10,12 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
-from laneway.attachments import content, repository, storage
+from laneway.attachments import repository
 from laneway.attachments.access import AttachmentAccess
 from laneway.attachments.schemas import AttachmentOut
-from laneway.attachments.storage import AttachmentStorage, Staged
+from laneway.blobs import content
+from laneway.blobs import store as storage
+from laneway.blobs.store import AttachmentStorage, Staged
 from laneway.db import Database
 from laneway.errors import Forbidden, NotFound
 from laneway.kit.cursor import CursorCodec

@@ -10,11 +10,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from laneway.auth import service, tokens
-from laneway.auth.identity import Authenticated, UserRef
 from laneway.caches import Caches, CachesDep
-from laneway.db import SessionDep
+from laneway.db import DatabaseDep, SessionDep
 from laneway.errors import Forbidden, Unauthorized
 from laneway.models import TokenKind, TokenScope
+from laneway.models.refs import Authenticated, UserRef
 from laneway.rate_limits.middleware import apply_to_account
 from laneway.rate_limits.tiers import AUTH_KEY
 
@@ -56,11 +56,11 @@ async def get_authenticated(
 async def get_authenticated_briefly(
     request: Request,
     caches: CachesDep,
+    database: DatabaseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Authenticated:
     """The same, for a request that waits long (a long poll): a token the cache lacks is
     looked up in a transaction of its own, so no connection is held while it waits."""
-    database = request.app.state.laneway.database
 
     async def lookup(digest: str) -> Authenticated:
         async with database.transaction(write=False) as session:

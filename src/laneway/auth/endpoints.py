@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request, Response, status
 
 from laneway.auth import service
 from laneway.auth.deps import AuthDep, CurrentUser, SessionAuth
+from laneway.auth.passwords import PasswordsDep
+from laneway.auth.ratelimit import AuthLimitsDep
 from laneway.auth.schemas import (
     InvitationIn,
     InvitationOut,
@@ -18,13 +20,12 @@ from laneway.auth.schemas import (
     TokenOut,
     UserOut,
 )
-from laneway.config import Registration
-from laneway.db import SessionDep, reads_only, writes
+from laneway.config import Registration, SettingsDep
+from laneway.db import DatabaseDep, SessionDep, reads_only, writes
 from laneway.errors import Forbidden, responses
 from laneway.kit.schemas import Id
 from laneway.models import ApiToken, TokenKind
 from laneway.models.base import utcnow
-from laneway.state import StateDep
 
 router = APIRouter(tags=["auth"])
 
@@ -45,18 +46,25 @@ def _address(request: Request) -> str:
     operation_id="register",
     responses=responses(400, 403, 409, 413, 422, 429),
 )
-async def register(body: RegisterIn, request: Request, state: StateDep) -> UserOut:
+async def register(
+    body: RegisterIn,
+    request: Request,
+    settings: SettingsDep,
+    limits: AuthLimitsDep,
+    database: DatabaseDep,
+    passwords: PasswordsDep,
+) -> UserOut:
     """Open, invite-only (`invitation` required) or closed, as the server's
     LANEWAY_REGISTRATION says. An email that already has an account gets 409."""
-    mode = state.settings.registration
+    mode = settings.registration
     if mode is Registration.closed:
         raise Forbidden("Registration is closed on this server; ask an administrator.")
     if mode is Registration.invite and body.invitation is None:
         raise Forbidden("Registration is by invitation on this server; send `invitation`.")
-    await state.auth_limits.registration(_address(request))
+    await limits.registration(_address(request))
     user = await service.register(
-        state.database,
-        state.passwords,
+        database,
+        passwords,
         email=body.email,
         password=body.password,
         name=body.name,
@@ -71,15 +79,22 @@ async def register(body: RegisterIn, request: Request, state: StateDep) -> UserO
     operation_id="login",
     responses=responses(400, 401, 413, 422, 429),
 )
-async def login(body: LoginIn, request: Request, state: StateDep) -> TokenIssued:
+async def login(
+    body: LoginIn,
+    request: Request,
+    settings: SettingsDep,
+    limits: AuthLimitsDep,
+    database: DatabaseDep,
+    passwords: PasswordsDep,
+) -> TokenIssued:
     token, secret = await service.login(
-        state.database,
-        state.passwords,
-        state.auth_limits,
+        database,
+        passwords,
+        limits,
         email=body.email,
         password=body.password,
         address=_address(request),
-        session_ttl=timedelta(hours=state.settings.auth.session_ttl_hours),
+        session_ttl=timedelta(hours=settings.auth.session_ttl_hours),
     )
     return _issued(token, secret)
 
@@ -141,12 +156,14 @@ async def update_me(body: ProfileIn, user: CurrentUser, session: SessionDep) -> 
     responses=responses(400, 401, 403, 413, 422),
 )
 @reads_only
-async def change_password(body: PasswordChangeIn, auth: SessionAuth, state: StateDep) -> Response:
+async def change_password(
+    body: PasswordChangeIn, auth: SessionAuth, database: DatabaseDep, passwords: PasswordsDep
+) -> Response:
     """Change the password; every other session of the account ends, and its personal tokens
     too unless `revoke_tokens` is false."""
     await service.change_password(
-        state.database,
-        state.passwords,
+        database,
+        passwords,
         auth,
         current=body.current_password,
         new=body.new_password,
@@ -174,10 +191,10 @@ async def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenOut]:
 )
 @writes
 async def create_token(
-    body: TokenCreateIn, auth: SessionAuth, session: SessionDep, state: StateDep
+    body: TokenCreateIn, auth: SessionAuth, session: SessionDep, settings: SettingsDep
 ) -> TokenIssued:
     """A personal API token (only a signed-in session may make one; a token cannot)."""
-    days = body.expires_in_days or state.settings.auth.personal_token_days
+    days = body.expires_in_days or settings.auth.personal_token_days
     token, secret = await service.issue_token(
         session,
         auth.user,
@@ -212,10 +229,10 @@ async def revoke_token(token_id: Id, auth: AuthDep, session: SessionDep) -> Resp
 )
 @writes
 async def create_invitation(
-    body: InvitationIn, auth: SessionAuth, session: SessionDep, state: StateDep
+    body: InvitationIn, auth: SessionAuth, session: SessionDep, settings: SettingsDep
 ) -> InvitationOut:
     """A one-use code that lets this email sign up while registration is invite-only."""
-    days = state.settings.auth.invitation_days
+    days = settings.auth.invitation_days
     code = await service.invite(
         session, email=body.email, invited_by=auth.user.id, valid_for=timedelta(days=days)
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from laneway.config import AuthSettings
 
@@ -32,3 +36,11 @@ class Passwords:
             )
         except (VerificationError, InvalidHashError):
             return False
+
+
+async def get_passwords(connection: HTTPConnection) -> Passwords:
+    passwords: Passwords = connection.app.state.laneway.passwords
+    return passwords
+
+
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]

@@ -14,12 +14,14 @@ import math
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
+from fastapi import Depends
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.requests import HTTPConnection
 
 from laneway.config import AuthSettings
 from laneway.errors import TooManyRequests
@@ -112,3 +114,11 @@ class AuthLimits:
                 group,
                 detail="Too many sign-ups from this address; wait before trying again.",
             )
+
+
+async def get_auth_limits(connection: HTTPConnection) -> AuthLimits:
+    limits: AuthLimits = connection.app.state.laneway.auth_limits
+    return limits
+
+
+AuthLimitsDep = Annotated[AuthLimits, Depends(get_auth_limits)]

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.auth import ownership as webhook_ownership
 from laneway.auth import repository, tokens, usernames
-from laneway.auth.identity import Authenticated, TokenRef, UserRef
 from laneway.auth.passwords import Passwords
 from laneway.auth.ratelimit import AuthLimits
+from laneway.caches import Caches
 from laneway.commits import pending
 from laneway.db import Database
 from laneway.errors import Conflict, Forbidden, NotFound, Unauthorized
@@ -25,7 +26,8 @@ from laneway.kit.savepoint import add_unique
 from laneway.kit.text import one_line
 from laneway.models import ApiToken, TokenKind, TokenScope, User
 from laneway.models.base import utcnow
-from laneway.webhooks import ownership as webhook_ownership
+from laneway.models.refs import Authenticated, TokenRef, UserRef
+from laneway.models.user import username_from_email
 
 
 def normalize_email(email: str) -> str:
@@ -64,7 +66,7 @@ async def add_user(session: AsyncSession, *, email: str, name: str, password_has
     if await repository.user_by_email(session, email) is not None:
         raise Conflict("An account with this email already exists.")
     for _ in range(3):  # a concurrent registration may take the username chosen here
-        username = await usernames.free(session, usernames.from_email(email))
+        username = await usernames.free(session, username_from_email(email))
         user = User(email=email, username=username, name=name, password_hash=password_hash)
         if await add_unique(session, user):
             return user
@@ -174,6 +176,19 @@ def check_usable(auth: Authenticated) -> Authenticated:
     if not auth.user.is_active:
         raise Unauthorized("The account is disabled.")
     return auth
+
+
+def cached_usable(caches: Caches, credential: str) -> Authenticated | None:
+    """Whose bearer token this is, when this process has it cached and it may be used; None
+    sends the request on to authentication, which looks it up or answers 401 (for what runs
+    before routing: the rate limit, the board's fast path)."""
+    auth = caches.token(tokens.digest(credential))
+    if auth is None:
+        return None
+    try:
+        return check_usable(auth)
+    except Unauthorized:
+        return None
 
 
 async def list_tokens(session: AsyncSession, user: UserRef) -> Sequence[ApiToken]:

@@ -1,6 +1,7 @@
 """Usernames: what an @mention names. Lowercase letters, digits, ".", "_" and "-", starting
 with a letter or digit, at most 40 characters. A new account's is derived from its email
-(`ada.lovelace@example.com` -> `ada.lovelace`), with a number added when that is taken."""
+(`ada.lovelace@example.com` -> `ada.lovelace`, models/user.py), with a number added when
+that is taken."""
 
 from __future__ import annotations
 
@@ -10,17 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.models import User
+from laneway.models.user import USERNAME_LENGTH
 
 PATTERN = r"^[a-z0-9][a-z0-9._-]{0,39}$"
-MAX_LENGTH = 40
-_OUTSIDE = re.compile(r"[^a-z0-9._-]+")
+MAX_LENGTH = USERNAME_LENGTH
 _MENTION = re.compile(r"(?<![\w@./-])@([a-z0-9][a-z0-9._-]{0,39})", re.IGNORECASE)
-
-
-def from_email(email: str) -> str:
-    local = email.split("@", 1)[0].lower()
-    name = _OUTSIDE.sub("", local).lstrip("._-")[:MAX_LENGTH].rstrip("._-")
-    return name or "user"
 
 
 async def free(session: AsyncSession, wanted: str) -> str:

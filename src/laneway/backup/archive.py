@@ -34,7 +34,7 @@ CHUNK_BYTES = 256 * 1024
 Kind = Literal["plain", "datetime", "date", "bytes"]
 # names end up in file names inside the archive: plain SQL identifiers only
 Name = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
-# an attachment file's name in the store (attachments/storage.py): `{id}-{created_at}`
+# an attachment file's name in the store (blobs/store.py): `{id}-{created_at}`
 FileName = Annotated[str, Field(pattern=r"^[0-9]{1,19}-[0-9]{20}$")]
 
 

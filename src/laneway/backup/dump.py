@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from laneway import __version__, migrations
-from laneway.attachments.storage import file_name
 from laneway.backup import schema
 from laneway.backup.archive import (
     ArchiveWriter,
@@ -25,6 +24,7 @@ from laneway.backup.archive import (
     encode_row,
 )
 from laneway.backup.progress import SILENT, Progress
+from laneway.blobs.store import file_name
 from laneway.config import AttachmentStore
 
 # rows per fetch from the server-side cursor: memory stays flat whatever the table's size

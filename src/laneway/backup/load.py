@@ -23,10 +23,10 @@ from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from laneway import migrations
-from laneway.attachments.storage import TEMPORARY_PREFIX, attachment_id_of
 from laneway.backup import schema
 from laneway.backup.archive import ArchiveReader, BackupError, FileInfo, TableInfo
 from laneway.backup.progress import SILENT, Progress
+from laneway.blobs.store import TEMPORARY_PREFIX, attachment_id_of
 from laneway.config import AttachmentStore
 
 BATCH = 500

@@ -8,15 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.board import repository
 from laneway.board.schemas import BoardOut
-from laneway.caches import Caches
+from laneway.caches import Caches, CachesDep
 from laneway.db import SessionDep
 from laneway.errors import responses
 from laneway.kit import jsonbytes
+from laneway.kit.cursor import CursorCodec, CursorsDep
 from laneway.kit.etag import IfNoneMatch
 from laneway.labels import service as label_service
+from laneway.models.refs import ProjectRef
 from laneway.projects.access import ProjectViewer
-from laneway.projects.refs import ProjectRef
-from laneway.state import AppState, StateDep
 from laneway.statuses import repository as status_repository
 from laneway.statuses import service as status_service
 from laneway.tasks.cards import cards
@@ -35,7 +35,8 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 200  # tasks per column
 async def get_board(
     access: ProjectViewer,
     session: SessionDep,
-    state: StateDep,
+    caches: CachesDep,
+    cursors: CursorsDep,
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Tasks per column.")
     ] = DEFAULT_LIMIT,
@@ -44,7 +45,7 @@ async def get_board(
     """Any change in the project appends an event, so its newest number versions the whole
     board: a board this process rendered at that number is answered as is, and a client that
     has it gets a 304, without the database (see caches.py for how fresh the number is)."""
-    project_id, caches = access.project.id, state.caches
+    project_id = access.project.id
     seq = caches.versions.current(project_id)
     # too long since this process could vouch for its number: one small read, worth it only
     # if a rendered board or the client's copy may still be current (else render at once)
@@ -60,7 +61,7 @@ async def get_board(
         if body is not None:
             return _response(body, etag)
     read_at = time.monotonic()
-    seq, body = await _render(session, state, access.project, limit)
+    seq, body = await _render(session, caches, cursors, access.project, limit)
     caches.versions.confirmed(project_id, seq, read_at)
     caches.keep_board(project_id, limit, seq, body)
     etag = board_etag(seq, limit)
@@ -93,13 +94,12 @@ async def _labels(session: AsyncSession, caches: Caches, project_id: int) -> lis
 
 
 async def _render(
-    session: AsyncSession, state: AppState, project: ProjectRef, limit: int
+    session: AsyncSession, caches: Caches, cursors: CursorCodec, project: ProjectRef, limit: int
 ) -> tuple[int, bytes]:
     statuses, seq = await status_repository.with_counts_and_seq(session, project.id)
     rows = await repository.first_pages(session, project.id, [s.id for s, _ in statuses], limit)
-    labels = await _labels(session, state.caches, project.id)
+    labels = await _labels(session, caches, project.id)
 
-    caches = state.caches
     by_status: dict[int, list[Any]] = {}
     users: dict[int, str] = {}
     for row in rows:
@@ -114,9 +114,7 @@ async def _render(
         if len(tasks) > limit:
             tasks = tasks[:limit]
             query = TaskQuery(status=[status.id], sort="rank", limit=limit)
-            next_cursor = state.cursors.encode(
-                query.scope(project.id), [tasks[-1].rank, tasks[-1].id]
-            )
+            next_cursor = cursors.encode(query.scope(project.id), [tasks[-1].rank, tasks[-1].id])
         rendered = cards(caches, tasks, project.key)
         head = jsonbytes.dumps(
             {**status_service.snapshot(status), "count": count, "next_cursor": next_cursor}

@@ -1,6 +1,6 @@
 """Board reads answered before routing, when this process can answer them from its caches.
 
-A client following a board sends `GET /api/v1/projects/{id}/board` again and again, mostly with
+A client following a board sends `GET {prefix}/projects/{id}/board` again and again, mostly with
 the ETag it has; nearly all of those find nothing changed. When the caller's token and role and
 the board's version are all in this process's caches (caches.py, with their age limit), the
 answer is the same one the route would give, built here without routing or dependency
@@ -16,22 +16,22 @@ import structlog
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from laneway.auth import service, tokens
+from laneway.auth import service
 from laneway.board.endpoints import DEFAULT_LIMIT, MAX_LIMIT, board_etag, etag_matches
 from laneway.caches import Caches
-from laneway.errors import Unauthorized
 from laneway.observability import metrics
 from laneway.rate_limits.tiers import AUTH_KEY
 
-# the template the route has (mounted under /api/v1): the fast path's answers count under it
-ROUTE = "/api/v1/projects/{project_id}/board"
-_PATH = re.compile(r"/api/v1/projects/([1-9][0-9]{0,17})/board")
 _QUERY = re.compile(rb"(?:limit=([1-9][0-9]{0,2}))?")
 
 
 class BoardFastPath:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, prefix: str) -> None:
+        """`prefix`: where the API's routers are mounted (the board route's is under it)."""
         self.app = app
+        # the route's template: the fast path's answers count under it
+        self.route = prefix + "/projects/{project_id}/board"
+        self._path = re.compile(re.escape(prefix) + r"/projects/([1-9][0-9]{0,17})/board")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -42,7 +42,7 @@ class BoardFastPath:
         await self.app(scope, receive, send)
 
     def _from_caches(self, scope: Scope) -> Response | None:
-        path = _PATH.fullmatch(scope["path"])
+        path = self._path.fullmatch(scope["path"])
         query = _QUERY.fullmatch(scope["query_string"])
         if path is None or query is None:
             return None
@@ -60,12 +60,8 @@ class BoardFastPath:
         caches: Caches = scope["app"].state.laneway.caches
         auth = scope.get(AUTH_KEY)  # the rate limit found it in the cache, usable, just now
         if auth is None:
-            auth = caches.token(tokens.digest(authorization[7:].strip()))
+            auth = service.cached_usable(caches, authorization[7:].strip())
             if auth is None:
-                return None
-            try:
-                service.check_usable(auth)
-            except Unauthorized:
                 return None
         project_id = int(path[1])
         # any role may read a board; without one the route answers 404
@@ -75,7 +71,7 @@ class BoardFastPath:
         if seq is None:
             return None
         structlog.contextvars.bind_contextvars(user_id=auth.user.id, project_id=project_id)
-        scope[metrics.ROUTE_KEY] = ROUTE
+        scope[metrics.ROUTE_KEY] = self.route
         etag = board_etag(seq, limit)
         if etag_matches(if_none_match, etag):
             return Response(status_code=304, headers={"ETag": etag})

@@ -12,11 +12,11 @@ from fastapi import Depends
 from sqlalchemy import select
 
 from laneway.auth.deps import CurrentUser
-from laneway.auth.identity import UserRef
 from laneway.db import SessionDep
 from laneway.errors import NotFound
 from laneway.kit.schemas import Id
 from laneway.models import Comment, Membership, Project, Role
+from laneway.models.refs import UserRef
 from laneway.projects.access import check_role
 
 

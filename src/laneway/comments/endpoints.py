@@ -10,8 +10,8 @@ from laneway.comments.schemas import CommentIn, CommentOut, CommentPage
 from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
+from laneway.kit.cursor import CursorsDep
 from laneway.kit.schemas import Text
-from laneway.state import StateDep
 from laneway.tasks.access import TaskMember, TaskViewer
 
 router = APIRouter(tags=["comments"])
@@ -26,13 +26,11 @@ router = APIRouter(tags=["comments"])
 async def list_comments(
     access: TaskViewer,
     session: SessionDep,
-    state: StateDep,
+    cursors: CursorsDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[Text | None, Query(max_length=500)] = None,
 ) -> CommentPage:
-    comments, next_cursor = await service.list_comments(
-        session, access, state.cursors, limit, cursor
-    )
+    comments, next_cursor = await service.list_comments(session, access, cursors, limit, cursor)
     return CommentPage(
         items=[CommentOut.model_validate(c) for c in comments], next_cursor=next_cursor
     )

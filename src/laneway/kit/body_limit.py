@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from laneway.errors import PayloadTooLarge
-from laneway.exception_handlers import error_response
+from laneway.kit.problems import error_response
 
 
 class BodyLimitMiddleware:

@@ -11,9 +11,11 @@ import base64
 import binascii
 import hmac
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from laneway.errors import FieldError, UnprocessableContent
 
@@ -56,3 +58,11 @@ def _invalid() -> UnprocessableContent:
         "The cursor is not valid for this list; start again without it.",
         errors=[FieldError(loc=["query", "cursor"], msg="invalid cursor", type="cursor_invalid")],
     )
+
+
+async def get_cursors(connection: HTTPConnection) -> CursorCodec:
+    cursors: CursorCodec = connection.app.state.laneway.cursors
+    return cursors
+
+
+CursorsDep = Annotated[CursorCodec, Depends(get_cursors)]

@@ -17,6 +17,8 @@ from laneway.projects.access import ProjectAccess
 from laneway.tasks.schemas import snapshot as task_snapshot
 from laneway.tasks.search import label_filter
 
+# Events after which a project's labels may differ: its cached list (caches.py) is dropped
+LABEL_EVENTS = ("label.",)
 PALETTE = ("#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
 
 

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse
 from laneway.commits import pending
 from laneway.db import SessionDep, writes
 from laneway.errors import BadRequest, responses
+from laneway.instance_keys import InstanceKeys, KeysDep
 from laneway.mail import repository, tokens
-from laneway.state import StateDep
 
 router = APIRouter(tags=["email"])
 
@@ -38,8 +38,8 @@ PAGE_HEADERS = {
 INVALID = "This unsubscribe link is not valid."
 
 
-def _account(state: StateDep, token: str) -> int:
-    user_id = tokens.verify(state.keys.derive("unsubscribe"), token)
+def _account(keys: InstanceKeys, token: str) -> int:
+    user_id = tokens.verify(keys.derive("unsubscribe"), token)
     if user_id is None:
         raise BadRequest(INVALID)
     return user_id
@@ -58,14 +58,14 @@ def _account(state: StateDep, token: str) -> int:
 async def unsubscribe(
     token: Token,
     session: SessionDep,
-    state: StateDep,
+    keys: KeysDep,
     from_page: Annotated[
         bool, Query(description="Set by the page's form: 303 back to the page, not 204.")
     ] = False,
 ) -> Response:
     """Stop the notification emails of the account the link was made for (what a mail
     client's one-click unsubscribe sends; any body is ignored)."""
-    user_id = _account(state, token)
+    user_id = _account(keys, token)
     if not await repository.set_wants_email(session, user_id, False):
         raise BadRequest(INVALID)  # an account deleted since
     pending(session).users_changed.append(user_id)
@@ -88,9 +88,9 @@ async def unsubscribe(
         **responses(400, 422),
     },
 )
-async def unsubscribe_page(token: Token, session: SessionDep, state: StateDep) -> HTMLResponse:
+async def unsubscribe_page(token: Token, session: SessionDep, keys: KeysDep) -> HTMLResponse:
     """What the link opens in a browser; changes nothing."""
-    wants = await repository.wants_email(session, _account(state, token))
+    wants = await repository.wants_email(session, _account(keys, token))
     if wants is None:
         raise BadRequest(INVALID)
     if wants:

@@ -24,10 +24,9 @@ worker`), only when LANEWAY_SMTP_URL is set.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from email.errors import MessageError
 from urllib.parse import urlsplit
@@ -37,6 +36,7 @@ import structlog
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
+from laneway.kit.poll_loop import PollLoop
 from laneway.mail import contents, repository, tokens, waiting
 from laneway.mail.contents import Covered
 from laneway.mail.digest import Digest, compose
@@ -56,7 +56,7 @@ DOWN_LOG_SECONDS = 600.0  # while the server stays down, one log line this often
 STOP_SECONDS = 10.0
 
 
-class MailRunner:
+class MailRunner(PollLoop):
     def __init__(
         self,
         database: Database,
@@ -67,20 +67,18 @@ class MailRunner:
         config = settings.email
         if config.smtp_url is None:
             raise ValueError("the mailer needs LANEWAY_SMTP_URL")
+        super().__init__(min(30.0, config.batch_seconds / 10), name="mailer", log=log)
         self.database, self.keys, self.clock = database, keys, clock
         # when email started, if this is the first mailer ever (recorded at its first pass)
         self._start_candidate = clock()
         self._started_at: datetime | None = None
         self.window = timedelta(seconds=config.batch_seconds)
-        self.poll_seconds = min(30.0, config.batch_seconds / 10)
         self.sender = config.smtp_from
         http = settings.http
         self.public_url = (http.public_url or f"http://{http.host}:{http.port}").rstrip("/")
         self.smtp = Smtp(
             SmtpTarget.parse(config.smtp_url), urlsplit(self.public_url).hostname or "localhost"
         )
-        self._loop: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
         self._down_logged_at: float | None = None  # None: the server answered last time
         self.sent = 0  # messages the server accepted, for /metrics
 
@@ -90,30 +88,15 @@ class MailRunner:
                 "emails link to a URL that is not https; set LANEWAY_HTTP_PUBLIC_URL",
                 url=self.public_url,
             )
-        self._loop = asyncio.create_task(self._run(), name="mailer")
+        super().start()
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_SECONDS) -> None:
         """The message in flight is finished and marked (STOP_SECONDS at most: a message the
         server accepted and the process forgot would go again a window later)."""
-        if self._loop is None:
-            return
-        self._stopping.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._loop), STOP_SECONDS)
-        except TimeoutError:
-            self._loop.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._loop
+        await super().stop(grace)
 
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.run_once()
-            except Exception as error:  # the database away: try again next round
-                log.warning("mailer pass failed", error=repr(error))
-            with suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._stopping.wait()
+    async def poll(self) -> None:
+        await self.run_once()
 
     def unsubscribe_url(self, key: bytes, user_id: int) -> str:
         return f"{self.public_url}{UNSUBSCRIBE_PATH}?token={tokens.make(key, user_id)}"
@@ -132,7 +115,7 @@ class MailRunner:
         async with AsyncExitStack() as stack:
             connection: Connection | None = None
             for user_id, previous in due:
-                if self._stopping.is_set():
+                if self.stopping:
                     break
                 async with self.database.transaction() as session:
                     if not await repository.claim(session, user_id, now, cutoff):

@@ -29,7 +29,7 @@ class Webhook(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     cursor_seq: Mapped[int] = mapped_column(BigInteger, default=0)
-    # who answers for it (webhooks/ownership.py): its creator, then whoever last chose its URL
+    # who answers for it (auth/ownership.py): its creator, then whoever last chose its URL
     # or turned it on; the column keeps its first name
     owner_id: Mapped[int | None] = mapped_column(
         "created_by", BigId, ForeignKey("users.id", ondelete="SET NULL")

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from laneway.auth.deps import BriefAuth, CurrentUser
-from laneway.db import SessionDep, writes
+from laneway.db import DatabaseDep, SessionDep, writes
 from laneway.errors import NotFound, responses
+from laneway.kit.cursor import CursorsDep
 from laneway.kit.schemas import Id, Text
 from laneway.models import Notification
 from laneway.models.base import utcnow
@@ -27,9 +28,8 @@ from laneway.notifications.schemas import (
     WatcherOut,
     WatchingOut,
 )
-from laneway.notifications.waiting import unless_gone
+from laneway.notifications.waiting import WaitersDep, unless_gone
 from laneway.projects.access import ProjectViewer
-from laneway.state import StateDep
 from laneway.tasks.access import TaskViewer
 
 router = APIRouter(tags=["notifications"])
@@ -44,19 +44,19 @@ router = APIRouter(tags=["notifications"])
 async def list_notifications(
     user: CurrentUser,
     session: SessionDep,
-    state: StateDep,
+    cursors: CursorsDep,
     unread_only: Annotated[bool, Query(description="Only the unread ones.")] = False,
     cursor: Annotated[Text | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
 ) -> NotificationPage:
     """Your inbox, newest first, in the projects you are a member of."""
     scope = f"notifications:{user.id}:{unread_only}"
-    before = int(state.cursors.decode(scope, cursor)[0]) if cursor is not None else None
+    before = int(cursors.decode(scope, cursor)[0]) if cursor is not None else None
     rows = await repository.inbox(
         session, user.id, unread_only=unread_only, before=before, limit=limit + 1
     )
     items = [_out(*row) for row in rows[:limit]]
-    next_cursor = state.cursors.encode(scope, [items[-1].id]) if len(rows) > limit else None
+    next_cursor = cursors.encode(scope, [items[-1].id]) if len(rows) > limit else None
     unread = await repository.unread(session, user.id)
     return NotificationPage(items=items, next_cursor=next_cursor, unread=unread)
 
@@ -99,7 +99,8 @@ def _out(
 async def wait_for_notifications(
     request: Request,
     auth: BriefAuth,
-    state: StateDep,
+    database: DatabaseDep,
+    waiters: WaitersDep,
     after: Annotated[
         int, Query(ge=0, le=2**63 - 1, description="The newest notification id you have.")
     ] = 0,
@@ -112,13 +113,13 @@ async def wait_for_notifications(
     user_id = auth.user.id
 
     async def newest() -> int:
-        async with state.database.transaction(write=False) as session:
+        async with database.transaction(write=False) as session:
             return await repository.newest(session, user_id)
 
-    latest = await unless_gone(request.receive, state.waiters.wait(user_id, newest, after, seconds))
+    latest = await unless_gone(request.receive, waiters.wait(user_id, newest, after, seconds))
     if latest is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)  # nobody is there to read it
-    async with state.database.transaction(write=False) as session:
+    async with database.transaction(write=False) as session:
         unread = await repository.unread(session, user_id)
     return InboxChange(newest=latest, unread=unread)
 

@@ -10,10 +10,8 @@ the due-date reminders.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +21,7 @@ from sqlalchemy import insert
 from laneway.activity import repository as activity_repository
 from laneway.commits import Changes
 from laneway.db import Database
+from laneway.kit.poll_loop import PollLoop
 from laneway.models import Notification, Watcher
 from laneway.models.base import utcnow
 from laneway.notifications import repository
@@ -103,7 +102,7 @@ async def notify_project(
     return made, users
 
 
-class NotificationRunner:
+class NotificationRunner(PollLoop):
     def __init__(
         self,
         database: Database,
@@ -111,38 +110,20 @@ class NotificationRunner:
         clock: Callable[[], datetime] = utcnow,
         on_made: Callable[[set[int]], None] = lambda _users: None,
     ) -> None:
-        self.database, self.poll_seconds, self.clock = database, poll_seconds, clock
+        super().__init__(poll_seconds, name="notifier", log=log)
+        self.database, self.clock = database, clock
         self.on_made = on_made  # after the commit: whom it made notifications for
-        self._wake = asyncio.Event()
-        self._loop: asyncio.Task[None] | None = None
         self._due_checked_at = -DUE_CHECK_SECONDS
         self.made = 0  # notifications, for /metrics
 
     def after_commit(self, changes: Changes) -> None:
         if changes.events:
-            self._wake.set()
+            self.wake()
 
-    def start(self) -> None:
-        self._loop = asyncio.create_task(self._run(), name="notifier")
-
-    async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._loop
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-                if time.monotonic() - self._due_checked_at >= DUE_CHECK_SECONDS:
-                    await self.remind_due()
-            except Exception as error:  # the database away: try again next round
-                log.warning("notifier pass failed", error=repr(error))
-            with suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+    async def poll(self) -> None:
+        await self.run_once()
+        if time.monotonic() - self._due_checked_at >= DUE_CHECK_SECONDS:
+            await self.remind_due()
 
     async def run_once(self) -> int:
         """One pass over every project behind; how many notifications it made."""

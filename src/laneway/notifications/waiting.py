@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 from starlette.types import Receive
 
 T = TypeVar("T")
@@ -105,3 +107,11 @@ async def unless_gone(receive: Receive, waiting: Coroutine[Any, Any, T]) -> T | 
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
     return answer.result() if answer.done() and not answer.cancelled() else None
+
+
+async def get_waiters(connection: HTTPConnection) -> Waiters:
+    waiters: Waiters = connection.app.state.laneway.waiters
+    return waiters
+
+
+WaitersDep = Annotated[Waiters, Depends(get_waiters)]

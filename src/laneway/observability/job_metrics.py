@@ -5,18 +5,35 @@ sampler."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-if TYPE_CHECKING:
-    from laneway.mail.mailer import MailRunner
-    from laneway.notifications.notifier import NotificationRunner
-    from laneway.transfer.jobs import TransferRunner
-    from laneway.webhooks.runner import WebhookRunner
-
 OUTCOMES = ("delivered", "retry", "failed", "disabled")  # how a delivery attempt ends
 TRANSFER_OUTCOMES = ("done", "failed", "retry")  # how an export or import attempt ends
+
+
+class QueueRunner(Protocol):
+    """The tallies of a runner whose queue is a table (webhook deliveries, transfers)."""
+
+    @property
+    def outcomes(self) -> dict[str, int]: ...
+    @property
+    def in_flight(self) -> int: ...
+    @property
+    def queue_depth(self) -> int: ...
+    @property
+    def queue_oldest_due_seconds(self) -> float: ...
+
+
+class Made(Protocol):
+    @property
+    def made(self) -> int: ...  # notifications, in all
+
+
+class Sent(Protocol):
+    @property
+    def sent(self) -> int: ...  # emails, in all
 
 
 class JobMetrics:
@@ -86,11 +103,7 @@ class JobMetrics:
         self._last: dict[tuple[str, str], int] = {}
 
     def sample(
-        self,
-        runner: WebhookRunner,
-        transfers: TransferRunner,
-        notifier: NotificationRunner,
-        mailer: MailRunner | None,
+        self, runner: QueueRunner, transfers: QueueRunner, notifier: Made, mailer: Sent | None
     ) -> None:
         self._add(self.notifications, "notifications", notifier.made)
         if mailer is not None:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import shutil
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CollectorRegistry,
@@ -31,9 +30,6 @@ from starlette.types import Scope
 
 from laneway import __version__
 from laneway.observability.job_metrics import JobMetrics
-
-if TYPE_CHECKING:
-    from laneway.state import AppState
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -228,7 +224,7 @@ class Metrics:
         return generate_latest(multiprocess_registry() if shared else self.registry)
 
 
-class _Deltas:
+class Deltas:
     """Turns running totals kept elsewhere (plain integers on the hot path) into counter
     increments; a total that went down (its owner was rebuilt) counts from zero again."""
 
@@ -244,12 +240,15 @@ class _Deltas:
 
 
 class Sampler:
-    """Every `interval` seconds, copies what this process holds into its metrics; the sleep's
-    overshoot is the event-loop lag."""
+    """Every `interval` seconds, copies what this process holds into its metrics: its memory,
+    collections and event-loop lag (the sleep's overshoot) here, what the app holds (pool,
+    sockets, caches, jobs) by `collect`."""
 
-    def __init__(self, metrics: Metrics, state: AppState, interval: float) -> None:
-        self.metrics, self.state, self.interval = metrics, state, interval
-        self._deltas = _Deltas()
+    def __init__(
+        self, metrics: Metrics, interval: float, collect: Callable[[Metrics, Deltas], None]
+    ) -> None:
+        self.metrics, self.interval, self.collect = metrics, interval, collect
+        self._deltas = Deltas()
         self._task: asyncio.Task[None] | None = None
         self._page = os.sysconf("SC_PAGE_SIZE")
 
@@ -275,36 +274,13 @@ class Sampler:
             self.sample(worst)
 
     def sample(self, lag: float) -> None:
-        m, state, deltas = self.metrics, self.state, self._deltas
+        m, deltas = self.metrics, self._deltas
         m.loop_lag.set(lag)
-        pool = state.database.pool_stats()
-        m.pool_size.set(pool.size)
-        m.pool_in_use.set(pool.in_use)
-        m.pool_overflow.set(pool.overflow)
-        deltas.add("pool.waits", pool.waits, m.pool_waits)
-        deltas.add("pool.waited", pool.waited_seconds, m.pool_wait_seconds)
-        for name, tally in state.caches.tallies().items():
-            deltas.add((name, "hit"), tally.hits, m.cache.labels(name, "hit"))
-            deltas.add((name, "miss"), tally.misses, m.cache.labels(name, "miss"))
-        for limit, count in state.auth_limits.rejections().items():
-            deltas.add(("limit", limit), count, m.rate_limited.labels(limit))
-        hub = state.hub
-        m.live_sockets.set(hub.sockets())
-        for limit, count in state.rate_limits.rejected.items():
-            deltas.add(("tier", limit), count, m.rate_limited.labels(limit))
-        link = state.redis_link
-        if link is not None:
-            m.redis_up.set(1 if state.fanout.redis_up else 0)
-            m.redis_circuit_open.set(1 if link.is_open else 0)
-            deltas.add("redis.opened", link.opened_total, m.redis_circuit_opened)
-        m.jobs.sample(state.webhooks, state.transfers, state.notifier, state.mailer)
-        deltas.add("live.sent", hub.sent, m.live_sent)
-        deltas.add("live.dropped", hub.dropped, m.live_dropped)
+        self.collect(m, deltas)
         m.rss.set(self._rss())
         for generation, stats in enumerate(gc.get_stats()):
             collections = m.gc_collections.labels(str(generation))
             deltas.add(("gc", generation), stats["collections"], collections)
-        self._disk(state)
 
     def _rss(self) -> int:
         try:
@@ -315,18 +291,9 @@ class Sampler:
 
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-    def _disk(self, state: AppState) -> None:
-        settings = state.settings
-        data_dir = settings.data_dir
-        if data_dir.exists():
-            self.metrics.data_dir_free.set(shutil.disk_usage(data_dir).free)
-        if settings.is_sqlite:
-            database = state.database.engine.url.database
-            if database and database != ":memory:":
-                self.metrics.sqlite_bytes.set(_file_sizes(Path(database)))
 
-
-def _file_sizes(database: Path) -> int:
+def file_sizes(database: Path) -> int:
+    """An SQLite database's bytes on disk, its write-ahead log included."""
     total = 0
     for path in (database, database.with_name(database.name + "-wal")):
         try:

@@ -17,14 +17,17 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.auth.deps import CurrentUser
-from laneway.auth.identity import UserRef
 from laneway.caches import Caches, CachesDep
 from laneway.db import SessionDep
 from laneway.errors import Conflict, Forbidden, NotFound
 from laneway.kit.schemas import Id
 from laneway.models import Project, Role, User
+from laneway.models.refs import ProjectRef, UserRef
 from laneway.projects import repository
-from laneway.projects.refs import ProjectRef
+
+# Events after which a project's memberships or its own fields may differ: the cached roles
+# (caches.py) of that project are dropped
+ACCESS_EVENTS = ("project.", "member.")
 
 
 @dataclass(frozen=True, slots=True)

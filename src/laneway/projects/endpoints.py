@@ -8,13 +8,13 @@ from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
 from laneway.kit.schemas import Id
 from laneway.models import Membership, Project, Role, User
+from laneway.models.refs import ProjectRef
 from laneway.projects import service
 from laneway.projects.access import (
     ProjectAdmin,
     ProjectAdminAnyState,
     ProjectViewer,
 )
-from laneway.projects.refs import ProjectRef
 from laneway.projects.schemas import (
     MemberIn,
     MemberOut,

@@ -11,16 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.activity.types import EventType
+from laneway.auth import ownership as webhook_ownership
 from laneway.auth import repository as auth_repository
-from laneway.auth.identity import UserRef
 from laneway.errors import Conflict, Forbidden, NotFound
 from laneway.kit.savepoint import add_unique
 from laneway.models import Membership, Project, Role, User
 from laneway.models.base import utcnow
-from laneway.projects import repository
+from laneway.models.refs import UserRef
+from laneway.projects import repository, setup
 from laneway.projects.access import ProjectAccess
-from laneway.statuses import service as status_service
-from laneway.webhooks import ownership as webhook_ownership
 
 
 def project_snapshot(project: Project) -> dict[str, Any]:
@@ -76,7 +75,7 @@ async def create_project(
         raise Conflict(f"The project key {project.key} is already in use.")
     session.add(Membership(project_id=project.id, user_id=owner.id, role=Role.owner))
     await session.flush()
-    await status_service.set_up_project(session, project.id)
+    await setup.set_up_project(session, project.id)
     await recorder.record(
         session,
         project.id,

@@ -13,9 +13,9 @@ from __future__ import annotations
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from laneway.auth.identity import Authenticated
 from laneway.errors import TooManyRequests
-from laneway.exception_handlers import error_response
+from laneway.kit.problems import error_response
+from laneway.models.refs import Authenticated
 from laneway.rate_limits.tiers import DECISION_KEY, UNKNOWN, RateLimits
 from laneway.rate_limits.windows import Decision, Limit
 

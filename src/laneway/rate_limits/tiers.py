@@ -10,16 +10,14 @@ proxy-headers middleware has then put the client's in its place).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from starlette.types import Scope
 
-from laneway.auth import service, tokens
-from laneway.auth.identity import Authenticated
-from laneway.caches import Caches
 from laneway.config import RateLimitSettings
-from laneway.errors import Unauthorized
 from laneway.kit.addresses import address_key
 from laneway.models import TokenKind
+from laneway.models.refs import Authenticated
 from laneway.rate_limits.windows import Decision, Limit, Windows
 
 TIERS = ("anonymous", "session", "token", "admin")  # LANEWAY_RATE_LIMIT_<TIER>
@@ -29,8 +27,15 @@ UNKNOWN = "laneway.rate.unknown"  # a token not in the cache: counted once authe
 
 
 class RateLimits:
-    def __init__(self, settings: RateLimitSettings, windows: Windows, caches: Caches) -> None:
-        self.windows, self.caches = windows, caches
+    def __init__(
+        self,
+        settings: RateLimitSettings,
+        windows: Windows,
+        recognise: Callable[[str], Authenticated | None],
+    ) -> None:
+        """`recognise`: the account a bearer token belongs to, when this process knows it
+        without a lookup and it may be used (auth's cached tokens), else None."""
+        self.windows, self.recognise = windows, recognise
         self.anonymous = Limit.parse("anonymous", settings.anonymous)
         self.session = Limit.parse("session", settings.session)
         self.token = Limit.parse("token", settings.token)
@@ -59,13 +64,9 @@ class RateLimits:
                 break
         if authorization is None or authorization[:7].lower() != b"bearer ":
             return self.of_address(scope)
-        auth = self.caches.token(tokens.digest(authorization[7:].strip().decode("latin-1")))
-        if auth is None:
-            return None
-        try:
-            service.check_usable(auth)
-        except Unauthorized:
-            return None  # authentication answers 401, which counts against the address
+        auth = self.recognise(authorization[7:].strip().decode("latin-1"))
+        if auth is None:  # unknown yet, or unusable: authentication answers (a 401 counts
+            return None  # against the address)
         scope[AUTH_KEY] = auth
         return self.of_account(auth)
 

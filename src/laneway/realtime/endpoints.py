@@ -22,18 +22,18 @@ from starlette.websockets import WebSocketDisconnect
 
 from laneway.auth import service as auth_service
 from laneway.auth.deps import AuthDep, reading
-from laneway.db import SessionDep, writes
+from laneway.config import LiveSettings, Settings, SettingsDep
+from laneway.db import Database, DatabaseDep, SessionDep, writes
 from laneway.errors import LanewayError, NotFound, TooManyRequests, Unauthorized, responses
-from laneway.exception_handlers import error_response
+from laneway.kit.problems import error_response
 from laneway.kit.schemas import Id, Seq
 from laneway.models import ProjectCounter
 from laneway.projects import repository as project_repository
 from laneway.projects.access import ProjectViewer
 from laneway.realtime import tickets, wire
-from laneway.realtime.hub import RELOAD
+from laneway.realtime.hub import RELOAD, Hub, HubDep
 from laneway.realtime.recent import Ring
 from laneway.realtime.stream import Stream
-from laneway.state import AppState, StateDep
 
 router = APIRouter(tags=["live"])
 log = structlog.get_logger("laneway.live")
@@ -54,28 +54,30 @@ class TicketOut(BaseModel):
 @writes
 @reading
 async def live_ticket(
-    access: ProjectViewer, auth: AuthDep, session: SessionDep, state: StateDep
+    access: ProjectViewer, auth: AuthDep, session: SessionDep, settings: SettingsDep
 ) -> TicketOut:
     """A short-lived, one-use ticket to open this project's live socket from a browser
     (`?ticket=`). It is never logged; revoking the token it was issued under ends it. A
     `read` token may ask for one: following the stream is reading."""
-    ttl = state.settings.live.ticket_ttl_seconds
+    ttl = settings.live.ticket_ttl_seconds
     ticket = await tickets.issue(session, auth.token.id, access.project.id, ttl)
     return TicketOut(ticket=ticket, expires_in=ttl)
 
 
-def _origin_allowed(websocket: WebSocket, state: AppState) -> bool:
+def _origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
     origin = websocket.headers.get("origin")
     if origin is None:  # not a browser
         return True
-    allowed = {o.strip() for o in state.settings.live.allowed_origins.split(",") if o.strip()}
-    if state.settings.http.public_url:
-        allowed.add(state.settings.http.public_url.rstrip("/"))
+    allowed = {o.strip() for o in settings.live.allowed_origins.split(",") if o.strip()}
+    if settings.http.public_url:
+        allowed.add(settings.http.public_url.rstrip("/"))
     host = websocket.headers.get("host", "")
     return origin.rstrip("/") in allowed or urlsplit(origin).netloc == host
 
 
-async def _viewer(websocket: WebSocket, state: AppState, project_id: int) -> tuple[int, int, int]:
+async def _viewer(
+    websocket: WebSocket, database: Database, project_id: int
+) -> tuple[int, int, int]:
     """(user id, token id, the project's last seq) or a LanewayError, in one short session."""
     bearer = websocket.headers.get("authorization", "")
     raw_ticket = websocket.query_params.get("ticket")
@@ -83,7 +85,7 @@ async def _viewer(websocket: WebSocket, state: AppState, project_id: int) -> tup
     if not has_bearer and not raw_ticket:
         raise Unauthorized("Send a bearer token or a ticket.")
     # redeeming a ticket deletes it: a write
-    async with state.database.transaction(write=not has_bearer) as session:
+    async with database.transaction(write=not has_bearer) as session:
         if has_bearer:
             auth = await auth_service.authenticate(session, bearer[7:].strip())
         else:
@@ -101,29 +103,35 @@ async def _viewer(websocket: WebSocket, state: AppState, project_id: int) -> tup
 
 
 @router.websocket("/projects/{project_id}/live")
-async def live(websocket: WebSocket, project_id: Id, after: Seq | None = None) -> None:
-    state: AppState = websocket.app.state.laneway
-    if not _origin_allowed(websocket, state):
+async def live(
+    websocket: WebSocket,
+    project_id: Id,
+    settings: SettingsDep,
+    database: DatabaseDep,
+    hub: HubDep,
+    after: Seq | None = None,
+) -> None:
+    if not _origin_allowed(websocket, settings):
         await websocket.close(code=1008, reason="origin not allowed")
         return
     # looked up before the project's last seq is read: see Stream
-    ring = state.hub.recent.ring(project_id)
+    ring = hub.recent.ring(project_id)
     try:
-        async with state.hub.log_reads:
-            user_id, token_id, latest = await _viewer(websocket, state, project_id)
+        async with hub.log_reads:
+            user_id, token_id, latest = await _viewer(websocket, database, project_id)
     except LanewayError as error:
         await websocket.send_denial_response(error_response(error))
         return
-    limit = state.settings.live.max_sockets_per_user
-    if not state.hub.claim_socket(user_id, limit):
+    limit = settings.live.max_sockets_per_user
+    if not hub.claim_socket(user_id, limit):
         refused = TooManyRequests(f"At most {limit} live connections per account.", retry_after=5)
         await websocket.send_denial_response(error_response(refused))
         return
     try:
         viewer = _Viewer(user_id, token_id, latest, ring)
-        await _serve(websocket, state, project_id, after, viewer)
+        await _serve(websocket, hub, database, settings.live, project_id, after, viewer)
     finally:
-        state.hub.release_socket(user_id)
+        hub.release_socket(user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,17 +143,25 @@ class _Viewer:
 
 
 async def _serve(
-    websocket: WebSocket, state: AppState, project_id: int, after: int | None, viewer: _Viewer
+    websocket: WebSocket,
+    hub: Hub,
+    database: Database,
+    settings: LiveSettings,
+    project_id: int,
+    after: int | None,
+    viewer: _Viewer,
 ) -> None:
     await websocket.accept()
     latest = viewer.latest
     start = latest if after is None else max(0, after)
-    if latest - start > state.settings.live.max_backlog:
+    if latest - start > settings.max_backlog:
         await websocket.send_text(wire.control("reload", seq=latest))
         await websocket.close(code=RELOAD, reason="too far behind; reload the board")
         return
-    subscription = state.hub.subscribe(project_id, viewer.user_id, viewer.token_id, latest)
-    stream = Stream(websocket, state, project_id, after=start, latest=latest, ring=viewer.ring)
+    subscription = hub.subscribe(project_id, viewer.user_id, viewer.token_id, latest)
+    stream = Stream(
+        websocket, hub, database, project_id, after=start, latest=latest, ring=viewer.ring
+    )
     try:
         async with anyio.create_task_group() as group:
 
@@ -174,7 +190,7 @@ async def _serve(
     except* (WebSocketDisconnect, OSError):  # the viewer went away mid-send
         subscription.close(1000, "client left")
     finally:
-        state.hub.unsubscribe(subscription)
+        hub.unsubscribe(subscription)
     if subscription.close_reason != "client left":
         with contextlib.suppress(RuntimeError):  # the client may be gone already
             await websocket.close(code=subscription.close_code, reason=subscription.close_reason)

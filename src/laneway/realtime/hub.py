@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from typing import Annotated
 
 import structlog
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from laneway.realtime.recent import Recent
 from laneway.realtime.wire import Published, control
@@ -244,3 +247,11 @@ class Hub:
             for viewer in viewers:
                 if viewer.token_id in revoked:
                     viewer.close(REVOKED, "the token was revoked")
+
+
+async def get_hub(connection: HTTPConnection) -> Hub:
+    hub: Hub = connection.app.state.laneway.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]

@@ -11,16 +11,18 @@ import anyio
 from fastapi import WebSocket
 
 from laneway.activity import repository as activity_repository
+from laneway.db import Database
 from laneway.realtime import wire
-from laneway.realtime.hub import Subscription
+from laneway.realtime.hub import Hub, Subscription
 from laneway.realtime.recent import Ring
-from laneway.state import AppState
 
 PAGE = 500
 
 
-async def log_after(state: AppState, project_id: int, after: int, upto: int | None) -> list[str]:
-    async with state.hub.log_reads, state.database.transaction(write=False) as session:
+async def log_after(
+    hub: Hub, database: Database, project_id: int, after: int, upto: int | None
+) -> list[str]:
+    async with hub.log_reads, database.transaction(write=False) as session:
         events = await activity_repository.events_after(
             session, project_id, after, upto=upto, limit=PAGE
         )
@@ -31,7 +33,8 @@ class Stream:
     def __init__(
         self,
         websocket: WebSocket,
-        state: AppState,
+        hub: Hub,
+        database: Database,
         project_id: int,
         *,
         after: int,
@@ -40,11 +43,12 @@ class Stream:
     ) -> None:
         """`latest` is the project's last seq read after `ring` (the project's ring then, if
         any) was looked up: that ring then holds every event published here since."""
-        self.websocket, self.state, self.project_id = websocket, state, project_id
+        self.websocket, self.hub, self.database = websocket, hub, database
+        self.project_id = project_id
         self.last, self.latest, self.ring = after, latest, ring
 
     def _recent(self, upto: int | None) -> list[str] | None:
-        ring = self.state.hub.recent.ring(self.project_id)
+        ring = self.hub.recent.ring(self.project_id)
         if ring is None:
             return None
         if upto is None:  # to the end: only a ring older than `latest` knows where that is
@@ -63,7 +67,7 @@ class Stream:
                 return
             # never cancel a read half-way: the pooled connection would be thrown away
             with anyio.CancelScope(shield=True):
-                page = await log_after(self.state, self.project_id, self.last, upto)
+                page = await log_after(self.hub, self.database, self.project_id, self.last, upto)
             await self._send(page)
             if len(page) < PAGE:
                 return

@@ -6,25 +6,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from fractional_indexing import generate_n_keys_between
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.errors import Conflict, NotFound, UnprocessableContent
-from laneway.models import ProjectCounter, Status, StatusCategory, StatusCount, Task
+from laneway.models import Status, StatusCount, Task
 from laneway.projects.access import ProjectAccess
 from laneway.statuses import repository
 from laneway.statuses.schemas import StatusCreateIn, StatusUpdateIn
 from laneway.tasks import repository as task_repository
 from laneway.tasks.schemas import snapshot as task_snapshot
-
-DEFAULTS = (
-    ("Todo", StatusCategory.unstarted),
-    ("In Progress", StatusCategory.started),
-    ("In Review", StatusCategory.review),
-    ("Issue", StatusCategory.blocked),
-    ("Done", StatusCategory.done),
-)
 
 
 def snapshot(status: Status) -> dict[str, Any]:
@@ -36,24 +28,6 @@ def snapshot(status: Status) -> dict[str, Any]:
         "position": status.position,
         "wip_limit": status.wip_limit,
     }
-
-
-async def set_up_project(session: AsyncSession, project_id: int) -> list[Status]:
-    """Counters and the default workflow of a new project."""
-    await session.execute(
-        insert(ProjectCounter).values(project_id=project_id, task_seq=0, event_seq=0)
-    )
-    statuses = [
-        Status(project_id=project_id, name=name, category=category, position=position)
-        for position, (name, category) in enumerate(DEFAULTS)
-    ]
-    session.add_all(statuses)
-    await session.flush()
-    await session.execute(
-        insert(StatusCount),
-        [{"project_id": project_id, "status_id": s.id, "count": 0} for s in statuses],
-    )
-    return statuses
 
 
 async def list_statuses(

@@ -16,12 +16,12 @@ from fastapi import Depends
 from sqlalchemy import select
 
 from laneway.auth.deps import CurrentUser
-from laneway.auth.identity import UserRef
 from laneway.caches import Caches, CachesDep
 from laneway.db import SessionDep
 from laneway.errors import NotFound
 from laneway.kit.schemas import Id
 from laneway.models import Role, Task
+from laneway.models.refs import UserRef
 from laneway.projects.access import ProjectAccess, check_role, project_and_role
 
 

@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from laneway.caches import CachesDep
 from laneway.db import SessionDep, writes
 from laneway.errors import responses
 from laneway.idempotency import IdempotencyDep
 from laneway.kit import etag, jsonbytes
+from laneway.kit.cursor import CursorsDep
 from laneway.models import Task
 from laneway.projects.access import ProjectMember, ProjectViewer
-from laneway.state import StateDep
 from laneway.tasks import bulk, search, service
 from laneway.tasks.access import TaskMember, TaskViewer
 from laneway.tasks.cards import cards
@@ -48,11 +49,12 @@ def _task_response(task: Task, project_key: str, status_code: int = 200) -> Resp
 async def list_tasks(
     access: ProjectViewer,
     session: SessionDep,
-    state: StateDep,
+    cursors: CursorsDep,
+    caches: CachesDep,
     query: Annotated[search.TaskQuery, Query()],
 ) -> Response:
-    tasks, next_cursor = await search.run(session, access.project.id, query, state.cursors)
-    items = b",".join(cards(state.caches, tasks, access.project.key))
+    tasks, next_cursor = await search.run(session, access.project.id, query, cursors)
+    items = b",".join(cards(caches, tasks, access.project.key))
     body = b'{"items":[%s],"next_cursor":%s}' % (items, jsonbytes.dumps(next_cursor))
     return Response(body, media_type="application/json")
 

@@ -14,9 +14,9 @@ from sqlalchemy import and_, case, or_, select
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep
 from laneway.errors import responses
+from laneway.kit.cursor import CursorsDep
 from laneway.kit.schemas import Id, IsoDate, ResponseModel, Text
 from laneway.models import Membership, Project, Status, StatusCategory, Task
-from laneway.state import StateDep
 from laneway.tasks.schemas import TaskOut, task_json
 
 router = APIRouter(tags=["tasks"])
@@ -42,7 +42,7 @@ class MyTaskPage(ResponseModel):
 async def my_tasks(
     user: CurrentUser,
     session: SessionDep,
-    state: StateDep,
+    cursors: CursorsDep,
     project_id: Annotated[Id | None, Query(description="One project only.")] = None,
     category: Annotated[
         list[StatusCategory] | None, Query(description="Status categories (repeat for more).")
@@ -74,7 +74,7 @@ async def my_tasks(
         query = query.where(Task.due_date >= due_after)
     scope = f"me-tasks:{user.id}:{project_id}:{category}:{due_before}:{due_after}"
     if cursor is not None:
-        flag, due, last = state.cursors.decode(scope, cursor)
+        flag, due, last = cursors.decode(scope, cursor)
         if flag:  # past the dated ones already: the undated, by id
             query = query.where(Task.due_date.is_(None), Task.id > last)
         else:
@@ -98,7 +98,7 @@ async def my_tasks(
             None if last_task.due_date is None else last_task.due_date.isoformat(),
             last_task.id,
         ]
-        next_cursor = state.cursors.encode(scope, position)
+        next_cursor = cursors.encode(scope, position)
     return MyTaskPage(items=items, next_cursor=next_cursor)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.activity.types import EventType
-from laneway.attachments import storage as attachment_storage
+from laneway.blobs import store as attachment_storage
 from laneway.db import autocommit
 from laneway.errors import (
     Conflict,

@@ -1,5 +1,5 @@
 """What `laneway export`, `import` and `import-csv` do, each ending in its one-line summary;
-cli_transfer.py declares the commands and cli_runner.py draws the progress bar."""
+cli/transfer.py declares the commands and cli/runner.py draws the progress bar."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from laneway.state import AppState
+from laneway.db import Database
 from laneway.transfer import files, repository, schema
 from laneway.transfer.csv_export import export_csv
 from laneway.transfer.csv_import import import_csv
@@ -21,22 +21,22 @@ STDOUT = Path("-")
 SHOWN = 5  # people named in a summary line; the rest are counted
 
 
-async def _project_id(state: AppState, key: str) -> int:
-    async with state.database.transaction(write=False) as session:
+async def _project_id(database: Database, key: str) -> int:
+    async with database.transaction(write=False) as session:
         project_id = await repository.project_id_by_key(session, key)
     if project_id is None:
         raise TransferError(f"no project has the key {key.upper()}")
     return project_id
 
 
-async def export(state: AppState, key: str, output: Path, fmt: str, progress: Progress) -> str:
-    project_id = await _project_id(state, key)
+async def export(database: Database, key: str, output: Path, fmt: str, progress: Progress) -> str:
+    project_id = await _project_id(database, key)
     target: files.Target = sys.stdout.buffer if output == STDOUT else output
     where = "standard output" if output == STDOUT else str(output)
     if fmt == "csv":
-        rows = await export_csv(state.database, project_id, target, progress)
+        rows = await export_csv(database, project_id, target, progress)
         return f"exported {rows} tasks of {key.upper()} as CSV to {where}"
-    summary = await export_project(state.database, project_id, target, progress)
+    summary = await export_project(database, project_id, target, progress)
     return (
         f"exported {summary.key} to {where}: {summary.statuses} statuses, {summary.labels} "
         f"labels, {summary.members} members, {summary.tasks} tasks, {summary.comments} "
@@ -45,7 +45,7 @@ async def export(state: AppState, key: str, output: Path, fmt: str, progress: Pr
 
 
 async def import_archive(
-    state: AppState,
+    database: Database,
     path: Path,
     *,
     owner: str | None,
@@ -58,7 +58,7 @@ async def import_archive(
         if owner is None:
             raise TransferError("a Trello board names no owner here: give --owner EMAIL")
         board = await import_trello(
-            state.database, path, owner=owner, key=key, name=name, progress=progress,
+            database, path, owner=owner, key=key, name=name, progress=progress,
             match_people=True,  # the operator, who has the database anyway
         )  # fmt: skip
         skipped = (
@@ -74,18 +74,18 @@ async def import_archive(
         return _summary(path, board.project, owner) + skipped + unmatched
     archive = schema.parse(files.read(path, schema.MAX_ARCHIVE_BYTES, "archive"))
     if owner is None:
-        owner = await _archive_owner(state, archive)
+        owner = await _archive_owner(database, archive)
     result = await import_project(
-        state.database, archive, owner=owner, key=key, name=name, progress=progress,
+        database, archive, owner=owner, key=key, name=name, progress=progress,
         match_people=True,  # the operator, who has the database anyway
     )  # fmt: skip
     return _summary(path, result, owner)
 
 
-async def _archive_owner(state: AppState, archive: schema.ArchiveIn) -> str:
+async def _archive_owner(database: Database, archive: schema.ArchiveIn) -> str:
     """Without --owner: the archive's first owner who has an account here."""
     owners = [m.email for m in archive.members if m.role.value == "owner"]
-    async with state.database.transaction(write=False) as session:
+    async with database.transaction(write=False) as session:
         found = await repository.users_by_email(session, owners)
     for email in owners:
         if email in found:
@@ -131,7 +131,7 @@ def mapping(entries: Sequence[str]) -> dict[str, str]:
 
 
 async def import_csv_file(
-    state: AppState,
+    database: Database,
     path: Path,
     *,
     project_key: str,
@@ -140,9 +140,9 @@ async def import_csv_file(
     progress: Progress,
 ) -> tuple[list[str], str]:
     """The rows' problems, one line each, and the summary."""
-    project_id = await _project_id(state, project_key)
+    project_id = await _project_id(database, project_key)
     result = await import_csv(
-        state.database, path, project_id=project_id, user=user, mapping=columns, progress=progress
+        database, path, project_id=project_id, user=user, mapping=columns, progress=progress
     )
     problems = [f"warning: {issue}" for issue in result.warnings]
     problems += [f"skipped: {issue}" for issue in result.errors]

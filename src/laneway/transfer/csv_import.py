@@ -33,13 +33,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
-from laneway.auth.identity import UserRef
 from laneway.commits import RecordedEvent, pending
 from laneway.db import Database
 from laneway.labels.schemas import LabelOut
 from laneway.labels.service import PALETTE
 from laneway.models import Event, Label, Project, Role, Status, StatusCount, Task
 from laneway.models.base import utcnow
+from laneway.models.refs import UserRef
 from laneway.projects import repository as project_repository
 from laneway.projects import service as project_service
 from laneway.projects.access import ProjectAccess, check_role

@@ -17,12 +17,12 @@ from laneway.kit.schemas import Id
 from laneway.models import Transfer, TransferKind, TransferState
 from laneway.projects.access import ProjectAdminAnyState, ProjectMember
 from laneway.projects.schemas import ProjectKey, ProjectName
-from laneway.state import StateDep
 from laneway.transfer import queue
 from laneway.transfer.api_schemas import ExportIn, Progress, TransferOut, TransferPage
 from laneway.transfer.commands import mapping
 from laneway.transfer.csv_read import FIELDS
 from laneway.transfer.errors import TransferError
+from laneway.transfer.jobs import TransferRunner, TransfersDep
 
 router = APIRouter(tags=["transfers"])
 
@@ -51,7 +51,7 @@ async def export_project(
     body: ExportIn,
     access: ProjectAdminAnyState,
     session: SessionDep,
-    state: StateDep,
+    transfers: TransfersDep,
     idempotency: IdempotencyDep,
 ) -> Response:
     """Export the project (owners and admins: the archive names members by email) as a job;
@@ -65,7 +65,7 @@ async def export_project(
         project_id=access.project.id,
         options={"key": access.project.key},
     )
-    return await _queued(session, state, idempotency, transfer)
+    return await _queued(session, transfers, idempotency, transfer)
 
 
 @router.post(
@@ -83,7 +83,7 @@ async def import_project(
     request: Request,
     user: CurrentUser,
     session: SessionDep,
-    state: StateDep,
+    transfers: TransfersDep,
     idempotency: IdempotencyDep,
     source: Annotated[
         Literal["laneway", "trello"], Query(alias="format", description="What the body is.")
@@ -98,7 +98,7 @@ async def import_project(
     kind = TransferKind.import_trello if source == "trello" else TransferKind.import_json
     options = {k: v for k, v in {"key": key, "name": name}.items() if v is not None}
     transfer = Transfer(kind=kind, user_id=user.id, options=options)
-    return await _queued(session, state, idempotency, transfer, (data, "application/json"))
+    return await _queued(session, transfers, idempotency, transfer, (data, "application/json"))
 
 
 @router.post(
@@ -114,7 +114,7 @@ async def import_csv(
     request: Request,
     access: ProjectMember,
     session: SessionDep,
-    state: StateDep,
+    transfers: TransfersDep,
     idempotency: IdempotencyDep,
     columns: Annotated[
         list[str],
@@ -151,7 +151,7 @@ async def import_csv(
         project_id=access.project.id,
         options={"mapping": fields},
     )
-    return await _queued(session, state, idempotency, transfer, (data, "text/csv"))
+    return await _queued(session, transfers, idempotency, transfer, (data, "text/csv"))
 
 
 @router.get(
@@ -232,7 +232,7 @@ async def _body(request: Request) -> bytes:
 
 async def _queued(
     session: SessionDep,
-    state: StateDep,
+    transfers: TransferRunner,
     idempotency: IdempotencyDep,
     transfer: Transfer,
     upload: tuple[bytes, str] | None = None,
@@ -242,7 +242,7 @@ async def _queued(
     if upload is not None:
         data, media_type = upload
         queue.add_file(session, transfer.id, "input", "upload", media_type, data)
-    state.transfers.wake()  # a pass that runs before this commits is followed by the poll
+    transfers.wake()  # a pass that runs before this commits is followed by the poll
     out = _out(transfer)
     return await idempotency.respond(
         202, out, headers={"Location": f"/api/v1/transfers/{transfer.id}"}

@@ -23,11 +23,14 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from laneway.db import Database
+from laneway.kit.poll_loop import PollLoop
 from laneway.models import Transfer, TransferKind, TransferState
 from laneway.models.base import utcnow
 from laneway.observability.job_metrics import TRANSFER_OUTCOMES
@@ -63,7 +66,7 @@ class LostClaim(Exception):
     """Another runner holds the transfer now: this one's lease ran out."""
 
 
-class TransferRunner:
+class TransferRunner(PollLoop):
     def __init__(
         self,
         database: Database,
@@ -71,30 +74,20 @@ class TransferRunner:
         clock: Callable[[], datetime] = utcnow,
         batch_rows: int = staging.BATCH_ROWS,
     ) -> None:
-        self.database, self.poll_seconds, self.clock = database, poll_seconds, clock
+        super().__init__(poll_seconds, name="transfer-runner", log=log)
+        self.database, self.clock = database, clock
         self.batch_rows = batch_rows
         self._running: dict[int, asyncio.Task[None]] = {}
-        self._wake = asyncio.Event()
         self._importing = asyncio.Semaphore(IMPORTS_AT_ONCE)
-        self._loop: asyncio.Task[None] | None = None
         self.outcomes = dict.fromkeys(TRANSFER_OUTCOMES, 0)  # for /metrics
         self.queue_depth = 0
         self.queue_oldest_due_seconds = 0.0
         self._measured_at = 0.0
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._loop = asyncio.create_task(self._run(), name="transfer-runner")
-
     async def stop(self, grace: float = 10.0) -> None:
         """Stops taking work; a transfer still running after `grace` seconds goes back to the
         queue (that attempt not counted) for the next runner."""
-        if self._loop is not None:
-            self._loop.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._loop
+        await super().stop()
         running = list(self._running.values())
         if running:
             _done, pending = await asyncio.wait(running, timeout=grace)
@@ -114,16 +107,8 @@ class TransferRunner:
                 return
             await asyncio.gather(*self._running.values(), return_exceptions=True)
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception as error:  # the database away: try again next round
-                log.warning("transfer runner pass failed", error=repr(error))
-            with suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+    async def poll(self) -> None:
+        await self.run_once()
 
     async def run_once(self) -> int:
         """Claims what is due, as far as there is room; how many it started."""
@@ -144,7 +129,7 @@ class TransferRunner:
 
     def _finished(self, transfer_id: int, _task: asyncio.Task[None]) -> None:
         self._running.pop(transfer_id, None)
-        self._wake.set()
+        self.wake()
 
     async def _measure(self) -> None:
         self._measured_at = time.monotonic()
@@ -375,3 +360,11 @@ async def _cancel(*tasks: asyncio.Task[None]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def get_transfers(connection: HTTPConnection) -> TransferRunner:
+    transfers: TransferRunner = connection.app.state.laneway.transfers
+    return transfers
+
+
+TransfersDep = Annotated[TransferRunner, Depends(get_transfers)]

@@ -8,8 +8,8 @@ from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep, writes
 from laneway.errors import NotFound, responses
 from laneway.kit.schemas import Id
+from laneway.outbound.client import OutboundDep
 from laneway.projects.access import ProjectAdmin, ProjectAdminAnyState
-from laneway.state import StateDep
 from laneway.webhooks import repository, service
 from laneway.webhooks.schemas import (
     DeliveryOut,
@@ -33,11 +33,11 @@ router = APIRouter(tags=["webhooks"])
 )
 @writes
 async def create_webhook(
-    body: WebhookCreateIn, access: ProjectAdmin, session: SessionDep, state: StateDep
+    body: WebhookCreateIn, access: ProjectAdmin, session: SessionDep, outbound: OutboundDep
 ) -> WebhookWithSecret:
     """Deliver the project's events (of these types) to a URL, signed with the secret shown
     in this answer only (Standard Webhooks headers: webhook-id, -timestamp, -signature)."""
-    webhook = await service.create(session, access, body, state.outbound.allowed)
+    webhook = await service.create(session, access, body, outbound.allowed)
     return WebhookWithSecret.model_validate(webhook)
 
 
@@ -71,14 +71,18 @@ async def get_webhook(webhook_id: Id, user: CurrentUser, session: SessionDep) ->
 )
 @writes
 async def update_webhook(
-    webhook_id: Id, body: WebhookUpdateIn, user: CurrentUser, session: SessionDep, state: StateDep
+    webhook_id: Id,
+    body: WebhookUpdateIn,
+    user: CurrentUser,
+    session: SessionDep,
+    outbound: OutboundDep,
 ) -> WebhookOut | WebhookWithSecret:
     """Change the URL, the event types or `active`; `rotate_secret` answers with the new
     secret, once (the old one keeps signing alongside it for 24 hours). Changing the URL or
     turning it on makes you its owner: it stops when its owner is no longer an admin of the
     project, and turning it back on is how another admin takes it over."""
     webhook = await service.managed(session, webhook_id, user.id, writes=True)
-    secret = await service.update(session, webhook, body, state.outbound.allowed, user.id)
+    secret = await service.update(session, webhook, body, outbound.allowed, user.id)
     if secret is not None:
         return WebhookWithSecret.model_validate(webhook)
     return WebhookOut.model_validate(webhook)

@@ -13,9 +13,10 @@ from sqlalchemy import insert
 
 from laneway.activity import repository as activity_repository
 from laneway.activity.schemas import EventOut
+from laneway.auth import ownership
 from laneway.db import Database
 from laneway.models import Event, WebhookDelivery
-from laneway.webhooks import ownership, repository
+from laneway.webhooks import repository
 
 BATCH = 500
 

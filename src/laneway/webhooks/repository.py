@@ -9,6 +9,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
+from laneway.auth.ownership import owner_may_deliver
 from laneway.models import (
     DeliveryState,
     Membership,
@@ -18,7 +19,6 @@ from laneway.models import (
     Webhook,
     WebhookDelivery,
 )
-from laneway.webhooks.ownership import owner_may_deliver
 
 UNFINISHED = (DeliveryState.pending, DeliveryState.sending)
 

@@ -12,7 +12,6 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import datetime, timedelta
 
 import structlog
@@ -20,17 +19,18 @@ import structlog
 from laneway.commits import Changes
 from laneway.config import Settings
 from laneway.db import Database
+from laneway.kit.poll_loop import PollLoop
 from laneway.models import DeliveryState, Webhook, WebhookDelivery
 from laneway.models.base import utcnow
 from laneway.observability.job_metrics import OUTCOMES
-from laneway.outbound import Outbound
+from laneway.outbound.client import Outbound
 from laneway.webhooks import outbox, repository, sender
 
 log = structlog.get_logger("laneway.webhooks")
 MEASURE_EVERY_S = 5.0  # the queue's depth and age are counted this often, not every pass
 
 
-class WebhookRunner:
+class WebhookRunner(PollLoop):
     def __init__(
         self,
         database: Database,
@@ -38,16 +38,14 @@ class WebhookRunner:
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        super().__init__(settings.jobs.poll_seconds, name="webhook-runner", log=log)
         self.database, self.outbound, self.clock = database, outbound, clock
         self.delays = settings.webhook.delays
         self.lease = timedelta(
             seconds=settings.webhook.timeout_seconds + settings.jobs.lease_margin_seconds
         )
-        self.poll_seconds = settings.jobs.poll_seconds
         self.concurrency = settings.jobs.concurrency
         self._sending: dict[int, asyncio.Task[None]] = {}  # by webhook
-        self._wake = asyncio.Event()
-        self._loop: asyncio.Task[None] | None = None
         self.outcomes = dict.fromkeys(OUTCOMES, 0)  # attempts by how they ended, for /metrics
         self.queue_depth = 0
         self.queue_oldest_due_seconds = 0.0
@@ -55,21 +53,12 @@ class WebhookRunner:
 
     def after_commit(self, changes: Changes) -> None:
         if changes.events:
-            self._wake.set()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._loop = asyncio.create_task(self._run(), name="webhook-runner")
+            self.wake()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stops taking work, lets attempts in flight finish for `grace` seconds; any still
         running is cancelled, and its lease runs out so another runner sends it again."""
-        if self._loop is not None:
-            self._loop.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._loop
+        await super().stop()
         in_flight = list(self._sending.values())
         if in_flight:
             _done, pending = await asyncio.wait(in_flight, timeout=grace)
@@ -81,16 +70,8 @@ class WebhookRunner:
     def in_flight(self) -> int:
         return len(self._sending)
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception as error:  # a database outage: try again next round
-                log.warning("webhook runner pass failed", error=repr(error))
-            with suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+    async def poll(self) -> None:
+        await self.run_once()
 
     async def run_once(self) -> int:
         """One pass: new deliveries from the log, then every due one started; returns how
@@ -131,7 +112,7 @@ class WebhookRunner:
 
     def _finished(self, webhook_id: int, _task: asyncio.Task[None]) -> None:
         self._sending.pop(webhook_id, None)
-        self._wake.set()  # its next delivery may be due already
+        self.wake()  # its next delivery may be due already
 
     async def drain(self) -> None:
         """Waits for every attempt in flight (tests, the bench)."""

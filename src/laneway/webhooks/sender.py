@@ -11,7 +11,8 @@ import aiohttp
 
 from laneway import __version__
 from laneway.models import Webhook, WebhookDelivery
-from laneway.webhooks import signing, ssrf
+from laneway.outbound import ssrf
+from laneway.webhooks import signing
 
 SNIPPET_BYTES = 1000
 MAX_RETRY_AFTER_S = 24 * 3600

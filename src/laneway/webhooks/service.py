@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.errors import FieldError, NotFound, UnprocessableContent
 from laneway.models import Role, Webhook, WebhookDelivery
 from laneway.models.base import utcnow
+from laneway.outbound import ssrf
 from laneway.projects.access import ProjectAccess, check_role
-from laneway.webhooks import repository, signing, ssrf
+from laneway.webhooks import repository, signing
 from laneway.webhooks.schemas import WebhookCreateIn, WebhookUpdateIn
 
 ROTATION_GRACE = timedelta(hours=24)

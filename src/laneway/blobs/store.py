@@ -21,13 +21,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Annotated
 
 import anyio
 import structlog
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
-from laneway.attachments import content, repository
+from laneway.blobs import content, repository
 from laneway.commits import Changes, pending
 from laneway.config import AttachmentStore
 from laneway.errors import PayloadTooLarge, ServiceUnavailable
@@ -201,3 +203,11 @@ async def chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
 def _unavailable(error: OSError) -> ServiceUnavailable:
     log.error("attachment file store failed", error=str(error))
     return ServiceUnavailable("The file cannot be stored right now; retry shortly.", retry_after=30)
+
+
+async def get_storage(connection: HTTPConnection) -> AttachmentStorage:
+    storage: AttachmentStorage = connection.app.state.laneway.attachments
+    return storage
+
+
+AttachmentStorageDep = Annotated[AttachmentStorage, Depends(get_storage)]

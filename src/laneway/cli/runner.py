@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
-from laneway.cli_database import Refused, describe, refuse_missing, refuse_unless_current
+from laneway.cli.database import Refused, describe, refuse_missing, refuse_unless_current
 from laneway.config import Settings
 from laneway.errors import LanewayError
 from laneway.migrations import BrokenReferences

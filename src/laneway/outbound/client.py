@@ -4,10 +4,14 @@ has checked, with timeouts, and never reads proxy settings from the environment.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import aiohttp
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from laneway.config import WebhookSettings
-from laneway.webhooks import ssrf
+from laneway.outbound import ssrf
 
 
 class Outbound:
@@ -30,3 +34,11 @@ class Outbound:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+async def get_outbound(connection: HTTPConnection) -> Outbound:
+    outbound: Outbound = connection.app.state.laneway.outbound
+    return outbound
+
+
+OutboundDep = Annotated[Outbound, Depends(get_outbound)]

@@ -26,8 +26,8 @@ import structlog
 from sqlalchemy import ColumnElement, CursorResult, delete, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from laneway.attachments import repository as attachment_repository
-from laneway.attachments.storage import TEMPORARY_PREFIX, attachment_id_of, file_name
+from laneway.blobs import repository as blob_repository
+from laneway.blobs.store import TEMPORARY_PREFIX, attachment_id_of, file_name
 from laneway.config import Settings
 from laneway.db import Database
 from laneway.idempotency import RETENTION
@@ -158,7 +158,7 @@ async def orphan_attachment_files(sweep: Sweep) -> int:
         batch = old[start : start + sweep.batch_size]
         ids = {i for i in map(attachment_id_of, batch) if i is not None}
         async with sweep.database.transaction(write=False) as session:
-            rows = await attachment_repository.files_among(session, ids) if ids else []
+            rows = await blob_repository.files_among(session, ids) if ids else []
         named = {file_name(i, at) for i, at in rows}
         gone = [name for name in batch if name not in named]
         removed += await anyio.to_thread.run_sync(_remove, sweep.attachments, gone)

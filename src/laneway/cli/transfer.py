@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from laneway.cli_runner import Bar, console, with_state
+from laneway.cli.runner import Bar, console, with_state
 from laneway.state import AppState
 from laneway.transfer import commands as transfer
 
@@ -33,7 +33,7 @@ def export_project(
 
     async def work(state: AppState) -> str:
         with Bar("export") as bar:
-            return await transfer.export(state, key, output, format_.value, bar)
+            return await transfer.export(state.database, key, output, format_.value, bar)
 
     console.print(with_state(work), soft_wrap=True, markup=False)
 
@@ -57,7 +57,7 @@ def import_project(
     async def work(state: AppState) -> str:
         with Bar("import") as bar:
             return await transfer.import_archive(
-                state, file, owner=owner, key=key, name=name, trello=trello, progress=bar
+                state.database, file, owner=owner, key=key, name=name, trello=trello, progress=bar
             )
 
     console.print(with_state(work), soft_wrap=True, markup=False)
@@ -82,7 +82,7 @@ def import_csv(
         columns = transfer.mapping(map_)
         with Bar("import") as bar:
             return await transfer.import_csv_file(
-                state, file, project_key=project, user=as_, columns=columns, progress=bar
+                state.database, file, project_key=project, user=as_, columns=columns, progress=bar
             )
 
     problems, summary = with_state(work)

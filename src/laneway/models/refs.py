@@ -1,12 +1,15 @@
-"""Who is calling, as frozen values: safe to keep in a per-process cache and share between
-requests, unlike ORM objects, which belong to one session and can be changed through it."""
+"""Rows as frozen values: who is calling and the project they call about, safe to keep in a
+per-process cache (caches.py) and share between requests, unlike ORM objects, which belong to
+one session and can be changed through it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from laneway.models import ApiToken, TokenKind, TokenScope, User
+from laneway.models.api_token import ApiToken, TokenKind, TokenScope
+from laneway.models.project import Project
+from laneway.models.user import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +54,26 @@ class TokenRef:
 class Authenticated:
     user: UserRef
     token: TokenRef
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRef:
+    id: int
+    key: str
+    name: str
+    description: str
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, project: Project) -> ProjectRef:
+        return cls(
+            project.id,
+            project.key,
+            project.name,
+            project.description,
+            project.archived_at,
+            project.created_at,
+            project.updated_at,
+        )

@@ -7,6 +7,9 @@ Two checks, so no path is missed: the changes that take rights away stop the own
 in their own transaction (what the API shows), and the runner delivers only for owners who
 hold the rights at that moment (`owner_may_deliver`, inside the statement that claims a
 delivery), whatever process or path changed them.
+
+It lives with the accounts, below projects and webhooks: account deactivation (auth) and role
+changes (projects) call it in their transaction, and the webhooks' queries use its condition.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from alembic.util import CommandError
 from sqlalchemy.exc import DBAPIError
 
 from laneway import migrations
-from laneway.cli_database import Refused, describe
-from laneway.cli_runner import console, fail, with_state
+from laneway.cli.database import Refused, describe
+from laneway.cli.runner import console, fail, with_state
 from laneway.config import Settings
 from laneway.migrations import BrokenReferences, losses
 from laneway.state import AppState

@@ -13,7 +13,7 @@ from laneway.backup import dump, load
 from laneway.backup.archive import ArchiveReader, Manifest
 from laneway.backup.verify import FILES, TableCheck
 from laneway.backup.verify import verify as verify_archive
-from laneway.cli_runner import Bar, console, one_line_errors, with_state
+from laneway.cli.runner import Bar, console, one_line_errors, with_state
 from laneway.state import AppState
 
 

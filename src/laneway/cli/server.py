@@ -16,15 +16,15 @@ import uvicorn
 
 from laneway import __version__
 from laneway.app import create_app
-from laneway.cli_database import Refused, describe, refuse_missing
-from laneway.cli_demo import say_demo, seed_with_progress
-from laneway.cli_migrate import upgrade_database
-from laneway.cli_port import cannot_listen
-from laneway.cli_runner import console, fail, with_state
+from laneway.cli.database import Refused, describe, refuse_missing
+from laneway.cli.demo import say_demo, seed_with_progress
+from laneway.cli.migrate import upgrade_database
+from laneway.cli.port import cannot_listen
+from laneway.cli.runner import console, fail, with_state
 from laneway.config import Settings
+from laneway.jobs.worker import main as run_worker
 from laneway.observability import metrics
 from laneway.state import AppState
-from laneway.worker import main as run_worker
 
 WS_MAX_SIZE = 64 * 1024
 GRACEFUL_SHUTDOWN_SECONDS = 10

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from laneway.cli_database import refuse_unless_current
-from laneway.cli_migrate import upgrade_database
-from laneway.cli_runner import Bar, console, with_state
+from laneway.cli.database import refuse_unless_current
+from laneway.cli.migrate import upgrade_database
+from laneway.cli.runner import Bar, console, with_state
 from laneway.demo import DemoInfo, seed_demo
 from laneway.state import AppState
 

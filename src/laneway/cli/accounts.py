@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from laneway.auth import service as auth_service
-from laneway.cli_runner import console, with_state
+from laneway.cli.runner import console, with_state
 from laneway.state import AppState
 
 Email = Annotated[str, typer.Option(prompt=True)]

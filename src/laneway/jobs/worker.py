@@ -4,7 +4,9 @@ runs each housekeeping job and logs one line with what each deleted; with LANEWA
 it also sends the notification emails (mail/mailer.py). SIGTERM or SIGINT stops it
 after the batch in progress, letting deliveries in flight finish and handing unfinished
 transfers back to the queue. Several may run at once (see housekeeping.py, webhooks/runner.py
-and transfer/jobs.py)."""
+and transfer/jobs.py). The runners are the serving process's (runners.py), with two
+differences: no request of this process commits events, so they poll, and whom the notifier
+notified is told only to the other processes (through Redis, when configured)."""
 
 from __future__ import annotations
 
@@ -21,19 +23,17 @@ from prometheus_client import (
     start_http_server,
 )
 
-from laneway import __version__, housekeeping
+from laneway import __version__
 from laneway.config import MetricsSettings, Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
-from laneway.mail.mailer import MailRunner
-from laneway.notifications.notifier import NotificationRunner
+from laneway.jobs import housekeeping
+from laneway.jobs.runners import Runners
 from laneway.observability.job_metrics import JobMetrics
 from laneway.observability.logging import configure_logging
-from laneway.outbound import Outbound
+from laneway.outbound.client import Outbound
 from laneway.realtime.fanout import NotifiedAnnouncer
 from laneway.redis_link import RedisLink
-from laneway.transfer.jobs import TransferRunner
-from laneway.webhooks.runner import WebhookRunner
 
 log = structlog.get_logger("laneway.worker")
 
@@ -77,13 +77,9 @@ class WorkerMetrics:
             self.last_success.set_to_current_time()
 
 
-async def _sample(
-    metrics: WorkerMetrics,
-    runners: tuple[WebhookRunner, TransferRunner, NotificationRunner, MailRunner | None],
-    config: MetricsSettings,
-) -> None:
+async def _sample(metrics: WorkerMetrics, runners: Runners, config: MetricsSettings) -> None:
     while True:
-        metrics.jobs.sample(*runners)
+        metrics.jobs.sample(runners.webhooks, runners.transfers, runners.notifier, runners.mailer)
         await asyncio.sleep(config.sample_seconds)
 
 
@@ -101,33 +97,18 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
         metrics.serve(settings.metrics.port, settings.metrics.host or settings.http.host)
     # the jobs too, unless this is a one-off housekeeping run
     outbound = Outbound(settings.webhook)
-    webhooks = None if once else WebhookRunner(database, outbound, settings)
-    transfers = (
-        None
-        if once
-        else TransferRunner(
-            database, settings.jobs.poll_seconds, batch_rows=settings.transfer.import_batch_rows
-        )
-    )
     link = None if once else RedisLink.configured(settings.redis)
     announce = None if link is None else NotifiedAnnouncer(link, settings.redis.prefix)
-    notifier = None
-    if not once:
-        notifier = NotificationRunner(database, settings.jobs.poll_seconds)
-        if announce is not None:
-            notifier.on_made = announce
     keys = InstanceKeys(settings.secret_key)  # the emails' unsubscribe links are signed
-    mailer = None if once or not settings.email.smtp_url else MailRunner(database, settings, keys)
+    runners = None
+    if not once:
+        runners = Runners.build(settings, database, outbound, keys, on_notified=announce)
     sampling = None
-    if webhooks is not None and transfers is not None and notifier is not None:
-        webhooks.start()
-        transfers.start()
-        notifier.start()
-        if mailer is not None:
+    if runners is not None:
+        if runners.mailer is not None:
             await keys.load(database)
-            mailer.start()
+        runners.start()
         if metrics is not None:
-            runners = (webhooks, transfers, notifier, mailer)
             sampling = asyncio.create_task(_sample(metrics, runners, settings.metrics))
     log.info("worker started", interval_seconds=every, once=once)
     try:
@@ -144,14 +125,8 @@ async def work(settings: Settings, *, once: bool = False, interval: float | None
     finally:
         if sampling is not None:
             sampling.cancel()
-        if webhooks is not None:
-            await webhooks.stop()  # attempts in flight finish (10 s at most)
-        if transfers is not None:
-            await transfers.stop()  # the same, then the rest goes back to the queue
-        if notifier is not None:
-            await notifier.stop()
-        if mailer is not None:
-            await mailer.stop()
+        if runners is not None:
+            await runners.stop()
         if link is not None:
             await link.close()
         keys.close()
