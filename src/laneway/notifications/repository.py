@@ -196,6 +196,14 @@ async def mark_read(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def is_theirs(session: AsyncSession, user_id: int, notification_id: int) -> bool:
+    """Whether the notification exists and is the user's (read or not)."""
+    owner = await session.scalar(
+        select(Notification.user_id).where(Notification.id == notification_id)
+    )
+    return owner == user_id
+
+
 async def level(session: AsyncSession, project_id: int, user_id: int) -> NotifyLevel | None:
     return await session.scalar(
         select(Membership.notify_level).where(

@@ -30,14 +30,6 @@ async def with_counts_and_seq(
     return [(status, count) for status, count, _ in rows], (rows[0][2] if rows else 0)
 
 
-async def last_seq(session: AsyncSession, project_id: int) -> int:
-    """The project's newest event number: the version of everything in it."""
-    seq = await session.scalar(
-        select(ProjectCounter.event_seq).where(ProjectCounter.project_id == project_id)
-    )
-    return int(seq or 0)
-
-
 async def of_project(session: AsyncSession, project_id: int) -> Sequence[Status]:
     result = await session.scalars(
         select(Status).where(Status.project_id == project_id).order_by(Status.position, Status.id)

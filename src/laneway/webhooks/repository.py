@@ -23,13 +23,6 @@ from laneway.webhooks.ownership import owner_may_deliver
 UNFINISHED = (DeliveryState.pending, DeliveryState.sending)
 
 
-async def current_seq(session: AsyncSession, project_id: int) -> int:
-    seq = await session.scalar(
-        select(ProjectCounter.event_seq).where(ProjectCounter.project_id == project_id)
-    )
-    return seq or 0
-
-
 async def with_role(
     session: AsyncSession, webhook_id: int, user_id: int
 ) -> tuple[Webhook, Role, datetime | None] | None:
