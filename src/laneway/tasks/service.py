@@ -1,4 +1,8 @@
-"""Tasks: create, edit, move, archive, delete. Takes a session, flushes, never commits.
+"""Tasks: create, edit, move, archive, delete. Takes the request's session and flushes.
+
+It never commits, but for one named exception: on PostgreSQL, a create, edit or move that is
+all its request writes (`alone`) is one statement that commits by itself (tasks/one_trip.py,
+db.single_statement_autocommit); the reads a create checks first then commit by themselves too.
 
 Every write reserves its event sequence number first (the project's write lock), then reads
 what it depends on fresh, then changes rows and appends exactly one event per changed task.
@@ -17,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.activity import recorder
 from laneway.activity.types import EventType
 from laneway.attachments import storage as attachment_storage
-from laneway.db import autocommit
+from laneway.db import single_statement_autocommit
 from laneway.errors import (
     Conflict,
     FieldError,
@@ -108,7 +112,7 @@ async def create_task(
         None if one_trip_ok else await recorder.reserve(session, project.id, events=1, tasks=1)
     )
     if one_trip_ok and alone:  # the checks' read and the write each commit by themselves
-        await autocommit(session)
+        await single_statement_autocommit(session)
     refs = RefQuery(project.id)
     refs.status(body.status_id)
     if body.assignee_id is not None:
