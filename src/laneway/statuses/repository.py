@@ -1,8 +1,10 @@
+"""Every query of statuses, their task counts and a new project's counter row."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.models import ProjectCounter, Status, StatusCount, Task
@@ -49,4 +51,27 @@ async def last_rank(session: AsyncSession, project_id: int, status_id: int) -> s
         select(func.max(Task.rank)).where(
             Task.project_id == project_id, Task.status_id == status_id
         )
+    )
+
+
+async def add_counter(session: AsyncSession, project_id: int) -> None:
+    """A new project's counter row: no task or event numbered yet."""
+    await session.execute(
+        insert(ProjectCounter).values(project_id=project_id, task_seq=0, event_seq=0)
+    )
+
+
+async def add_counts(session: AsyncSession, project_id: int, status_ids: Sequence[int]) -> None:
+    await session.execute(
+        insert(StatusCount),
+        [{"project_id": project_id, "status_id": i, "count": 0} for i in status_ids],
+    )
+
+
+async def place_task(session: AsyncSession, task_id: int, status_id: int, rank: str) -> None:
+    """The task into the status at `rank`, a version on."""
+    await session.execute(
+        update(Task)
+        .where(Task.id == task_id)
+        .values(status_id=status_id, rank=rank, version=Task.version + 1)
     )

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from fractional_indexing import generate_n_keys_between
-from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.errors import Conflict, NotFound, UnprocessableContent
-from laneway.models import ProjectCounter, Status, StatusCategory, StatusCount, Task
+from laneway.models import Status, StatusCategory, StatusCount
 from laneway.projects.access import ProjectAccess
 from laneway.statuses import repository
 from laneway.statuses.schemas import StatusCreateIn, StatusUpdateIn
@@ -40,19 +39,14 @@ def snapshot(status: Status) -> dict[str, Any]:
 
 async def set_up_project(session: AsyncSession, project_id: int) -> list[Status]:
     """Counters and the default workflow of a new project."""
-    await session.execute(
-        insert(ProjectCounter).values(project_id=project_id, task_seq=0, event_seq=0)
-    )
+    await repository.add_counter(session, project_id)
     statuses = [
         Status(project_id=project_id, name=name, category=category, position=position)
         for position, (name, category) in enumerate(DEFAULTS)
     ]
     session.add_all(statuses)
     await session.flush()
-    await session.execute(
-        insert(StatusCount),
-        [{"project_id": project_id, "status_id": s.id, "count": 0} for s in statuses],
-    )
+    await repository.add_counts(session, project_id, [s.id for s in statuses])
     return statuses
 
 
@@ -177,11 +171,7 @@ async def delete_status(
         last = await repository.last_rank(session, project_id, target.id)
         ranks = generate_n_keys_between(last, None, len(task_ids))
         for task_id, rank in zip(task_ids, ranks, strict=True):
-            await session.execute(
-                update(Task)
-                .where(Task.id == task_id)
-                .values(status_id=target.id, rank=rank, version=Task.version + 1)
-            )
+            await repository.place_task(session, task_id, target.id, rank)
         drafts.extend(
             recorder.Draft(
                 "task.moved",

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
@@ -242,15 +241,7 @@ async def _write(
         task = await repository.refresh(session, task)
     before = snapshot(task, access.project.project.key)
     values = {**values, "version": task.version + 1, "updated_at": utcnow()}
-    updated = (
-        await session.execute(
-            update(Task)
-            .where(Task.id == task.id, Task.version == task.version)
-            .values(**values)
-            .returning(Task)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    updated = await repository.update_at_version(session, task.id, task.version, values)
     if updated is None:  # someone committed a change between our read and this write
         raise PreconditionFailed("The task changed; reload it and apply your change again.")
     after = snapshot(updated, access.project.project.key)
@@ -376,10 +367,7 @@ async def delete_task(session: AsyncSession, access: TaskAccess, expected: int |
         raise Conflict("The task has sub-tasks; delete or move them first.")
     await attachment_storage.forget_task(session, task.id)  # its rows go by cascade
     final = snapshot(task, project.key)
-    deleted = await session.execute(
-        delete(Task).where(Task.id == task.id, Task.version == task.version).returning(Task.id)
-    )
-    if deleted.first() is None:
+    if not await repository.delete_at_version(session, task.id, task.version):
         raise PreconditionFailed("The task changed; reload it before deleting.")
     await recorder.append(
         session,

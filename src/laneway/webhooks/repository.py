@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
@@ -21,6 +22,11 @@ from laneway.models import (
 from laneway.webhooks.ownership import owner_may_deliver
 
 UNFINISHED = (DeliveryState.pending, DeliveryState.sending)
+
+
+async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Deliveries, as the values of their rows; the queue sends them in this order."""
+    await session.execute(insert(WebhookDelivery), rows)
 
 
 async def with_role(
