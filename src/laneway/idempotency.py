@@ -67,9 +67,9 @@ class Idempotency:
         work: Callable[[], Awaitable[T]],
         reply: Callable[[T], BaseModel | bytes | Reply],
     ) -> Response:
-        """The shape of every POST that takes a key: a retry gets the stored response, and
-        only a first request does `work`; its response, `reply` to what the work returned, is
-        stored in the request's transaction, with the change."""
+        """The shape of every POST that takes a key: a retry gets the stored response; only a
+        first request does `work`, and the response `reply` makes of its result is stored in
+        the request's transaction, with the change."""
         if replay := await self._replay():
             return replay
         answer = reply(await work())

@@ -256,6 +256,8 @@ async def _write(
 
 
 def _update_refusal(body: TaskUpdateIn, task: Task) -> UnprocessableContent | None:
+    """What is wrong with the edit itself: a field that cannot be null, or the task as its own
+    parent."""
     given = body.model_fields_set
     for required in ("title", "description", "priority", "labels", "archived", "status_id"):
         if required in given and getattr(body, required) is None:
