@@ -260,10 +260,16 @@ def core(session: AsyncSession) -> _Core:
     return _Core(session)
 
 
-async def autocommit(session: AsyncSession) -> AsyncConnection:
-    """The session's connection with no transaction around its statements, each of which
-    then commits by itself (without a BEGIN and a COMMIT round trip around it). Whatever the
-    request read in a transaction until now is committed first (it only read)."""
+async def single_statement_autocommit(session: AsyncSession) -> AsyncConnection:
+    """The one exception to "the request owns the transaction" (get_session): the session's
+    connection with no transaction around its statements, each of which then commits by
+    itself (without a BEGIN and a COMMIT round trip around it). Whatever the request read in
+    a transaction until now is committed first (it only read).
+
+    Only for a request whose one write is one statement that changes all or nothing, so there
+    is nothing a transaction could roll back with it: a task create, edit or move on
+    PostgreSQL (tasks/one_trip.py), when its route says nothing else is written (`alone`). Its
+    events are published once the request ends, as every commit's are."""
     if session.in_transaction():
         connection = await session.connection()
         options = connection.sync_connection.get_execution_options()  # type: ignore[union-attr]

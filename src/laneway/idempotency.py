@@ -3,13 +3,16 @@
 The first request stores its response bytes in the same transaction as its change. A retry
 finds them and replays them byte for byte. Concurrent duplicates both do the work, but only one
 can insert the key: the other's transaction rolls back whole and it replays the winner's answer.
+
+An endpoint takes `IdempotencyDep` and answers through `Idempotency.once`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, NamedTuple, TypeVar, cast
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
@@ -27,6 +30,14 @@ from laneway.models.base import utcnow
 
 RETENTION = timedelta(hours=48)
 REPLAYED_HEADER = "Idempotent-Replayed"
+T = TypeVar("T")
+
+
+class Reply(NamedTuple):
+    """A response body (a model, or JSON already serialized) with headers of its own."""
+
+    body: BaseModel | bytes
+    headers: dict[str, str] | None = None
 
 
 class ReplayNeeded(LanewayError):
@@ -50,15 +61,30 @@ class Idempotency:
             fingerprint,
         )
 
-    async def replay(self) -> Response | None:
+    async def once(
+        self,
+        status_code: int,
+        work: Callable[[], Awaitable[T]],
+        reply: Callable[[T], BaseModel | bytes | Reply],
+    ) -> Response:
+        """The shape of every POST that takes a key: a retry gets the stored response; only a
+        first request does `work`, and the response `reply` makes of its result is stored in
+        the request's transaction, with the change."""
+        if replay := await self._replay():
+            return replay
+        answer = reply(await work())
+        if not isinstance(answer, Reply):
+            answer = Reply(answer)
+        return await self._respond(status_code, answer)
+
+    async def _replay(self) -> Response | None:
         if self.key is None:
             return None
         stored = await find(self.session, self.user_id, self.key)
         return None if stored is None else response_for(stored, self.fingerprint)
 
-    async def respond(
-        self, status_code: int, model: BaseModel | bytes, headers: dict[str, str] | None = None
-    ) -> Response:
+    async def _respond(self, status_code: int, reply: Reply) -> Response:
+        model, headers = reply
         body = model if isinstance(model, bytes) else model.model_dump_json().encode()
         if self.key is not None:
             record = IdempotencyKey(

@@ -1128,16 +1128,10 @@ export interface components {
             /** Name */
             name: string;
         };
-        /**
-         * BulkAction
-         * @enum {string}
-         */
-        BulkAction: "move" | "assign" | "label" | "archive" | "restore";
-        /** BulkIn */
-        BulkIn: {
+        /** BulkArchive */
+        BulkArchive: {
             /** Task Ids */
             task_ids: number[];
-            action: components["schemas"]["BulkAction"];
             /** Status Id */
             status_id?: number | null;
             /** Assignee Id */
@@ -1146,6 +1140,71 @@ export interface components {
             add_labels?: number[];
             /** Remove Labels */
             remove_labels?: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "archive";
+        };
+        /** BulkAssign */
+        BulkAssign: {
+            /** Task Ids */
+            task_ids: number[];
+            /** Status Id */
+            status_id?: number | null;
+            /**
+             * Assignee Id
+             * @description A member, or null to unassign.
+             */
+            assignee_id: number | null;
+            /** Add Labels */
+            add_labels?: number[];
+            /** Remove Labels */
+            remove_labels?: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "assign";
+        };
+        /** BulkLabel */
+        BulkLabel: {
+            /** Task Ids */
+            task_ids: number[];
+            /** Status Id */
+            status_id?: number | null;
+            /** Assignee Id */
+            assignee_id?: number | null;
+            /** Add Labels */
+            add_labels?: number[];
+            /** Remove Labels */
+            remove_labels?: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "label";
+        };
+        /**
+         * BulkMove
+         * @description To the end of the status, in id order; tasks already there or archived stay put.
+         */
+        BulkMove: {
+            /** Task Ids */
+            task_ids: number[];
+            /** Status Id */
+            status_id: number;
+            /** Assignee Id */
+            assignee_id?: number | null;
+            /** Add Labels */
+            add_labels?: number[];
+            /** Remove Labels */
+            remove_labels?: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "move";
         };
         /** BulkOut */
         BulkOut: {
@@ -1153,6 +1212,24 @@ export interface components {
             updated: number;
             /** Items */
             items: components["schemas"]["TaskOut"][];
+        };
+        /** BulkRestore */
+        BulkRestore: {
+            /** Task Ids */
+            task_ids: number[];
+            /** Status Id */
+            status_id?: number | null;
+            /** Assignee Id */
+            assignee_id?: number | null;
+            /** Add Labels */
+            add_labels?: number[];
+            /** Remove Labels */
+            remove_labels?: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "restore";
         };
         /** CheckOut */
         CheckOut: {
@@ -2569,7 +2646,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BulkIn"];
+                "application/json": components["schemas"]["BulkMove"] | components["schemas"]["BulkAssign"] | components["schemas"]["BulkLabel"] | components["schemas"]["BulkArchive"] | components["schemas"]["BulkRestore"];
             };
         };
         responses: {

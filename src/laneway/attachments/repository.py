@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from laneway.models import Attachment, Membership, Project, Role, Task
+
+
+async def delete_one(session: AsyncSession, attachment_id: int) -> bool:
+    """Whether it was there to delete (someone else may have deleted it meanwhile)."""
+    result = await session.execute(
+        delete(Attachment).where(Attachment.id == attachment_id).returning(Attachment.id)
+    )
+    return result.first() is not None
 
 
 async def with_role(

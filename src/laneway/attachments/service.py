@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import IO
 
-from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
@@ -119,10 +118,7 @@ async def delete(session: AsyncSession, access: AttachmentAccess) -> None:
         raise Forbidden("Only the uploader or a project admin can delete an attachment.")
     reservation = await recorder.reserve(session, attachment.project_id)
     final = snapshot(attachment)
-    deleted = await session.execute(
-        sql_delete(Attachment).where(Attachment.id == attachment.id).returning(Attachment.id)
-    )
-    if deleted.first() is None:  # deleted by someone else meanwhile
+    if not await repository.delete_one(session, attachment.id):
         raise NotFound("No such attachment.")
     storage.forget(session, attachment)
     await recorder.append(

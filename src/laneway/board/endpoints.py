@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.activity import repository as activity_repository
 from laneway.board import repository
 from laneway.board.schemas import BoardOut
 from laneway.caches import Caches, CachesDep
@@ -51,7 +52,7 @@ async def get_board(
     # if a rendered board or the client's copy may still be current (else render at once)
     if seq is None and (if_none_match is not None or caches.has_board(project_id, limit)):
         read_at = time.monotonic()
-        seq = await status_repository.last_seq(session, project_id)
+        seq = await activity_repository.last_seq(session, project_id)
         caches.versions.confirmed(project_id, seq, read_at)
     if seq is not None:
         etag = board_etag(seq, limit)

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import select
 
 from laneway.auth.deps import CurrentUser
+from laneway.comments import repository
 from laneway.db import SessionDep
 from laneway.errors import NotFound
 from laneway.kit.schemas import Id
-from laneway.models import Comment, Membership, Project, Role
+from laneway.models import Comment, Role
 from laneway.models.refs import UserRef
 from laneway.projects.access import check_role
 
@@ -31,17 +31,7 @@ def require_comment_access() -> Callable[[Id, UserRef, SessionDep], Awaitable[Co
     """The comment and my role in its project, in one query; non-members get 404."""
 
     async def dependency(comment_id: Id, user: CurrentUser, session: SessionDep) -> CommentAccess:
-        row = (
-            await session.execute(
-                select(Comment, Membership.role, Project.archived_at)
-                .join(Project, Project.id == Comment.project_id)
-                .join(
-                    Membership,
-                    (Membership.project_id == Comment.project_id) & (Membership.user_id == user.id),
-                )
-                .where(Comment.id == comment_id)
-            )
-        ).first()
+        row = await repository.with_role(session, comment_id, user.id)
         if row is None:
             raise NotFound("No such comment.")
         comment, role, archived_at = row

@@ -47,10 +47,9 @@ async def list_comments(
 async def create_comment(
     body: CommentIn, access: TaskMember, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    if replay := await idempotency.replay():
-        return replay
-    comment = await service.add_comment(session, access, body.body)
-    return await idempotency.respond(201, CommentOut.model_validate(comment))
+    return await idempotency.once(
+        201, lambda: service.add_comment(session, access, body.body), CommentOut.model_validate
+    )
 
 
 @router.patch(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
+from laneway.comments import repository
 from laneway.comments.access import CommentAccess
 from laneway.comments.schemas import CommentOut
 from laneway.errors import Forbidden
@@ -23,11 +23,11 @@ async def list_comments(
     session: AsyncSession, access: TaskAccess, codec: CursorCodec, limit: int, cursor: str | None
 ) -> tuple[list[Comment], str | None]:
     scope = f"comments:{access.task.id}"
-    query = select(Comment).where(Comment.task_id == access.task.id)
+    after = None
     if cursor is not None:
-        (after,) = codec.decode(scope, cursor)
-        query = query.where(Comment.id > int(after))
-    rows = list(await session.scalars(query.order_by(Comment.id).limit(limit + 1)))
+        (position,) = codec.decode(scope, cursor)
+        after = int(position)
+    rows = await repository.of_task(session, access.task.id, after=after, limit=limit + 1)
     next_cursor = codec.encode(scope, [rows[limit - 1].id]) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
@@ -90,7 +90,7 @@ async def delete_comment(session: AsyncSession, access: CommentAccess) -> None:
         raise Forbidden("Only the author or a project admin can delete a comment.")
     reservation = await recorder.reserve(session, comment.project_id)
     final = snapshot(comment)
-    await session.execute(delete(Comment).where(Comment.id == comment.id))
+    await repository.delete_one(session, comment.id)
     await recorder.append(
         session,
         reservation,

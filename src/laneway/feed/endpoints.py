@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from laneway.activity import repository
 from laneway.activity.schemas import EventOut, EventPage
@@ -47,14 +46,8 @@ async def project_activity(
 async def task_activity(
     access: TaskViewer, session: SessionDep, after: After = 0, limit: Limit = 100
 ) -> EventPage:
-    events = await session.scalars(
-        select(Event)
-        .where(
-            Event.task_id == access.task.id,
-            Event.project_id == access.task.project_id,
-            Event.seq > after,
-        )
-        .order_by(Event.seq)
-        .limit(limit + 1)
+    task = access.task
+    events = await repository.task_events_after(
+        session, task.project_id, task.id, after, limit=limit + 1
     )
     return _page(list(events), limit)

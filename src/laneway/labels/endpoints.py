@@ -35,10 +35,9 @@ async def list_labels(access: ProjectViewer, session: SessionDep) -> list[LabelO
 async def create_label(
     body: LabelCreateIn, access: ProjectMember, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    if replay := await idempotency.replay():
-        return replay
-    label = await service.create_label(session, access, body)
-    return await idempotency.respond(201, LabelOut.model_validate(label))
+    return await idempotency.once(
+        201, lambda: service.create_label(session, access, body), LabelOut.model_validate
+    )
 
 
 @router.patch(

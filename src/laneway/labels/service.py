@@ -1,21 +1,22 @@
+"""Labels of a project. Takes a session, flushes, never commits."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.errors import Conflict, NotFound
 from laneway.kit.savepoint import add_unique
+from laneway.labels import repository
 from laneway.labels.schemas import LabelCreateIn, LabelOut, LabelUpdateIn
-from laneway.models import Label, Task
+from laneway.models import Label
 from laneway.models.base import utcnow
 from laneway.projects.access import ProjectAccess
 from laneway.tasks.schemas import snapshot as task_snapshot
-from laneway.tasks.search import label_filter
 
 # Events after which a project's labels may differ: its cached list (caches.py) is dropped
 LABEL_EVENTS = ("label.",)
@@ -23,10 +24,7 @@ PALETTE = ("#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#d
 
 
 async def list_labels(session: AsyncSession, project_id: int) -> Sequence[Label]:
-    result = await session.scalars(
-        select(Label).where(Label.project_id == project_id).order_by(Label.name, Label.id)
-    )
-    return result.all()
+    return await repository.of_project(session, project_id)
 
 
 async def create_label(session: AsyncSession, access: ProjectAccess, body: LabelCreateIn) -> Label:
@@ -34,10 +32,7 @@ async def create_label(session: AsyncSession, access: ProjectAccess, body: Label
     reservation = await recorder.reserve(session, project_id)
     color = body.color
     if color is None:
-        existing = await session.scalar(
-            select(func.count()).select_from(Label).where(Label.project_id == project_id)
-        )
-        color = PALETTE[(existing or 0) % len(PALETTE)]
+        color = PALETTE[await repository.count(session, project_id) % len(PALETTE)]
     label = Label(project_id=project_id, name=body.name, color=color.lower())
     if not await add_unique(session, label):
         raise Conflict(f"A label named {body.name!r} already exists.")
@@ -59,9 +54,7 @@ def _snapshot(label: Label) -> dict[str, Any]:
 
 
 async def _find(session: AsyncSession, project_id: int, label_id: int) -> Label:
-    label = await session.scalar(
-        select(Label).where(Label.id == label_id, Label.project_id == project_id)
-    )
+    label = await repository.find(session, project_id, label_id)
     if label is None:
         raise NotFound("No such label in this project.")
     return label
@@ -101,14 +94,7 @@ async def delete_label(session: AsyncSession, access: ProjectAccess, label_id: i
     # the project's write lock first (zero events), so the set of tasks cannot change under us
     await recorder.reserve(session, project_id, events=0)
     label = await _find(session, project_id, label_id)
-    dialect = session.get_bind().dialect.name
-    tasks = (
-        await session.scalars(
-            select(Task)
-            .where(Task.project_id == project_id, label_filter(dialect, [label_id]))
-            .order_by(Task.id)
-        )
-    ).all()
+    tasks = await repository.tasks_with(session, project_id, label_id)
     reservation = await recorder.reserve(session, project_id, events=len(tasks) + 1)
     drafts: list[recorder.Draft] = []
     now = utcnow()

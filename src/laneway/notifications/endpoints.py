@@ -135,10 +135,8 @@ async def read_notification(
     notification_id: Id, user: CurrentUser, session: SessionDep
 ) -> Response:
     marked = await repository.mark_read(session, user.id, utcnow(), only=notification_id, upto=None)
-    if not marked:
-        found = await session.get(Notification, notification_id)
-        if found is None or found.user_id != user.id:
-            raise NotFound("No such notification.")
+    if not marked and not await repository.is_theirs(session, user.id, notification_id):
+        raise NotFound("No such notification.")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -16,13 +16,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import insert
 
 from laneway.activity import repository as activity_repository
 from laneway.commits import Changes
 from laneway.db import Database
 from laneway.kit.poll_loop import PollLoop
-from laneway.models import Notification, Watcher
 from laneway.models.base import utcnow
 from laneway.notifications import repository
 from laneway.notifications.rules import EventFacts, decide
@@ -87,12 +85,9 @@ async def notify_project(
                 watching[event.task_id] |= fresh  # later events of this batch see them
                 new_watchers |= {(event.task_id, user_id) for user_id in fresh}
             if rows:
-                await session.execute(insert(Notification), rows)
+                await repository.add(session, rows)
             if new_watchers:
-                await session.execute(
-                    repository.insert_ignoring_duplicates(session, Watcher),
-                    [{"task_id": t, "user_id": u, "created_at": utcnow()} for t, u in new_watchers],
-                )
+                await repository.watch_all(session, new_watchers)
             if not await repository.advance(session, project_id, cursor, events[-1].seq):
                 raise _Overtaken
             made = len(rows)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -24,10 +24,11 @@ from laneway.models import (
     User,
     Watcher,
 )
+from laneway.models.base import utcnow
 from laneway.notifications.rules import Member
 
 
-def insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
+def _insert_ignoring_duplicates(session: AsyncSession, model: Any) -> Any:
     """INSERT that skips rows a unique key already has (both backends spell it alike)."""
     dialect = session.get_bind().dialect.name
     statement = (postgresql if dialect == "postgresql" else sqlite).insert(model)
@@ -53,7 +54,7 @@ async def advance(session: AsyncSession, project_id: int, seen: int | None, upto
     """Moves the project's cursor from `seen` to `upto`; False if another runner moved it."""
     if seen is None:
         result = await session.execute(
-            insert_ignoring_duplicates(session, NotificationCursor).values(
+            _insert_ignoring_duplicates(session, NotificationCursor).values(
                 project_id=project_id, seq=upto
             )
         )
@@ -105,8 +106,22 @@ async def status_names(session: AsyncSession, project_id: int) -> dict[int, str]
 
 async def watch(session: AsyncSession, task_id: int, user_id: int) -> None:
     await session.execute(
-        insert_ignoring_duplicates(session, Watcher).values(task_id=task_id, user_id=user_id)
+        _insert_ignoring_duplicates(session, Watcher).values(task_id=task_id, user_id=user_id)
     )
+
+
+async def watch_all(session: AsyncSession, pairs: Collection[tuple[int, int]]) -> None:
+    """Each (task id, user id) watches, unless it does already."""
+    now = utcnow()
+    await session.execute(
+        _insert_ignoring_duplicates(session, Watcher),
+        [{"task_id": t, "user_id": u, "created_at": now} for t, u in pairs],
+    )
+
+
+async def add(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Notifications, as the values of their rows."""
+    await session.execute(insert(Notification), rows)
 
 
 async def unwatch(session: AsyncSession, task_id: int, user_id: int) -> None:
@@ -196,6 +211,14 @@ async def mark_read(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def is_theirs(session: AsyncSession, user_id: int, notification_id: int) -> bool:
+    """Whether the notification exists and is the user's (read or not)."""
+    owner = await session.scalar(
+        select(Notification.user_id).where(Notification.id == notification_id)
+    )
+    return owner == user_id
+
+
 async def level(session: AsyncSession, project_id: int, user_id: int) -> NotifyLevel | None:
     return await session.scalar(
         select(Membership.notify_level).where(
@@ -260,7 +283,7 @@ async def add_due_reminders(
         if not found:
             continue
         result = await session.execute(
-            insert_ignoring_duplicates(session, Notification).returning(Notification.user_id),
+            _insert_ignoring_duplicates(session, Notification).returning(Notification.user_id),
             [
                 {
                     "user_id": user_id,

@@ -75,12 +75,13 @@ async def list_projects(
 async def create_project(
     body: ProjectCreateIn, user: CurrentUser, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    if replay := await idempotency.replay():
-        return replay
-    project = await service.create_project(
-        session, user, name=body.name, key=body.key, description=body.description
+    return await idempotency.once(
+        201,
+        lambda: service.create_project(
+            session, user, name=body.name, key=body.key, description=body.description
+        ),
+        lambda project: _project_out(project, Role.owner),
     )
-    return await idempotency.respond(201, _project_out(project, Role.owner))
 
 
 @router.get(
@@ -130,10 +131,11 @@ async def list_members(access: ProjectViewer, session: SessionDep) -> list[Membe
 async def add_member(
     body: MemberIn, access: ProjectAdmin, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    if replay := await idempotency.replay():
-        return replay
-    membership, user = await service.add_member(session, access, email=body.email, role=body.role)
-    return await idempotency.respond(201, _member_out(membership, user))
+    return await idempotency.once(
+        201,
+        lambda: service.add_member(session, access, email=body.email, role=body.role),
+        lambda added: _member_out(*added),
+    )
 
 
 @router.patch(

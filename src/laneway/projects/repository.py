@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from laneway.models import Membership, Project, Role, User
+from laneway.models import Membership, Project, ProjectCounter, Role, StatusCount, User
 
 
 async def project_with_role(
@@ -75,3 +75,17 @@ async def lock_owners(session: AsyncSession, project_id: int) -> Sequence[int]:
         .with_for_update()
     )
     return result.all()
+
+
+async def add_counter(session: AsyncSession, project_id: int) -> None:
+    """A new project's counter row: no task or event numbered yet."""
+    await session.execute(
+        insert(ProjectCounter).values(project_id=project_id, task_seq=0, event_seq=0)
+    )
+
+
+async def add_counts(session: AsyncSession, project_id: int, status_ids: Sequence[int]) -> None:
+    await session.execute(
+        insert(StatusCount),
+        [{"project_id": project_id, "status_id": i, "count": 0} for i in status_ids],
+    )

@@ -3,10 +3,10 @@ are the board's columns; statuses/ manages them from then on)."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from laneway.models import ProjectCounter, Status, StatusCategory, StatusCount
+from laneway.models import Status, StatusCategory
+from laneway.projects import repository
 
 DEFAULTS = (
     ("Todo", StatusCategory.unstarted),
@@ -19,17 +19,12 @@ DEFAULTS = (
 
 async def set_up_project(session: AsyncSession, project_id: int) -> list[Status]:
     """Counters and the default workflow of a new project."""
-    await session.execute(
-        insert(ProjectCounter).values(project_id=project_id, task_seq=0, event_seq=0)
-    )
+    await repository.add_counter(session, project_id)
     statuses = [
         Status(project_id=project_id, name=name, category=category, position=position)
         for position, (name, category) in enumerate(DEFAULTS)
     ]
     session.add_all(statuses)
     await session.flush()
-    await session.execute(
-        insert(StatusCount),
-        [{"project_id": project_id, "status_id": s.id, "count": 0} for s in statuses],
-    )
+    await repository.add_counts(session, project_id, [s.id for s in statuses])
     return statuses

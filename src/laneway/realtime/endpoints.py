@@ -17,9 +17,9 @@ import anyio
 import structlog
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel
-from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
 
+from laneway.activity import repository as activity_repository
 from laneway.auth import service as auth_service
 from laneway.auth.deps import AuthDep, reading
 from laneway.config import LiveSettings, Settings, SettingsDep
@@ -27,7 +27,6 @@ from laneway.db import Database, DatabaseDep, SessionDep, writes
 from laneway.errors import LanewayError, NotFound, TooManyRequests, Unauthorized, responses
 from laneway.kit.problems import error_response
 from laneway.kit.schemas import Id, Seq
-from laneway.models import ProjectCounter
 from laneway.projects import repository as project_repository
 from laneway.projects.access import ProjectViewer
 from laneway.realtime import tickets, wire
@@ -96,10 +95,8 @@ async def _viewer(
         user_id, token_id = auth.user.id, auth.token.id
         if await project_repository.project_with_role(session, project_id, user_id) is None:
             raise NotFound("No such project.")
-        last = await session.scalar(
-            select(ProjectCounter.event_seq).where(ProjectCounter.project_id == project_id)
-        )
-    return user_id, token_id, int(last or 0)
+        last = await activity_repository.last_seq(session, project_id)
+    return user_id, token_id, last
 
 
 @router.websocket("/projects/{project_id}/live")

@@ -47,10 +47,9 @@ async def list_statuses(access: ProjectViewer, session: SessionDep) -> list[Stat
 async def create_status(
     body: StatusCreateIn, access: ProjectAdmin, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    if replay := await idempotency.replay():
-        return replay
-    created, count = await service.create_status(session, access, body)
-    return await idempotency.respond(201, status_out(created, count))
+    return await idempotency.once(
+        201, lambda: service.create_status(session, access, body), lambda made: status_out(*made)
+    )
 
 
 @router.patch(

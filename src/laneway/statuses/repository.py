@@ -1,8 +1,10 @@
+"""Every query of statuses, their task counts and a new project's counter row."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.models import ProjectCounter, Status, StatusCount, Task
@@ -30,14 +32,6 @@ async def with_counts_and_seq(
     return [(status, count) for status, count, _ in rows], (rows[0][2] if rows else 0)
 
 
-async def last_seq(session: AsyncSession, project_id: int) -> int:
-    """The project's newest event number: the version of everything in it."""
-    seq = await session.scalar(
-        select(ProjectCounter.event_seq).where(ProjectCounter.project_id == project_id)
-    )
-    return int(seq or 0)
-
-
 async def of_project(session: AsyncSession, project_id: int) -> Sequence[Status]:
     result = await session.scalars(
         select(Status).where(Status.project_id == project_id).order_by(Status.position, Status.id)
@@ -57,4 +51,13 @@ async def last_rank(session: AsyncSession, project_id: int, status_id: int) -> s
         select(func.max(Task.rank)).where(
             Task.project_id == project_id, Task.status_id == status_id
         )
+    )
+
+
+async def place_task(session: AsyncSession, task_id: int, status_id: int, rank: str) -> None:
+    """The task into the status at `rank`, a version on."""
+    await session.execute(
+        update(Task)
+        .where(Task.id == task_id)
+        .values(status_id=status_id, rank=rank, version=Task.version + 1)
     )

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from fractional_indexing import generate_n_keys_between
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.errors import Conflict, NotFound, UnprocessableContent
-from laneway.models import Status, StatusCount, Task
+from laneway.models import Status, StatusCount
 from laneway.projects.access import ProjectAccess
 from laneway.statuses import repository
 from laneway.statuses.schemas import StatusCreateIn, StatusUpdateIn
@@ -151,11 +150,7 @@ async def delete_status(
         last = await repository.last_rank(session, project_id, target.id)
         ranks = generate_n_keys_between(last, None, len(task_ids))
         for task_id, rank in zip(task_ids, ranks, strict=True):
-            await session.execute(
-                update(Task)
-                .where(Task.id == task_id)
-                .values(status_id=target.id, rank=rank, version=Task.version + 1)
-            )
+            await repository.place_task(session, task_id, target.id, rank)
         drafts.extend(
             recorder.Draft(
                 "task.moved",

@@ -13,7 +13,6 @@ from typing import Annotated
 
 import structlog
 from fastapi import Depends
-from sqlalchemy import select
 
 from laneway.auth.deps import CurrentUser
 from laneway.caches import Caches, CachesDep
@@ -23,6 +22,7 @@ from laneway.kit.schemas import Id
 from laneway.models import Role, Task
 from laneway.models.refs import UserRef
 from laneway.projects.access import ProjectAccess, check_role, project_and_role
+from laneway.tasks import repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ def require_task_role(
     async def dependency(
         task_id: Id, user: CurrentUser, session: SessionDep, caches: CachesDep
     ) -> TaskAccess:
-        task = await session.scalar(select(Task).where(Task.id == task_id))
+        task = await repository.get(session, task_id)
         found = (
             None
             if task is None

@@ -1,6 +1,15 @@
-"""Bulk changes to up to 500 tasks: all of them or none, one event per task that changed."""
+"""Bulk changes to up to 500 tasks: all of them or none, one event per task that changed.
+
+Each action is a row of `_ACTIONS`: what it asks the reference lookup to check, how it changes
+the tasks, and the event it records for each one it changed.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from fractional_indexing import generate_n_keys_between
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,25 +21,68 @@ from laneway.models import Task
 from laneway.models.base import utcnow
 from laneway.projects.access import ProjectAccess
 from laneway.tasks import repository
-from laneway.tasks.repository import RefQuery
-from laneway.tasks.schemas import MAX_LABELS, BulkAction, BulkIn, snapshot
+from laneway.tasks.repository import RefQuery, Refs
+from laneway.tasks.schemas import (
+    MAX_LABELS,
+    BulkArchive,
+    BulkAssign,
+    BulkIn,
+    BulkLabel,
+    BulkMove,
+    BulkRestore,
+    snapshot,
+)
 from laneway.tasks.service import check_refs
 
-_EVENT_TYPES: dict[BulkAction, EventType] = {
-    BulkAction.move: "task.moved",
-    BulkAction.archive: "task.archived",
-    BulkAction.restore: "task.restored",
-}
+BodyT = TypeVar("BodyT", BulkMove, BulkAssign, BulkLabel, BulkArchive, BulkRestore)
 
 
-def _needs(field: str, action: BulkAction) -> UnprocessableContent:
-    return UnprocessableContent(
-        f"{field} is required for action {action.value}.",
-        errors=[FieldError(loc=["body", field], msg="required", type="missing")],
-    )
+@dataclass(frozen=True, slots=True)
+class _Action(Generic[BodyT]):
+    event: EventType
+    # each changes the tasks it must and returns them (the others are left as they are)
+    change: Callable[[list[Task], BodyT, Refs, datetime], list[Task]]
+    ask: Callable[[RefQuery, BodyT], None] = lambda _refs, _body: None
 
 
-def _relabel(tasks: list[Task], body: BulkIn) -> dict[Task, list[int]]:
+def _ask_move(refs: RefQuery, body: BulkMove) -> None:
+    refs.status(body.status_id)
+    refs.placement()
+
+
+def _move(tasks: list[Task], _body: BulkMove, found: Refs, _now: datetime) -> list[Task]:
+    target = int(found.status_id or 0)  # check_refs refused a missing status
+    moving = [t for t in tasks if t.status_id != target and t.archived_at is None]
+    ranks = generate_n_keys_between(found.low, None, len(moving))
+    for task, rank in zip(moving, ranks, strict=True):
+        task.status_id, task.rank = target, rank
+    return moving
+
+
+def _ask_assign(refs: RefQuery, body: BulkAssign) -> None:
+    if body.assignee_id is not None:
+        refs.member(body.assignee_id)
+
+
+def _assign(tasks: list[Task], body: BulkAssign, _found: Refs, _now: datetime) -> list[Task]:
+    changed = [t for t in tasks if t.assignee_id != body.assignee_id]
+    for task in changed:
+        task.assignee_id = body.assignee_id
+    return changed
+
+
+def _ask_label(refs: RefQuery, body: BulkLabel) -> None:
+    refs.labels([*body.add_labels, *body.remove_labels])
+
+
+def _label(tasks: list[Task], body: BulkLabel, _found: Refs, _now: datetime) -> list[Task]:
+    relabelled = _relabel(tasks, body)
+    for task, labels in relabelled.items():
+        task.label_ids = labels
+    return list(relabelled)
+
+
+def _relabel(tasks: list[Task], body: BulkLabel) -> dict[Task, list[int]]:
     """Each task's new labels, where they change; none may end up with more than MAX_LABELS."""
     add, remove = set(body.add_labels), set(body.remove_labels)
     new = {task: sorted((set(task.label_ids) | add) - remove) for task in tasks}
@@ -51,20 +103,63 @@ def _relabel(tasks: list[Task], body: BulkIn) -> dict[Task, list[int]]:
     return {task: labels for task, labels in new.items() if labels != task.label_ids}
 
 
+def _archive(tasks: list[Task], _body: BulkArchive, _found: Refs, now: datetime) -> list[Task]:
+    changed = [t for t in tasks if t.archived_at is None]
+    for task in changed:
+        task.archived_at = now
+    return changed
+
+
+def _restore(tasks: list[Task], _body: BulkRestore, _found: Refs, _now: datetime) -> list[Task]:
+    changed = [t for t in tasks if t.archived_at is not None]
+    for task in changed:
+        task.archived_at = None
+    return changed
+
+
+_ACTIONS: dict[str, _Action[Any]] = {
+    "move": _Action("task.moved", _move, _ask_move),
+    "assign": _Action("task.updated", _assign, _ask_assign),
+    "label": _Action("task.updated", _label, _ask_label),
+    "archive": _Action("task.archived", _archive),
+    "restore": _Action("task.restored", _restore),
+}
+
+
 async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> list[Task]:
     project = access.project
-    action = body.action
-    if action is BulkAction.move and body.status_id is None:
-        raise _needs("status_id", action)
-    if action is BulkAction.label and not (body.add_labels or body.remove_labels):
-        raise _needs("add_labels", action)
-    if action is BulkAction.assign and "assignee_id" not in body.model_fields_set:
-        raise _needs("assignee_id", action)
-
+    action = _ACTIONS[body.action]
     # The counter row first, like every write (no deadlock), then the tasks, in id order.
     await recorder.reserve(session, project.id, events=0)
-    ids = sorted(set(body.task_ids))
-    tasks = list(await repository.for_update(session, project.id, ids))
+    tasks = await _locked(session, project.id, body.task_ids)
+    refs = RefQuery(project.id)
+    action.ask(refs, body)
+    found = await refs.run(session)
+    check_refs(found, labels=[*body.add_labels, *body.remove_labels], project_id=project.id)
+
+    before = {t.id: snapshot(t, project.key) for t in tasks}
+    now = utcnow()
+    changed = action.change(tasks, body, found, now)
+    for task in changed:
+        task.version += 1
+        task.updated_at = now
+    await session.flush()
+
+    drafts = []
+    for task in changed:
+        after = snapshot(task, project.key)
+        changes = recorder.diff(before[task.id], after, ignore=("version", "updated_at"))
+        drafts.append(recorder.Draft(action.event, task.id, task.id, changes, after))
+    if drafts:
+        reservation = await recorder.reserve(session, project.id, events=len(drafts))
+        await recorder.append(session, reservation, access.user.id, drafts)
+    return tasks
+
+
+async def _locked(session: AsyncSession, project_id: int, task_ids: Sequence[int]) -> list[Task]:
+    """The tasks, locked in id order; a 422 if any is not in the project."""
+    ids = sorted(set(task_ids))
+    tasks = list(await repository.for_update(session, project_id, ids))
     missing = sorted(set(ids) - {t.id for t in tasks})
     if missing:
         raise UnprocessableContent(
@@ -74,61 +169,4 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
                 for i in missing[:20]
             ],
         )
-    refs = RefQuery(project.id)
-    if action is BulkAction.move:
-        refs.status(body.status_id)
-        refs.placement()
-    if action is BulkAction.assign and body.assignee_id is not None:
-        refs.member(body.assignee_id)
-    labels = [*body.add_labels, *body.remove_labels]
-    if action is BulkAction.label:
-        refs.labels(labels)
-    found = await refs.run(session)
-    check_refs(found, labels=labels, project_id=project.id)
-
-    before = {t.id: snapshot(t, project.key) for t in tasks}
-    now = utcnow()
-    changed: list[Task] = []
-    if action is BulkAction.move:
-        target = int(found.status_id or 0)  # check_refs refused a missing status
-        moving = [t for t in tasks if t.status_id != target and t.archived_at is None]
-        ranks = generate_n_keys_between(found.low, None, len(moving))
-        for task, rank in zip(moving, ranks, strict=True):
-            task.status_id, task.rank = target, rank
-        changed = moving
-    elif action is BulkAction.assign:
-        changed = [t for t in tasks if t.assignee_id != body.assignee_id]
-        for task in changed:
-            task.assignee_id = body.assignee_id
-    elif action is BulkAction.label:
-        relabelled = _relabel(tasks, body)
-        for task, new in relabelled.items():
-            task.label_ids = new
-        changed = list(relabelled)
-    elif action is BulkAction.archive:
-        changed = [t for t in tasks if t.archived_at is None]
-        for task in changed:
-            task.archived_at = now
-    else:
-        changed = [t for t in tasks if t.archived_at is not None]
-        for task in changed:
-            task.archived_at = None
-    for task in changed:
-        task.version += 1
-        task.updated_at = now
-    await session.flush()
-
-    event_type = _EVENT_TYPES.get(action, "task.updated")
-    drafts = []
-    for task in changed:
-        after = snapshot(task, project.key)
-        changes = {
-            k: [before[task.id][k], after[k]]
-            for k in after
-            if before[task.id][k] != after[k] and k not in ("version", "updated_at")
-        }
-        drafts.append(recorder.Draft(event_type, task.id, task.id, changes, after))
-    if drafts:
-        reservation = await recorder.reserve(session, project.id, events=len(drafts))
-        await recorder.append(session, reservation, access.user.id, drafts)
     return tasks

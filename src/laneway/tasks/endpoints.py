@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from laneway.caches import CachesDep
 from laneway.db import SessionDep, writes
 from laneway.errors import responses
-from laneway.idempotency import IdempotencyDep
+from laneway.idempotency import IdempotencyDep, Reply
 from laneway.kit import etag, jsonbytes
 from laneway.kit.cursor import CursorsDep
 from laneway.models import Task
@@ -40,6 +40,15 @@ def _task_response(task: Task, project_key: str, status_code: int = 200) -> Resp
     )
 
 
+def _task_reply(task: Task, project_key: str) -> Reply:
+    return Reply(jsonbytes.dumps(task_json(task, project_key)), {"ETag": etag.etag(task.version)})
+
+
+def _bulk_reply(tasks: list[Task], project_key: str) -> bytes:
+    items = [task_json(t, project_key) for t in tasks]
+    return jsonbytes.dumps({"updated": len(tasks), "items": items})
+
+
 @router.get(
     "/projects/{project_id}/tasks",
     response_model=TaskPage,
@@ -70,11 +79,11 @@ async def list_tasks(
 async def create_task(
     body: TaskCreateIn, access: ProjectMember, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    if replay := await idempotency.replay():
-        return replay
-    task = await service.create_task(session, access, body, alone=idempotency.key is None)
-    out = jsonbytes.dumps(task_json(task, access.project.key))
-    return await idempotency.respond(201, out, headers={"ETag": etag.etag(task.version)})
+    return await idempotency.once(
+        201,
+        lambda: service.create_task(session, access, body, alone=idempotency.key is None),
+        lambda task: _task_reply(task, access.project.key),
+    )
 
 
 @router.get(
@@ -102,12 +111,11 @@ async def get_task_by_number(
 async def bulk_update(
     body: BulkIn, access: ProjectMember, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    if replay := await idempotency.replay():
-        return replay
-    tasks = await bulk.apply(session, access, body)
-    key = access.project.key
-    out = jsonbytes.dumps({"updated": len(tasks), "items": [task_json(t, key) for t in tasks]})
-    return await idempotency.respond(200, out)
+    return await idempotency.once(
+        200,
+        lambda: bulk.apply(session, access, body),
+        lambda tasks: _bulk_reply(tasks, access.project.key),
+    )
 
 
 @router.get(
@@ -151,12 +159,17 @@ async def move_task(
     idempotency: IdempotencyDep,
     if_match: etag.IfMatch = None,
 ) -> Response:
-    if replay := await idempotency.replay():
-        return replay
-    expected = etag.expected_version(if_match)
-    task = await service.move_task(session, access, body, expected, alone=idempotency.key is None)
-    out = jsonbytes.dumps(task_json(task, access.project.project.key))
-    return await idempotency.respond(200, out, headers={"ETag": etag.etag(task.version)})
+    return await idempotency.once(
+        200,
+        lambda: service.move_task(
+            session,
+            access,
+            body,
+            etag.expected_version(if_match),
+            alone=idempotency.key is None,
+        ),
+        lambda task: _task_reply(task, access.project.project.key),
+    )
 
 
 @router.delete(

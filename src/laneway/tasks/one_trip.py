@@ -10,6 +10,10 @@ UPDATE re-checks it against the newest committed row.
 
 SQLite runs one writer at a time in-process, where round trips cost little: its writes keep
 the plain sequence (tasks/service.py).
+
+When the write is all the request writes (`alone`: no Idempotency-Key record goes with it), the
+statement commits by itself (db.single_statement_autocommit, the one exception to the
+request-owned transaction): it changes all or nothing, and the lock goes as it ends.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.commits import RecordedEvent, pending
-from laneway.db import autocommit, core
+from laneway.db import core, single_statement_autocommit
 from laneway.errors import Conflict, NotFound, PreconditionFailed
 from laneway.models import Event, Label, Membership, Project, ProjectCounter, Task
 
@@ -257,7 +261,7 @@ async def _run(
     is committed first (it only read)."""
     try:
         if alone:
-            connection = await autocommit(session)
+            connection = await single_statement_autocommit(session)
             row = (await connection.execute(statement, params)).first()
         else:
             row = (await core(session).execute(statement, params)).first()

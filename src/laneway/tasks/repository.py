@@ -1,3 +1,6 @@
+"""Queries of tasks for their writes and lookups. The list's are in search.py, My Work's in
+my_work.py and the one-statement writes in one_trip.py."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -5,7 +8,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.db import core
@@ -161,6 +164,10 @@ def _statement(shape: _Shape) -> Select[Any]:
     return select(*(value.label(name) for name, value in columns.items()))
 
 
+async def get(session: AsyncSession, task_id: int) -> Task | None:
+    return await session.scalar(select(Task).where(Task.id == task_id))
+
+
 async def by_ids(session: AsyncSession, task_ids: Sequence[int]) -> Sequence[Task]:
     result = await session.scalars(select(Task).where(Task.id.in_(task_ids)).order_by(Task.id))
     return result.all()
@@ -192,6 +199,29 @@ async def refresh(session: AsyncSession, task: Task) -> Task:
     if fresh is None:
         raise NotFound("No such task.")
     return fresh
+
+
+async def update_at_version(
+    session: AsyncSession, task_id: int, version: int, values: dict[str, Any]
+) -> Task | None:
+    """The task with `values` written, if it is still at `version`; None if a change was
+    committed meanwhile."""
+    result = await session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.version == version)
+        .values(**values)
+        .returning(Task)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
+async def delete_at_version(session: AsyncSession, task_id: int, version: int) -> bool:
+    """Whether the task was deleted: False if a change was committed meanwhile."""
+    result = await session.execute(
+        delete(Task).where(Task.id == task_id, Task.version == version).returning(Task.id)
+    )
+    return result.first() is not None
 
 
 async def has_children(session: AsyncSession, task_id: int) -> bool:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from laneway.kit.jsonbytes import iso
 from laneway.kit.schemas import ONE_LINE, Id, IsoDate, RequestModel, ResponseModel, Text
@@ -125,21 +125,51 @@ class TaskPage(ResponseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
 
 
-class BulkAction(StrEnum):
-    move = "move"
-    assign = "assign"
-    label = "label"
-    archive = "archive"
-    restore = "restore"
+class _Bulk(RequestModel):
+    """What every action takes. Each action's own fields are required where it needs them; it
+    accepts the other actions' fields too and ignores them, as when one body held them all."""
 
-
-class BulkIn(RequestModel):
     task_ids: Annotated[list[Id], Field(min_length=1, max_length=500)]
-    action: Annotated[BulkAction, Field(strict=False)]
     status_id: Id | None = None
     assignee_id: Id | None = None
     add_labels: LabelIds = Field(default_factory=list)
     remove_labels: LabelIds = Field(default_factory=list)
+
+
+class BulkMove(_Bulk):
+    """To the end of the status, in id order; tasks already there or archived stay put."""
+
+    action: Literal["move"]
+    status_id: Id
+
+
+class BulkAssign(_Bulk):
+    action: Literal["assign"]
+    assignee_id: Id | None = Field(description="A member, or null to unassign.")
+
+
+class BulkLabel(_Bulk):
+    action: Literal["label"]
+
+    @model_validator(mode="after")
+    def _changes_labels(self) -> BulkLabel:
+        if not (self.add_labels or self.remove_labels):
+            raise ValueError("add_labels or remove_labels is required for action label")
+        return self
+
+
+class BulkArchive(_Bulk):
+    action: Literal["archive"]
+
+
+class BulkRestore(_Bulk):
+    action: Literal["restore"]
+
+
+BulkIn = Annotated[
+    BulkMove | BulkAssign | BulkLabel | BulkArchive | BulkRestore,
+    Field(discriminator="action"),
+]
 
 
 class BulkOut(ResponseModel):

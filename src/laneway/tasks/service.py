@@ -1,4 +1,8 @@
-"""Tasks: create, edit, move, archive, delete. Takes a session, flushes, never commits.
+"""Tasks: create, edit, move, archive, delete. Takes the request's session and flushes.
+
+It never commits, but for one named exception: on PostgreSQL, a create, edit or move that is
+all its request writes (`alone`) is one statement that commits by itself (tasks/one_trip.py,
+db.single_statement_autocommit); the reads a create checks first then commit by themselves too.
 
 Every write reserves its event sequence number first (the project's write lock), then reads
 what it depends on fresh, then changes rows and appends exactly one event per changed task.
@@ -6,21 +10,21 @@ what it depends on fresh, then changes rows and appends exactly one event per ch
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
 from laneway.activity.types import EventType
 from laneway.blobs import store as attachment_storage
-from laneway.db import autocommit
+from laneway.db import single_statement_autocommit
 from laneway.errors import (
     Conflict,
     FieldError,
+    LanewayError,
     NotFound,
     PreconditionFailed,
     UnprocessableContent,
@@ -108,7 +112,7 @@ async def create_task(
         None if one_trip_ok else await recorder.reserve(session, project.id, events=1, tasks=1)
     )
     if one_trip_ok and alone:  # the checks' read and the write each commit by themselves
-        await autocommit(session)
+        await single_statement_autocommit(session)
     refs = RefQuery(project.id)
     refs.status(body.status_id)
     if body.assignee_id is not None:
@@ -159,19 +163,38 @@ async def create_task(
     return task
 
 
-def _json(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    """An edit or a move under way: the project's lock if it was taken first (else the write
+    takes it in its one statement), and the lookups the write needs."""
+
+    reservation: recorder.Reservation | None
+    refs: RefQuery
+
+    def rank(self, found: Refs) -> str:
+        return _rank_between(found, locked=self.reservation is not None)
 
 
-def _reserve_unless_one_trip(
-    session: AsyncSession, project_id: int, expected: int | None, *, reparents: bool = False
-) -> Awaitable[recorder.Reservation] | None:
-    """With an explicit If-Match on PostgreSQL the write takes the project's lock in its one
-    statement (None here); otherwise the lock comes first: `If-Match: *` re-reads the task
-    under it, and a new parent is checked for cycles by reading the tree under it."""
-    if expected is not None and not reparents and _one_trip(session):
-        return None
-    return recorder.reserve(session, project_id)
+async def _begin_edit(
+    session: AsyncSession,
+    access: TaskAccess,
+    expected: int | None,
+    refusal: LanewayError | None,
+    *,
+    reparents: bool = False,
+) -> _Edit:
+    """What an edit and a move do first: refuse a stale If-Match (412), then what is wrong
+    with the request itself (`refusal`), then take the project's lock, unless the write
+    takes it in its one statement: with an explicit If-Match on PostgreSQL. Otherwise the lock
+    comes first: `If-Match: *` re-reads the task under it, and a new parent is checked for
+    cycles by reading the tree under it."""
+    etag.check(access.task.version, expected)
+    if refusal is not None:
+        raise refusal
+    project_id = access.project.project.id
+    one_trip_locks = expected is not None and not reparents and _one_trip(session)
+    reservation = None if one_trip_locks else await recorder.reserve(session, project_id)
+    return _Edit(reservation, RefQuery(project_id))
 
 
 async def _write(
@@ -218,15 +241,7 @@ async def _write(
         task = await repository.refresh(session, task)
     before = snapshot(task, access.project.project.key)
     values = {**values, "version": task.version + 1, "updated_at": utcnow()}
-    updated = (
-        await session.execute(
-            update(Task)
-            .where(Task.id == task.id, Task.version == task.version)
-            .values(**values)
-            .returning(Task)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    updated = await repository.update_at_version(session, task.id, task.version, values)
     if updated is None:  # someone committed a change between our read and this write
         raise PreconditionFailed("The task changed; reload it and apply your change again.")
     after = snapshot(updated, access.project.project.key)
@@ -240,30 +255,27 @@ async def _write(
     return updated
 
 
-async def update_task(
-    session: AsyncSession,
-    access: TaskAccess,
-    body: TaskUpdateIn,
-    expected: int | None,
-    *,
-    alone: bool = False,
-) -> Task:
-    task, project = access.task, access.project.project
-    etag.check(task.version, expected)
+def _update_refusal(body: TaskUpdateIn, task: Task) -> UnprocessableContent | None:
+    """What is wrong with the edit itself: a field that cannot be null, or the task as its own
+    parent."""
     given = body.model_fields_set
     for required in ("title", "description", "priority", "labels", "archived", "status_id"):
         if required in given and getattr(body, required) is None:
-            raise UnprocessableContent(
-                f"{required} cannot be null.",
-                errors=[_invalid(required, "cannot be null")],
+            return UnprocessableContent(
+                f"{required} cannot be null.", errors=[_invalid(required, "cannot be null")]
             )
-    reparents = body.parent_id is not None
-    pending_lock = _reserve_unless_one_trip(session, project.id, expected, reparents=reparents)
-    reservation = None if pending_lock is None else await pending_lock
-    refs = RefQuery(project.id)
-    values: dict[str, Any] = {
-        attr: getattr(body, field) for field, attr in _PLAIN_FIELDS.items() if field in given
-    }
+    if body.parent_id == task.id:
+        return UnprocessableContent(
+            "A task cannot be its own parent.",
+            errors=[_invalid("parent_id", "a task cannot be its own parent")],
+        )
+    return None
+
+
+def _plain_values(body: TaskUpdateIn, task: Task, refs: RefQuery) -> dict[str, Any]:
+    """The columns the fields present set as they are, with the lookups that check them."""
+    given = body.model_fields_set
+    values = {attr: getattr(body, field) for field, attr in _PLAIN_FIELDS.items() if field in given}
     if "labels" in given:
         values["label_ids"] = sorted(set(body.labels or ()))
         if values["label_ids"]:
@@ -273,33 +285,50 @@ async def update_task(
     if body.assignee_id is not None:
         refs.member(body.assignee_id)
     if body.parent_id is not None:
-        if body.parent_id == task.id:
-            raise UnprocessableContent(
-                "A task cannot be its own parent.",
-                errors=[_invalid("parent_id", "a task cannot be its own parent")],
-            )
         refs.parent(body.parent_id, task.id)
-    status_changes = body.status_id is not None and body.status_id != task.status_id
-    restoring = body.archived is False and task.archived_at is not None
-    if status_changes or restoring:
-        # a task entering a column (or coming back from the archive) goes to its end
-        target = body.status_id if body.status_id is not None else task.status_id
-        refs.status(target)
-        refs.placement(moving_id=task.id)
-    found = await refs.run(session)
-    check_refs(found, labels=values.get("label_ids", ()), project_id=project.id)
-    if status_changes or restoring:
-        values["status_id"] = found.status_id
-        values["rank"] = _rank_between(found, locked=reservation is not None)
-    event_type: EventType = "task.updated"
+    return values
+
+
+def _archiving(body: TaskUpdateIn, task: Task, values: dict[str, Any]) -> EventType:
+    """Archive or restore as `archived` asks (into `values`), and the event that says so."""
     if body.archived is True and task.archived_at is None:
         values["archived_at"] = utcnow()
-        event_type = "task.archived"
-    elif restoring:
+        return "task.archived"
+    if body.archived is False and task.archived_at is not None:
         values["archived_at"] = None
-        event_type = "task.restored"
-    updated = await _write(session, access, expected, values, event_type, reservation, alone=alone)
-    if "rank" in values:
+        return "task.restored"
+    return "task.updated"
+
+
+async def update_task(
+    session: AsyncSession,
+    access: TaskAccess,
+    body: TaskUpdateIn,
+    expected: int | None,
+    *,
+    alone: bool = False,
+) -> Task:
+    task, project = access.task, access.project.project
+    refusal = _update_refusal(body, task)
+    edit = await _begin_edit(
+        session, access, expected, refusal, reparents=body.parent_id is not None
+    )
+    values = _plain_values(body, task, edit.refs)
+    restoring = body.archived is False and task.archived_at is not None
+    # a task entering a column (or coming back from the archive) goes to its end
+    placed = restoring or (body.status_id is not None and body.status_id != task.status_id)
+    if placed:
+        edit.refs.status(task.status_id if body.status_id is None else body.status_id)
+        edit.refs.placement(moving_id=task.id)
+    found = await edit.refs.run(session)
+    check_refs(found, labels=values.get("label_ids", ()), project_id=project.id)
+    if placed:
+        values["status_id"], values["rank"] = found.status_id, edit.rank(found)
+    event_type = _archiving(body, task, values)
+    updated = await _write(
+        session, access, expected, values, event_type, edit.reservation, alone=alone
+    )
+    if placed:
         return await ranks.rebalance_if_long(session, access.project, updated)
     return updated
 
@@ -313,23 +342,20 @@ async def move_task(
     alone: bool = False,
 ) -> Task:
     task, project = access.task, access.project.project
-    etag.check(task.version, expected)
+    refusal: LanewayError | None = None
     if task.id in (body.after_id, body.before_id):
-        raise UnprocessableContent("A task cannot be placed next to itself.")
-    if task.archived_at is not None:
-        raise Conflict("Archived tasks are not on the board; restore the task first.")
-    pending_lock = _reserve_unless_one_trip(session, project.id, expected)
-    reservation = None if pending_lock is None else await pending_lock
-    refs = RefQuery(project.id)
-    refs.status(body.status_id)
-    refs.placement(moving_id=task.id, after_id=body.after_id, before_id=body.before_id)
-    found = await refs.run(session)
+        refusal = UnprocessableContent("A task cannot be placed next to itself.")
+    elif task.archived_at is not None:
+        refusal = Conflict("Archived tasks are not on the board; restore the task first.")
+    edit = await _begin_edit(session, access, expected, refusal)
+    edit.refs.status(body.status_id)
+    edit.refs.placement(moving_id=task.id, after_id=body.after_id, before_id=body.before_id)
+    found = await edit.refs.run(session)
     check_refs(found, project_id=project.id)
-    values = {
-        "status_id": found.status_id,
-        "rank": _rank_between(found, locked=reservation is not None),
-    }
-    moved = await _write(session, access, expected, values, "task.moved", reservation, alone=alone)
+    values = {"status_id": found.status_id, "rank": edit.rank(found)}
+    moved = await _write(
+        session, access, expected, values, "task.moved", edit.reservation, alone=alone
+    )
     return await ranks.rebalance_if_long(session, access.project, moved)
 
 
@@ -343,10 +369,7 @@ async def delete_task(session: AsyncSession, access: TaskAccess, expected: int |
         raise Conflict("The task has sub-tasks; delete or move them first.")
     await attachment_storage.forget_task(session, task.id)  # its rows go by cascade
     final = snapshot(task, project.key)
-    deleted = await session.execute(
-        delete(Task).where(Task.id == task.id, Task.version == task.version).returning(Task.id)
-    )
-    if deleted.first() is None:
+    if not await repository.delete_at_version(session, task.id, task.version):
         raise PreconditionFailed("The task changed; reload it before deleting.")
     await recorder.append(
         session,

@@ -7,15 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy import select
 
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep, writes
 from laneway.errors import Conflict, NotFound, UnprocessableContent, responses
-from laneway.idempotency import IdempotencyDep
+from laneway.idempotency import IdempotencyDep, Reply
 from laneway.kit.schemas import Id
 from laneway.models import Transfer, TransferKind, TransferState
-from laneway.projects.access import ProjectAdminAnyState, ProjectMember
+from laneway.projects.access import ProjectAccess, ProjectAdminAnyState, ProjectMember
 from laneway.projects.schemas import ProjectKey, ProjectName
 from laneway.transfer import queue
 from laneway.transfer.api_schemas import ExportIn, Progress, TransferOut, TransferPage
@@ -56,16 +55,13 @@ async def export_project(
 ) -> Response:
     """Export the project (owners and admins: the archive names members by email) as a job;
     follow it at the `Location`, then download its file."""
-    if replay := await idempotency.replay():
-        return replay
-    kind = TransferKind.export_json if body.format == "json" else TransferKind.export_csv
     transfer = Transfer(
-        kind=kind,
+        kind=TransferKind.export_json if body.format == "json" else TransferKind.export_csv,
         user_id=access.user.id,
         project_id=access.project.id,
         options={"key": access.project.key},
     )
-    return await _queued(session, transfers, idempotency, transfer)
+    return await idempotency.once(202, lambda: _queued(session, transfers, transfer), _accepted)
 
 
 @router.post(
@@ -92,13 +88,13 @@ async def import_project(
     name: Annotated[ProjectName | None, Query(description="Instead of the archive's.")] = None,
 ) -> Response:
     """Import a new project, owned by you, as a job; follow it at the `Location`."""
-    if replay := await idempotency.replay():
-        return replay
-    data = await _body(request)
     kind = TransferKind.import_trello if source == "trello" else TransferKind.import_json
     options = {k: v for k, v in {"key": key, "name": name}.items() if v is not None}
     transfer = Transfer(kind=kind, user_id=user.id, options=options)
-    return await _queued(session, transfers, idempotency, transfer, (data, "application/json"))
+    upload = (request, "application/json")
+    return await idempotency.once(
+        202, lambda: _queued(session, transfers, transfer, upload), _accepted
+    )
 
 
 @router.post(
@@ -127,8 +123,15 @@ async def import_csv(
     ],
 ) -> Response:
     """Add a task per CSV row to the project, as a job; follow it at the `Location`."""
-    if replay := await idempotency.replay():
-        return replay
+    upload = (request, "text/csv")
+    return await idempotency.once(
+        202, lambda: _queued(session, transfers, _csv_import(access, columns), upload), _accepted
+    )
+
+
+def _csv_import(access: ProjectAccess, columns: list[str]) -> Transfer:
+    """The import of CSV rows into the project, or a 422 that says what is wrong with the map
+    of FIELD=COLUMN entries."""
     if len(columns) > len(FIELDS) or any(len(entry) > MAX_MAP_ENTRY for entry in columns):
         raise UnprocessableContent(
             f"map at most {len(FIELDS)} fields, each FIELD=COLUMN of at most {MAX_MAP_ENTRY} "
@@ -144,14 +147,12 @@ async def import_csv(
             f"map title and any of {', '.join(FIELDS)}"
             + (f" (not {', '.join(unknown)})" if unknown else "")
         )
-    data = await _body(request)
-    transfer = Transfer(
+    return Transfer(
         kind=TransferKind.import_csv,
         user_id=access.user.id,
         project_id=access.project.id,
         options={"mapping": fields},
     )
-    return await _queued(session, transfers, idempotency, transfer, (data, "text/csv"))
 
 
 @router.get(
@@ -167,10 +168,7 @@ async def list_transfers(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> TransferPage:
     """Your exports and imports, newest first."""
-    query = select(Transfer).where(Transfer.user_id == user.id)
-    if before is not None:
-        query = query.where(Transfer.id < before)
-    found = list(await session.scalars(query.order_by(Transfer.id.desc()).limit(limit + 1)))
+    found = await queue.of_user(session, user.id, before=before, limit=limit + 1)
     more = len(found) > limit
     items = [_out(t) for t in found[:limit]]
     return TransferPage(items=items, next_before=items[-1].id if more else None)
@@ -217,8 +215,8 @@ async def download_transfer(transfer_id: Id, user: CurrentUser, session: Session
 
 
 async def _mine(session: SessionDep, transfer_id: int, user_id: int) -> Transfer:
-    transfer = await session.get(Transfer, transfer_id)
-    if transfer is None or transfer.user_id != user_id:
+    transfer = await queue.one_of_user(session, transfer_id, user_id)
+    if transfer is None:
         raise NotFound("No such export or import.")
     return transfer
 
@@ -233,20 +231,18 @@ async def _body(request: Request) -> bytes:
 async def _queued(
     session: SessionDep,
     transfers: TransferRunner,
-    idempotency: IdempotencyDep,
     transfer: Transfer,
-    upload: tuple[bytes, str] | None = None,
-) -> Response:
-    session.add(transfer)
-    await session.flush()
-    if upload is not None:
-        data, media_type = upload
-        queue.add_file(session, transfer.id, "input", "upload", media_type, data)
+    upload: tuple[Request, str] | None = None,
+) -> Transfer:
+    """`upload`: the request whose body is the file to import, and its media type."""
+    file = None if upload is None else (await _body(upload[0]), upload[1])
+    await queue.add(session, transfer, file)
     transfers.wake()  # a pass that runs before this commits is followed by the poll
-    out = _out(transfer)
-    return await idempotency.respond(
-        202, out, headers={"Location": f"/api/v1/transfers/{transfer.id}"}
-    )
+    return transfer
+
+
+def _accepted(transfer: Transfer) -> Reply:
+    return Reply(_out(transfer), {"Location": f"/api/v1/transfers/{transfer.id}"})
 
 
 def _out(transfer: Transfer) -> TransferOut:

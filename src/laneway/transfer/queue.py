@@ -1,7 +1,8 @@
-"""Every query of the transfers table as a queue: claiming, progress with the lease renewed,
-the end, and the files. A claim is a conditional UPDATE (the row's own state is the lock), so
-it works alike on SQLite and PostgreSQL and across any number of runners; every later write
-names the claim, and one that finds another claim there changes nothing."""
+"""Every query of the transfers table: adding one, a user's own, and, as a queue, claiming,
+progress with the lease renewed, the end, and the files. A claim is a conditional UPDATE (the
+row's own state is the lock), so it works alike on SQLite and PostgreSQL and across any number
+of runners; every later write names the claim, and one that finds another claim there changes
+nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,33 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.models import Transfer, TransferFile, TransferKind, TransferState
+
+
+async def add(
+    session: AsyncSession, transfer: Transfer, upload: tuple[bytes, str] | None = None
+) -> Transfer:
+    """A new transfer in the queue, with the file it imports (bytes, media type), if any."""
+    session.add(transfer)
+    await session.flush()
+    if upload is not None:
+        data, media_type = upload
+        add_file(session, transfer.id, "input", "upload", media_type, data)
+    return transfer
+
+
+async def of_user(
+    session: AsyncSession, user_id: int, *, before: int | None, limit: int
+) -> list[Transfer]:
+    """The user's transfers, newest first, with ids below `before`, at most `limit`."""
+    query = select(Transfer).where(Transfer.user_id == user_id)
+    if before is not None:
+        query = query.where(Transfer.id < before)
+    return list(await session.scalars(query.order_by(Transfer.id.desc()).limit(limit)))
+
+
+async def one_of_user(session: AsyncSession, transfer_id: int, user_id: int) -> Transfer | None:
+    transfer = await session.get(Transfer, transfer_id)
+    return transfer if transfer is not None and transfer.user_id == user_id else None
 
 
 def _due(now: datetime) -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from laneway.auth.deps import CurrentUser
 from laneway.db import SessionDep, writes
-from laneway.errors import NotFound, responses
+from laneway.errors import responses
 from laneway.kit.schemas import Id
 from laneway.outbound.client import OutboundDep
 from laneway.projects.access import ProjectAdmin, ProjectAdminAnyState
@@ -98,7 +98,7 @@ async def update_webhook(
 async def delete_webhook(webhook_id: Id, user: CurrentUser, session: SessionDep) -> Response:
     """Delete it, with its delivery log; nothing more is sent to it."""
     webhook = await service.managed(session, webhook_id, user.id, writes=True)
-    await session.delete(webhook)
+    await service.delete(session, webhook)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -134,8 +134,7 @@ async def list_deliveries(
 async def ping_webhook(webhook_id: Id, user: CurrentUser, session: SessionDep) -> DeliveryQueued:
     """Queue a `webhook.ping` message; its outcome shows in the delivery log."""
     webhook = await service.managed(session, webhook_id, user.id, writes=True)
-    delivery = service.queue(session, webhook)
-    await session.flush()
+    delivery = await service.ping(session, webhook)
     return DeliveryQueued(delivery_id=delivery.id)
 
 
@@ -152,9 +151,5 @@ async def redeliver(
 ) -> DeliveryQueued:
     """Send a message again (same webhook-id, for receivers that dedupe), as a new delivery."""
     webhook = await service.managed(session, webhook_id, user.id, writes=True)
-    original = await repository.delivery(session, webhook.id, delivery_id)
-    if original is None:
-        raise NotFound("No such delivery.")
-    delivery = service.queue(session, webhook, like=original)
-    await session.flush()
+    delivery = await service.redeliver(session, webhook, delivery_id)
     return DeliveryQueued(delivery_id=delivery.id)

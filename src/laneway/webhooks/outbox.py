@@ -9,13 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import insert
 
 from laneway.activity import repository as activity_repository
 from laneway.activity.schemas import EventOut
 from laneway.auth import ownership
 from laneway.db import Database
-from laneway.models import Event, WebhookDelivery
+from laneway.models import Event
 from laneway.webhooks import repository
 
 BATCH = 500
@@ -79,7 +78,7 @@ async def dispatch(database: Database, batch: int = BATCH) -> int:
                     if subscribed(events_of, event.type)
                 )
             if rows:  # in event order per webhook: the queue sends by id
-                await session.execute(insert(WebhookDelivery), rows)
+                await repository.add_deliveries(session, rows)
     except _Overtaken:
         return 0
     return len(rows)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
@@ -23,11 +24,9 @@ from laneway.models import (
 UNFINISHED = (DeliveryState.pending, DeliveryState.sending)
 
 
-async def current_seq(session: AsyncSession, project_id: int) -> int:
-    seq = await session.scalar(
-        select(ProjectCounter.event_seq).where(ProjectCounter.project_id == project_id)
-    )
-    return seq or 0
+async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Deliveries, as the values of their rows; the queue sends them in this order."""
+    await session.execute(insert(WebhookDelivery), rows)
 
 
 async def with_role(

@@ -10,6 +10,7 @@ from datetime import timedelta
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from laneway.activity import repository as activity_repository
 from laneway.errors import FieldError, NotFound, UnprocessableContent
 from laneway.models import Role, Webhook, WebhookDelivery
 from laneway.models.base import utcnow
@@ -45,7 +46,7 @@ async def create(
         secret=signing.new_secret(),
         active=True,
         # from the next event on: a new endpoint does not get the project's whole history
-        cursor_seq=await repository.current_seq(session, access.project.id),
+        cursor_seq=await activity_repository.last_seq(session, access.project.id),
         owner_id=access.user.id,
     )
     session.add(webhook)
@@ -123,6 +124,26 @@ def queue(
         )
     session.add(delivery)
     return delivery
+
+
+async def ping(session: AsyncSession, webhook: Webhook) -> WebhookDelivery:
+    delivery = queue(session, webhook)
+    await session.flush()
+    return delivery
+
+
+async def redeliver(session: AsyncSession, webhook: Webhook, delivery_id: int) -> WebhookDelivery:
+    original = await repository.delivery(session, webhook.id, delivery_id)
+    if original is None:
+        raise NotFound("No such delivery.")
+    delivery = queue(session, webhook, like=original)
+    await session.flush()
+    return delivery
+
+
+async def delete(session: AsyncSession, webhook: Webhook) -> None:
+    """The webhook goes, with its delivery log (by cascade)."""
+    await session.delete(webhook)
 
 
 async def deliveries(
