@@ -4,6 +4,7 @@ name no setting it does not."""
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +190,57 @@ def test_the_upgrade_guide_is_linked_and_its_links_resolve() -> None:
     for step in ("laneway backup -o", "laneway backup --verify", "laneway migrate upgrade",
                  "laneway migrate downgrade", "laneway restore"):  # fmt: skip
         assert step in guide, step
+
+
+def _layout_block() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Layout\n", 1)[1]
+    return section.split("```", 2)[1]
+
+
+def test_the_readme_layout_names_every_unit_of_the_package_and_only_those() -> None:
+    """Each module and package under src/laneway is named in the README's layout, and each
+    name the layout gives for it exists, so a move cannot leave the map behind."""
+    package = ROOT / "src" / "laneway"
+    units = {
+        path.name + ("/" if path.is_dir() else "")
+        for path in package.iterdir()
+        if (path.is_dir() and (path / "__init__.py").exists())
+        or (path.suffix == ".py" and path.stem not in {"__init__", "__main__"})
+    }
+    layout = _layout_block()
+    named = set(re.findall(r"(?<![\w./-])([a-z_]+(?:\.py|/))", layout))
+    assert units - named == set(), "units the layout does not name"
+    top_level = {name for name in named if not (ROOT / name).exists()}
+    missing = {name for name in top_level if not _somewhere_in_the_package(package, name)}
+    assert missing == set(), "names in the layout that exist nowhere"
+
+
+def _somewhere_in_the_package(package: Path, name: str) -> bool:
+    """The layout names a module inside its package, or beside the folder it describes (a
+    file of deploy/local/, say): any of the project's own folders may hold it."""
+    for folder in (package, *(ROOT / top for top in ("deploy", "web/src", "bench", "checks"))):
+        if name.endswith("/") and any(p.is_dir() for p in folder.rglob(name.rstrip("/"))):
+            return True
+        if not name.endswith("/") and any(folder.rglob(name)):
+            return True
+    return False
+
+
+def test_where_code_goes_names_only_modules_that_exist() -> None:
+    """docs/architecture.md's "Where code goes" names real modules and every layer that the
+    import contracts list."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    section = text.split("\n## Where code goes\n", 1)[1]
+    package = ROOT / "src" / "laneway"
+    for name in re.findall(r"`([a-z_]+(?:/[a-z_]+)*(?:\.py|/))`", section):
+        found = (package / name).exists() or (ROOT / name).exists()
+        assert found or _somewhere_in_the_package(package, name), name
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in contracts["contracts"] if c["id"] == "layers")["layers"]
+    for line in layers:
+        for unit in line.split("|"):
+            unit = unit.strip()
+            assert f"`{unit}/`" in section or f"`{unit}.py`" in section or f"`{unit}`" in section, (
+                unit
+            )
