@@ -22,6 +22,7 @@ from laneway.auth.identity import Authenticated
 from laneway.commits import Changes
 from laneway.config import CacheSettings
 from laneway.models import Role
+from laneway.models.event_types import EventType
 from laneway.projects.refs import ProjectRef
 
 # Events after which a project's memberships or its own fields may differ
@@ -159,12 +160,12 @@ class Caches:
         self.tokens_revoked(changes.revoked_tokens)
         self.users_changed(changes.users_changed)
 
-    def remote_event(self, project_id: int, seq: int, event_type: str) -> None:
+    def remote_event(self, project_id: int, seq: int, event_type: EventType) -> None:
         """Another replica committed (relayed by Redis or read from the log)."""
         self.versions.heard(project_id, seq)
         self.event_seen(project_id, event_type)
 
-    def event_seen(self, project_id: int, event_type: str) -> None:
+    def event_seen(self, project_id: int, event_type: EventType) -> None:
         if event_type.startswith("label."):
             self.labels.pop(project_id, None)
         if event_type.startswith(_ACCESS_EVENTS):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from fractional_indexing import generate_n_keys_between
 from sqlalchemy import insert, update
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.activity import recorder
 from laneway.errors import Conflict, NotFound, UnprocessableContent
 from laneway.models import ProjectCounter, Status, StatusCategory, StatusCount, Task
+from laneway.models.event_payloads import StatusSnapshot
 from laneway.projects.access import ProjectAccess
 from laneway.statuses import repository
 from laneway.statuses.schemas import StatusCreateIn, StatusUpdateIn
@@ -27,12 +27,12 @@ DEFAULTS = (
 )
 
 
-def snapshot(status: Status) -> dict[str, Any]:
+def snapshot(status: Status) -> StatusSnapshot:
     return {
         "id": status.id,
         "project_id": status.project_id,
         "name": status.name,
-        "category": status.category.value,
+        "category": status.category,
         "position": status.position,
         "wip_limit": status.wip_limit,
     }

@@ -6,17 +6,17 @@ from fractional_indexing import generate_n_keys_between
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
-from laneway.activity.types import EventType
 from laneway.errors import FieldError, UnprocessableContent
 from laneway.models import Task
 from laneway.models.base import utcnow
+from laneway.models.event_types import TaskEventType
 from laneway.projects.access import ProjectAccess
 from laneway.tasks import repository
 from laneway.tasks.repository import RefQuery
 from laneway.tasks.schemas import MAX_LABELS, BulkAction, BulkIn, snapshot
 from laneway.tasks.service import check_refs
 
-_EVENT_TYPES: dict[BulkAction, EventType] = {
+_EVENT_TYPES: dict[BulkAction, TaskEventType] = {
     BulkAction.move: "task.moved",
     BulkAction.archive: "task.archived",
     BulkAction.restore: "task.restored",
@@ -122,11 +122,7 @@ async def apply(session: AsyncSession, access: ProjectAccess, body: BulkIn) -> l
     drafts = []
     for task in changed:
         after = snapshot(task, project.key)
-        changes = {
-            k: [before[task.id][k], after[k]]
-            for k in after
-            if before[task.id][k] != after[k] and k not in ("version", "updated_at")
-        }
+        changes = recorder.diff(before[task.id], after, ignore=("version", "updated_at"))
         drafts.append(recorder.Draft(event_type, task.id, task.id, changes, after))
     if drafts:
         reservation = await recorder.reserve(session, project.id, events=len(drafts))

@@ -15,7 +15,6 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
-from laneway.activity.types import EventType
 from laneway.attachments import storage as attachment_storage
 from laneway.db import autocommit
 from laneway.errors import (
@@ -29,6 +28,7 @@ from laneway.kit import etag
 from laneway.kit.schemas import MAX_INT32
 from laneway.models import Task
 from laneway.models.base import utcnow
+from laneway.models.event_types import TaskEventType
 from laneway.projects.access import ProjectAccess
 from laneway.tasks import one_trip, ranks, repository
 from laneway.tasks.access import TaskAccess
@@ -179,7 +179,7 @@ async def _write(
     access: TaskAccess,
     expected: int | None,
     values: dict[str, Any],
-    event_type: EventType,
+    event_type: TaskEventType,
     reservation: recorder.Reservation | None,
     *,
     alone: bool,
@@ -291,7 +291,7 @@ async def update_task(
     if status_changes or restoring:
         values["status_id"] = found.status_id
         values["rank"] = _rank_between(found, locked=reservation is not None)
-    event_type: EventType = "task.updated"
+    event_type: TaskEventType = "task.updated"
     if body.archived is True and task.archived_at is None:
         values["archived_at"] = utcnow()
         event_type = "task.archived"
