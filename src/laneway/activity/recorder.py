@@ -30,7 +30,6 @@ from laneway.models.event_payloads import (
     NoChanges,
     ProjectChanges,
     ProjectSnapshot,
-    RebalancedChanges,
     StatusChanges,
     StatusSnapshot,
     TaskChanges,
@@ -43,7 +42,6 @@ from laneway.models.event_types import (
     LabelEventType,
     MemberEventType,
     ProjectEventType,
-    RebalancedEventType,
     StatusEventType,
     TaskEventType,
 )
@@ -94,15 +92,6 @@ class Draft:
         task_id: None = None,
         changes: StatusChanges = ...,
         snapshot: StatusSnapshot | None = None,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self,
-        type: RebalancedEventType,
-        subject_id: int,
-        task_id: None = None,
-        *,
-        changes: RebalancedChanges,
     ) -> None: ...
     @overload
     def __init__(

@@ -23,7 +23,6 @@ from laneway.models.event_payloads import (
     NoChanges,
     ProjectChanges,
     ProjectSnapshot,
-    RebalancedChanges,
     StatusChanges,
     StatusSnapshot,
     TaskChanges,
@@ -36,7 +35,6 @@ from laneway.models.event_types import (
     LabelEventType,
     MemberEventType,
     ProjectEventType,
-    RebalancedEventType,
     StatusEventType,
     TaskEventType,
 )
@@ -76,14 +74,6 @@ class StatusEventOut(_EventOut):
     snapshot: Annotated[StatusSnapshot | None, Stated()] = Field(description=_SNAPSHOT)
 
 
-class RebalancedEventOut(_EventOut):
-    """A column's tasks got new ranks (subject: the status); each of them a new version."""
-
-    type: RebalancedEventType
-    changes: Annotated[RebalancedChanges, Stated()]
-    snapshot: None
-
-
 class LabelEventOut(_EventOut):
     type: LabelEventType
     changes: Annotated[LabelChanges, Stated()] = Field(description=_CHANGES)
@@ -108,20 +98,16 @@ class AttachmentEventOut(_EventOut):
     snapshot: Annotated[AttachmentSnapshot | None, Stated()] = Field(description=_SNAPSHOT)
 
 
-EventOut = TypeAliasType(
-    "EventOut",
-    Annotated[
-        ProjectEventOut
-        | MemberEventOut
-        | StatusEventOut
-        | RebalancedEventOut
-        | LabelEventOut
-        | TaskEventOut
-        | CommentEventOut
-        | AttachmentEventOut,
-        Field(discriminator="type"),
-    ],
+AnyEventOut = (
+    ProjectEventOut
+    | MemberEventOut
+    | StatusEventOut
+    | LabelEventOut
+    | TaskEventOut
+    | CommentEventOut
+    | AttachmentEventOut
 )
+EventOut = TypeAliasType("EventOut", Annotated[AnyEventOut, Field(discriminator="type")])
 """One logged event: the activity log's item, a webhook's `data`, a live message."""
 EVENT_OUT = TypeAdapter(EventOut)
 

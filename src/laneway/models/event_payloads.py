@@ -22,7 +22,6 @@ from laneway.models.event_types import (
     LabelEventType,
     MemberEventType,
     ProjectEventType,
-    RebalancedEventType,
     StatusEventType,
     TaskEventType,
 )
@@ -76,10 +75,8 @@ class StatusChanges(TypedDict, total=False):
     wip_limit: Change[int | None]
     # when positions moved: [null, the project's status ids in their new order]
     order: Change[list[int] | None]
-
-
-class RebalancedChanges(TypedDict):
-    ranks: dict[str, str]  # task id: its new rank
+    # status.rebalanced: the column's tasks, each with its new rank (and a new version)
+    ranks: dict[str, str]
 
 
 class LabelSnapshot(TypedDict):
@@ -162,7 +159,6 @@ EventChanges = (
     ProjectChanges
     | MemberChanges
     | StatusChanges
-    | RebalancedChanges
     | LabelChanges
     | TaskChanges
     | CommentChanges
@@ -195,7 +191,6 @@ class Payload(Generic[TypeT, ChangesT, SnapshotT]):
 ProjectPayload = Payload[ProjectEventType, ProjectChanges, ProjectSnapshot]
 MemberPayload = Payload[MemberEventType, MemberChanges, MemberSnapshot]
 StatusPayload = Payload[StatusEventType, StatusChanges, StatusSnapshot]
-RebalancedPayload = Payload[RebalancedEventType, RebalancedChanges, None]
 LabelPayload = Payload[LabelEventType, LabelChanges, LabelSnapshot]
 TaskPayload = Payload[TaskEventType, TaskChanges, TaskSnapshot]
 CommentPayload = Payload[CommentEventType, CommentChanges, CommentSnapshot]
@@ -204,7 +199,6 @@ AnyPayload = (
     ProjectPayload
     | MemberPayload
     | StatusPayload
-    | RebalancedPayload
     | LabelPayload
     | TaskPayload
     | CommentPayload

@@ -15,9 +15,8 @@ ProjectEventType = Literal[
     "project.created", "project.updated", "project.archived", "project.restored"
 ]
 MemberEventType = Literal["member.added", "member.role_changed", "member.removed"]
-StatusEventType = Literal["status.created", "status.updated", "status.deleted"]
-# a column's tasks given new ranks: its payload is the ranks, not the status
-RebalancedEventType = Literal["status.rebalanced"]
+# rebalanced: a column's tasks got new ranks (its changes are the ranks; no snapshot)
+StatusEventType = Literal["status.created", "status.updated", "status.deleted", "status.rebalanced"]
 LabelEventType = Literal["label.created", "label.updated", "label.deleted"]
 TaskEventType = Literal[
     "task.created", "task.updated", "task.moved", "task.archived", "task.restored", "task.deleted"
@@ -31,7 +30,6 @@ EventType = TypeAliasType(
         ProjectEventType,
         MemberEventType,
         StatusEventType,
-        RebalancedEventType,
         LabelEventType,
         TaskEventType,
         CommentEventType,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 from typing_extensions import TypeAliasType
 
-from laneway.activity.schemas import EventOut
+from laneway.activity.schemas import AnyEventOut
 
 
 class LivePresence(BaseModel):
@@ -30,7 +30,7 @@ class LiveReload(BaseModel):
 
 LiveMessage = TypeAliasType(
     "LiveMessage",
-    Annotated[EventOut | LivePresence | LiveReload, Field(discriminator="type")],
+    Annotated[AnyEventOut | LivePresence | LiveReload, Field(discriminator="type")],
 )
 """One message on `WebSocket /api/v1/projects/{project_id}/live`: each committed event (the
 activity log's item) in seq order with no gap, resumable with `?after=<seq>`, and notices
