@@ -41,37 +41,29 @@ const signedIn: Middleware = {
   },
 };
 
-/** Every call the web app makes; pass its promise to `ok` or `sent`. */
+/** Every call the web app makes; pass its promise to `ok`. */
 export const api = createClient<paths>({ headers: { Accept: "application/json" } });
 api.use(signedIn);
 
 /** What the client's calls resolve to: the answer's body, or the problem the server gave. */
 type Answer<T> = { data: T; response: Response } | { data?: never; error: unknown; response: Response };
 
-export interface Sent<T> {
-  body: T;
-  etag: string | null;
-}
-
-/** The answer's body and ETag; an ApiError for a problem, or when the server cannot be reached. */
-export async function sent<T>(request: Promise<Answer<T>>): Promise<Sent<T>> {
+/** The answer's body; an ApiError for a problem, or when the server cannot be reached. */
+export async function ok<T>(request: Promise<Answer<T>>): Promise<T> {
   let answer: Answer<T>;
   try {
     answer = await request;
   } catch {
     throw new ApiError(0, "Offline", "The server cannot be reached; try again in a moment.");
   }
-  const { response } = answer;
   if ("error" in answer) {
+    const { response } = answer;
     const body = answer.error === "" ? null : (answer.error ?? null);
-    const problem = (typeof body === "object" ? body ?? {} : {}) as { title?: string; detail?: string };
+    const problem = (typeof body === "object" ? (body ?? {}) : {}) as { title?: string; detail?: string };
     throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? "", body);
   }
-  return { body: answer.data, etag: response.headers.get("ETag") };
+  return answer.data;
 }
-
-/** The answer's body; an ApiError as `sent` says. */
-export const ok = async <T>(request: Promise<Answer<T>>): Promise<T> => (await sent(request)).body;
 
 export function etagOf(version: number): string {
   return `"v${version}"`;
