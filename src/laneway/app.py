@@ -32,7 +32,7 @@ from laneway.observability.logging import configure_logging
 from laneway.projects.endpoints import router as projects_router
 from laneway.rate_limits.middleware import RateLimitMiddleware
 from laneway.realtime.endpoints import router as live_router
-from laneway.realtime.schemas import LIVE_MESSAGES
+from laneway.realtime.schemas import LIVE_MESSAGE
 from laneway.state import AppState
 from laneway.statuses.endpoints import router as statuses_router
 from laneway.tasks.endpoints import router as tasks_router
@@ -110,7 +110,7 @@ def create_app(
         for route in router.routes:
             if isinstance(route, Route | WebSocketRoute):
                 app.state.route_templates[id(route)] = API_PREFIX + route.path
-    add_schemas(app, *LIVE_MESSAGES)  # the live socket's messages, for generated clients
+    add_schemas(app, LIVE_MESSAGE)  # the live socket's messages, for generated clients
     app.include_router(health.router)
     metrics_endpoint.install(app, settings.metrics.token)
     web_routes.install(app)

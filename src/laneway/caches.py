@@ -21,6 +21,7 @@ from fastapi import Depends, Request
 from laneway.commits import Changes
 from laneway.config import CacheSettings
 from laneway.models import Role
+from laneway.models.event_types import EventType
 from laneway.models.refs import Authenticated, ProjectRef
 
 
@@ -165,12 +166,12 @@ class Caches:
         self.tokens_revoked(changes.revoked_tokens)
         self.users_changed(changes.users_changed)
 
-    def remote_event(self, project_id: int, seq: int, event_type: str) -> None:
+    def remote_event(self, project_id: int, seq: int, event_type: EventType) -> None:
         """Another replica committed (relayed by Redis or read from the log)."""
         self.versions.heard(project_id, seq)
         self.event_seen(project_id, event_type)
 
-    def event_seen(self, project_id: int, event_type: str) -> None:
+    def event_seen(self, project_id: int, event_type: EventType) -> None:
         if event_type.startswith(self._label_events):
             self.labels.pop(project_id, None)
         if event_type.startswith(self._access_events):

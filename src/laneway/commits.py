@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from laneway.models.event_payloads import EventChanges, EventSnapshot
+from laneway.models.event_types import EventType
 
 log = structlog.get_logger("laneway.commits")
 _KEY = "laneway.committed"
@@ -27,12 +29,12 @@ class RecordedEvent:
 
     project_id: int
     seq: int
-    type: str
+    type: EventType
     actor_id: int | None
     subject_id: int
     task_id: int | None
-    changes: dict[str, Any]
-    snapshot: dict[str, Any] | None
+    changes: EventChanges
+    snapshot: EventSnapshot | None
     created_at: datetime
 
 

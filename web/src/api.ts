@@ -1,4 +1,10 @@
-// The API over fetch: the session token, problem+json errors, ETags.
+// The API through a client generated from the server's OpenAPI document (openapi.d.ts), so a
+// path, a parameter or a body the document does not state fails `tsc`. Here: the session
+// token, problem+json errors as ApiError, ETags and idempotency keys.
+
+import createClient, { type Middleware } from "openapi-fetch";
+
+import type { paths } from "./openapi";
 
 const TOKEN_KEY = "laneway.token";
 
@@ -25,89 +31,55 @@ export function setToken(value: string | null): void {
 /** Called when the server says the session is over (401). */
 export const session = { expired: () => {} };
 
-export interface Sent<T> {
-  body: T;
-  etag: string | null;
-}
+const signedIn: Middleware = {
+  onRequest({ request }) {
+    const current = token();
+    if (current) request.headers.set("Authorization", `Bearer ${current}`);
+  },
+  onResponse({ request, response }) {
+    if (response.status === 401 && request.headers.has("Authorization")) session.expired();
+  },
+};
 
-export async function send<T>(
-  method: string,
-  path: string,
-  options: { body?: unknown; ifMatch?: string; idempotent?: boolean } = {},
-): Promise<Sent<T>> {
-  const headers: Record<string, string> = { Accept: "application/json" };
-  const current = token();
-  if (current) headers.Authorization = `Bearer ${current}`;
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
-  if (options.ifMatch) headers["If-Match"] = options.ifMatch;
-  // a retried create replays the first answer instead of creating a second object
-  if (options.idempotent) headers["Idempotency-Key"] = randomKey();
-  let response: Response;
+/** Every call the web app makes; pass its promise to `ok`. */
+export const api = createClient<paths>({ headers: { Accept: "application/json" } });
+api.use(signedIn);
+
+/** What the client's calls resolve to: the answer's body, or the problem the server gave. */
+type Answer<T> = { data: T; response: Response } | { data?: never; error: unknown; response: Response };
+
+/** The answer's body; an ApiError for a problem, or when the server cannot be reached. */
+export async function ok<T>(request: Promise<Answer<T>>): Promise<T> {
+  let answer: Answer<T>;
   try {
-    response = await fetch(`/api/v1${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
+    answer = await request;
   } catch {
     throw new ApiError(0, "Offline", "The server cannot be reached; try again in a moment.");
   }
-  if (response.status === 204) return { body: undefined as T, etag: null };
-  const text = await response.text();
-  const body = text ? JSON.parse(text) : null;
-  if (!response.ok) {
-    if (response.status === 401 && current) session.expired();
-    const problem = (body ?? {}) as { title?: string; detail?: string };
-    throw new ApiError(
-      response.status,
-      problem.title ?? response.statusText,
-      problem.detail ?? "",
-      body,
-    );
+  if ("error" in answer) {
+    const { response } = answer;
+    const body = answer.error === "" ? null : (answer.error ?? null);
+    const problem = (typeof body === "object" ? (body ?? {}) : {}) as { title?: string; detail?: string };
+    throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? "", body);
   }
-  return { body: body as T, etag: response.headers.get("ETag") };
+  return answer.data;
 }
-
-export const get = async <T>(path: string): Promise<T> => (await send<T>("GET", path)).body;
 
 export function etagOf(version: number): string {
   return `"v${version}"`;
 }
 
-/** crypto.randomUUID needs a secure context; a board served over plain http on a LAN is not. */
-function randomKey(): string {
+/** A retried create with the same key replays the first answer instead of creating a second
+ * object. crypto.randomUUID needs a secure context; a board served over plain http on a LAN
+ * is not one. */
+export function idempotencyKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** A file as multipart/form-data (field `file`); the answer's JSON. */
-export async function upload<T>(path: string, file: File): Promise<T> {
+/** A body with a file in it, as multipart/form-data (the browser writes its boundary). */
+export function formData(body: Record<string, Blob>): FormData {
   const form = new FormData();
-  form.append("file", file, file.name);
-  const current = token();
-  let response: Response;
-  try {
-    response = await fetch(`/api/v1${path}`, {
-      method: "POST",
-      headers: current ? { Authorization: `Bearer ${current}`, Accept: "application/json" } : {},
-      body: form,
-    });
-  } catch {
-    throw new ApiError(0, "Offline", "The server cannot be reached; try again in a moment.");
-  }
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    if (response.status === 401 && current) session.expired();
-    const problem = (body ?? {}) as { title?: string; detail?: string };
-    throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? "", body);
-  }
-  return body as T;
-}
-
-/** The bytes behind an authenticated URL (a download, a preview), as a Blob. */
-export async function fetchBlob(url: string): Promise<Blob> {
-  const current = token();
-  const response = await fetch(url, { headers: current ? { Authorization: `Bearer ${current}` } : {} });
-  if (!response.ok) throw new ApiError(response.status, response.statusText, "");
-  return response.blob();
+  for (const [name, value] of Object.entries(body)) form.append(name, value);
+  return form;
 }

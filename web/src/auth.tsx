@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 
-import { ApiError, get, send, setToken } from "./api";
+import { ApiError, api, ok, setToken } from "./api";
 import { onLink } from "./route";
 import type { User } from "./types";
 
@@ -18,11 +18,11 @@ export function Auth(props: { mode: "login" | "register"; onSignedIn(user: User)
     setError(null);
     try {
       if (register) {
-        await send("POST", "/auth/register", { body: { email, password, name: String(form.get("name")) } });
+        await ok(api.POST("/api/v1/auth/register", { body: { email, password, name: String(form.get("name")) } }));
       }
-      const login = await send<{ token: string }>("POST", "/auth/login", { body: { email, password } });
-      setToken(login.body.token);
-      props.onSignedIn(await get<User>("/me"));
+      const login = await ok(api.POST("/api/v1/auth/login", { body: { email, password } }));
+      setToken(login.token);
+      props.onSignedIn(await ok(api.GET("/api/v1/me")));
     } catch (caught) {
       setError(caught instanceof ApiError ? describe(caught) : String(caught));
     } finally {

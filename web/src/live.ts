@@ -1,8 +1,8 @@
 // The project's live stream: every committed event in order, resumed after any disconnect
 // from the last event seen, so a dropped connection or a restarted server loses nothing.
 
-import { ApiError, send } from "./api";
-import type { LiveEvent, LiveMessage, TicketOut } from "./types";
+import { ApiError, api, ok } from "./api";
+import type { LiveEvent, LiveMessage } from "./types";
 
 export type LiveStatus = "connecting" | "live" | "offline";
 
@@ -54,8 +54,8 @@ export class Live {
     this.handlers.status("connecting");
     let ticket: string;
     try {
-      const sent = await send<TicketOut>("POST", `/projects/${this.projectId}/live/ticket`);
-      ticket = sent.body.ticket;
+      const path = { project_id: this.projectId };
+      ticket = (await ok(api.POST("/api/v1/projects/{project_id}/live/ticket", { params: { path } }))).ticket;
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
         this.handlers.denied(error.detail);

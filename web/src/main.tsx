@@ -3,12 +3,12 @@ import "./styles.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 
-import { ApiError, get, send, session, setToken, token } from "./api";
+import { ApiError, api, ok, session, setToken, token } from "./api";
 import { Auth } from "./auth";
-import { Board, boardPath } from "./board/Board";
+import { Board } from "./board/Board";
 import { filterFromQuery, isFiltered } from "./board/filter";
 import { useLazy } from "./lazy";
-import { prefetch } from "./prefetch";
+import { prefetchBoard } from "./prefetch";
 import { Projects } from "./projects";
 import { navigate, onLink, parse, useLocation } from "./route";
 import { useUnread } from "./inbox/unread";
@@ -21,7 +21,7 @@ applyTheme(storedTheme());
 // A signed-in board asks for its data now, while /me is on its way, not after.
 const first = parse(location.pathname);
 if (token() && first.page === "board" && !isFiltered(filterFromQuery(location.search))) {
-  prefetch(boardPath(first.projectId));
+  prefetchBoard(first.projectId);
 }
 
 function App() {
@@ -42,7 +42,7 @@ function App() {
       setMe(null);
     };
     if (me === undefined) {
-      get<User>("/me")
+      ok(api.GET("/api/v1/me"))
         .then(setMe)
         .catch((error) => {
           // a server that is down is not a signed-out user: keep the token and try again
@@ -69,7 +69,7 @@ function App() {
     );
   }
   const signOut = async () => {
-    await send("POST", "/auth/logout").catch(() => undefined);
+    await ok(api.POST("/api/v1/auth/logout")).catch(() => undefined);
     setToken(null);
     setMe(null);
     navigate("/login");

@@ -1046,6 +1046,40 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** AttachmentEventOut */
+        AttachmentEventOut: {
+            /**
+             * Seq
+             * @description Contiguous per project, in commit order.
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "attachment.added" | "attachment.deleted";
+            /** Actor Id */
+            actor_id: number | null;
+            /** Subject Id */
+            subject_id: number;
+            /** Task Id */
+            task_id: number | null;
+            /**
+             * NoChanges
+             * @description Of an event that adds or removes its subject as a whole.
+             */
+            changes: Record<string, never>;
+            /**
+             * Snapshot
+             * @description The object after the change (as it was, for a deletion).
+             */
+            snapshot: components["schemas"]["AttachmentSnapshot"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** AttachmentOut */
         AttachmentOut: {
             /** Id */
@@ -1099,6 +1133,27 @@ export interface components {
              * @description Pass as `cursor` for the next page.
              */
             next_cursor: string | null;
+        };
+        /** AttachmentSnapshot */
+        AttachmentSnapshot: {
+            /** Id */
+            id: number;
+            /** Task Id */
+            task_id: number;
+            /** Name */
+            name: string;
+            /** Media Type */
+            media_type: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /** Uploaded By */
+            uploaded_by: number | null;
+            /** Created At */
+            created_at: string;
+            /** Project Id */
+            project_id: number;
         };
         /** BoardOut */
         BoardOut: {
@@ -1271,6 +1326,43 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** CommentEventOut */
+        CommentEventOut: {
+            /**
+             * Seq
+             * @description Contiguous per project, in commit order.
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "comment.created" | "comment.deleted" | "comment.updated";
+            /** Actor Id */
+            actor_id: number | null;
+            /** Subject Id */
+            subject_id: number;
+            /** Task Id */
+            task_id: number | null;
+            /**
+             * CommentChanges
+             * @description Each field that changed: [before, after].
+             */
+            changes: {
+                /** Body */
+                body?: string[];
+            };
+            /**
+             * Snapshot
+             * @description The object after the change (as it was, for a deletion).
+             */
+            snapshot: components["schemas"]["CommentSnapshot"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** CommentIn */
         CommentIn: {
             /** Body */
@@ -1307,6 +1399,21 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** CommentSnapshot */
+        CommentSnapshot: {
+            /** Id */
+            id: number;
+            /** Task Id */
+            task_id: number;
+            /** Author Id */
+            author_id: number;
+            /** Body */
+            body: string;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+        };
         /** DeliveryOut */
         DeliveryOut: {
             /** Id */
@@ -1322,7 +1429,7 @@ export interface components {
              */
             event_seq: number | null;
             /** Event Type */
-            event_type: string;
+            event_type: components["schemas"]["EventType"] | "webhook.ping";
             state: components["schemas"]["DeliveryState"];
             /** Attempts */
             attempts: number;
@@ -1364,40 +1471,7 @@ export interface components {
          * @enum {string}
          */
         DeliveryState: "pending" | "sending" | "delivered" | "failed";
-        /** EventOut */
-        EventOut: {
-            /**
-             * Seq
-             * @description Contiguous per project, in commit order.
-             */
-            seq: number;
-            type: components["schemas"]["EventType"];
-            /** Actor Id */
-            actor_id: number | null;
-            /** Subject Id */
-            subject_id: number;
-            /** Task Id */
-            task_id: number | null;
-            /**
-             * Changes
-             * @description field: [before, after]
-             */
-            changes: {
-                [key: string]: unknown;
-            };
-            /**
-             * Snapshot
-             * @description The object after the change.
-             */
-            snapshot: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-        };
+        EventOut: components["schemas"]["ProjectEventOut"] | components["schemas"]["MemberEventOut"] | components["schemas"]["StatusEventOut"] | components["schemas"]["LabelEventOut"] | components["schemas"]["TaskEventOut"] | components["schemas"]["CommentEventOut"] | components["schemas"]["AttachmentEventOut"];
         /** EventPage */
         EventPage: {
             /** Items */
@@ -1463,8 +1537,58 @@ export interface components {
             /** Color */
             color?: string | null;
         };
+        /** LabelEventOut */
+        LabelEventOut: {
+            /**
+             * Seq
+             * @description Contiguous per project, in commit order.
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "label.created" | "label.deleted" | "label.updated";
+            /** Actor Id */
+            actor_id: number | null;
+            /** Subject Id */
+            subject_id: number;
+            /** Task Id */
+            task_id: number | null;
+            /**
+             * LabelChanges
+             * @description Each field that changed: [before, after].
+             */
+            changes: {
+                /** Name */
+                name?: string[];
+                /** Color */
+                color?: string[];
+            };
+            /**
+             * Snapshot
+             * @description The object after the change (as it was, for a deletion).
+             */
+            snapshot: components["schemas"]["LabelSnapshot"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** LabelOut */
         LabelOut: {
+            /** Id */
+            id: number;
+            /** Project Id */
+            project_id: number;
+            /** Name */
+            name: string;
+            /** Color */
+            color: string;
+        };
+        /** LabelSnapshot */
+        LabelSnapshot: {
             /** Id */
             id: number;
             /** Project Id */
@@ -1517,6 +1641,43 @@ export interface components {
             /** Unread */
             unread: number;
         };
+        /** MemberEventOut */
+        MemberEventOut: {
+            /**
+             * Seq
+             * @description Contiguous per project, in commit order.
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "member.added" | "member.removed" | "member.role_changed";
+            /** Actor Id */
+            actor_id: number | null;
+            /** Subject Id */
+            subject_id: number;
+            /** Task Id */
+            task_id: number | null;
+            /**
+             * MemberChanges
+             * @description Each field that changed: [before, after].
+             */
+            changes: {
+                /** Role */
+                role?: components["schemas"]["Role"][];
+            };
+            /**
+             * Snapshot
+             * @description The object after the change (as it was, for a deletion).
+             */
+            snapshot: components["schemas"]["MemberSnapshot"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** MemberIn */
         MemberIn: {
             /** Email */
@@ -1543,6 +1704,12 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** MemberSnapshot */
+        MemberSnapshot: {
+            /** User Id */
+            user_id: number;
+            role: components["schemas"]["Role"];
         };
         /** MemberUpdateIn */
         MemberUpdateIn: {
@@ -1730,6 +1897,47 @@ export interface components {
              */
             description?: string;
         };
+        /** ProjectEventOut */
+        ProjectEventOut: {
+            /**
+             * Seq
+             * @description Contiguous per project, in commit order.
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "project.archived" | "project.created" | "project.restored" | "project.updated";
+            /** Actor Id */
+            actor_id: number | null;
+            /** Subject Id */
+            subject_id: number;
+            /** Task Id */
+            task_id: number | null;
+            /**
+             * ProjectChanges
+             * @description Each field that changed: [before, after].
+             */
+            changes: {
+                /** Name */
+                name?: string[];
+                /** Description */
+                description?: string[];
+                /** Archived At */
+                archived_at?: (string | null)[];
+            };
+            /**
+             * Snapshot
+             * @description The object after the change (as it was, for a deletion).
+             */
+            snapshot: components["schemas"]["ProjectSnapshot"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** ProjectOut */
         ProjectOut: {
             /** Id */
@@ -1762,6 +1970,19 @@ export interface components {
             key: string;
             /** Name */
             name: string;
+        };
+        /** ProjectSnapshot */
+        ProjectSnapshot: {
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Archived At */
+            archived_at: string | null;
         };
         /** ProjectUpdateIn */
         ProjectUpdateIn: {
@@ -1820,6 +2041,55 @@ export interface components {
             /** Position */
             position?: number | null;
         };
+        /** StatusEventOut */
+        StatusEventOut: {
+            /**
+             * Seq
+             * @description Contiguous per project, in commit order.
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "status.created" | "status.deleted" | "status.rebalanced" | "status.updated";
+            /** Actor Id */
+            actor_id: number | null;
+            /** Subject Id */
+            subject_id: number;
+            /** Task Id */
+            task_id: number | null;
+            /**
+             * StatusChanges
+             * @description Each field that changed: [before, after].
+             */
+            changes: {
+                /** Name */
+                name?: string[];
+                /** Category */
+                category?: components["schemas"]["StatusCategory"][];
+                /** Position */
+                position?: number[];
+                /** Wip Limit */
+                wip_limit?: (number | null)[];
+                /** Order */
+                order?: (number[] | null)[];
+                /** Ranks */
+                ranks?: {
+                    [key: string]: string;
+                };
+            };
+            /**
+             * Snapshot
+             * @description The object after the change (as it was, for a deletion).
+             */
+            snapshot: components["schemas"]["StatusSnapshot"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** StatusOut */
         StatusOut: {
             /** Id */
@@ -1838,6 +2108,20 @@ export interface components {
              * @description Live (not archived) tasks in this status, kept exact.
              */
             count: number;
+        };
+        /** StatusSnapshot */
+        StatusSnapshot: {
+            /** Id */
+            id: number;
+            /** Project Id */
+            project_id: number;
+            /** Name */
+            name: string;
+            category: components["schemas"]["StatusCategory"];
+            /** Position */
+            position: number;
+            /** Wip Limit */
+            wip_limit: number | null;
         };
         /** StatusUpdateIn */
         StatusUpdateIn: {
@@ -1877,6 +2161,63 @@ export interface components {
             estimate?: number | null;
             /** Parent Id */
             parent_id?: number | null;
+        };
+        /** TaskEventOut */
+        TaskEventOut: {
+            /**
+             * Seq
+             * @description Contiguous per project, in commit order.
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "task.archived" | "task.created" | "task.deleted" | "task.moved" | "task.restored" | "task.updated";
+            /** Actor Id */
+            actor_id: number | null;
+            /** Subject Id */
+            subject_id: number;
+            /** Task Id */
+            task_id: number | null;
+            /**
+             * TaskChanges
+             * @description Each field that changed: [before, after].
+             */
+            changes: {
+                /** Title */
+                title?: string[];
+                /** Description */
+                description?: string[];
+                /** Status Id */
+                status_id?: number[];
+                /** Assignee Id */
+                assignee_id?: (number | null)[];
+                /** Priority */
+                priority?: ("none" | "low" | "medium" | "high" | "urgent")[];
+                /** Labels */
+                labels?: number[][];
+                /** Due Date */
+                due_date?: (string | null)[];
+                /** Estimate */
+                estimate?: (number | null)[];
+                /** Parent Id */
+                parent_id?: (number | null)[];
+                /** Rank */
+                rank?: string[];
+                /** Archived At */
+                archived_at?: (string | null)[];
+            };
+            /**
+             * Snapshot
+             * @description The object after the change (as it was, for a deletion).
+             */
+            snapshot: components["schemas"]["TaskSnapshot"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /** TaskMoveIn */
         TaskMoveIn: {
@@ -1961,6 +2302,48 @@ export interface components {
             number: string;
             /** Title */
             title: string;
+        };
+        /** TaskSnapshot */
+        TaskSnapshot: {
+            /** Id */
+            id: number;
+            /** Project Id */
+            project_id: number;
+            /** Number */
+            number: string;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /** Status Id */
+            status_id: number;
+            /** Assignee Id */
+            assignee_id: number | null;
+            /** Reporter Id */
+            reporter_id: number;
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "none" | "low" | "medium" | "high" | "urgent";
+            /** Labels */
+            labels: number[];
+            /** Due Date */
+            due_date: string | null;
+            /** Estimate */
+            estimate: number | null;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Rank */
+            rank: string;
+            /** Archived At */
+            archived_at: string | null;
+            /** Version */
+            version: number;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
         };
         /**
          * TaskUpdateIn
@@ -2184,7 +2567,7 @@ export interface components {
             /** Url */
             url: string;
             /** Events */
-            events: string[];
+            events: (components["schemas"]["EventType"] | "*")[];
             /** Active */
             active: boolean;
             /**
@@ -2230,7 +2613,7 @@ export interface components {
             /** Url */
             url: string;
             /** Events */
-            events: string[];
+            events: (components["schemas"]["EventType"] | "*")[];
             /** Active */
             active: boolean;
             /**
@@ -2254,52 +2637,15 @@ export interface components {
              */
             secret: string;
         };
-        /**
-         * LiveEvent
-         * @description One committed event on `WebSocket /api/v1/projects/{project_id}/live`: the activity log's
-         *     item, in seq order with no gap, resumable with `?after=<seq>`.
-         */
-        LiveEvent: {
-            /**
-             * Seq
-             * @description Contiguous per project, in commit order.
-             */
-            seq: number;
-            type: components["schemas"]["EventType"];
-            /** Actor Id */
-            actor_id: number | null;
-            /** Subject Id */
-            subject_id: number;
-            /** Task Id */
-            task_id: number | null;
-            /**
-             * Changes
-             * @description field: [before, after]
-             */
-            changes: {
-                [key: string]: unknown;
-            };
-            /**
-             * Snapshot
-             * @description The object after the change.
-             */
-            snapshot: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-        };
+        LiveMessage: components["schemas"]["ProjectEventOut"] | components["schemas"]["MemberEventOut"] | components["schemas"]["StatusEventOut"] | components["schemas"]["LabelEventOut"] | components["schemas"]["TaskEventOut"] | components["schemas"]["CommentEventOut"] | components["schemas"]["AttachmentEventOut"] | components["schemas"]["LivePresence"] | components["schemas"]["LiveReload"];
         /**
          * LivePresence
          * @description Who is watching the board; sent on connect and whenever someone comes or goes.
          */
         LivePresence: {
             /**
-             * Type
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "presence";
             /**
@@ -2327,8 +2673,8 @@ export interface components {
          */
         LiveReload: {
             /**
-             * Type
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "reload";
             /**
@@ -4752,7 +5098,7 @@ export interface operations {
                      * Format: binary
                      * @description The file; its name is kept (cleaned), its type is read from its bytes.
                      */
-                    file: string;
+                    file: Blob;
                 };
             };
         };
@@ -4868,7 +5214,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "*/*": string;
+                    "*/*": Blob;
                 };
             };
             /** @description Authentication required */
@@ -6501,7 +6847,7 @@ export interface operations {
         /** @description A laneway.project archive, or a Trello board's JSON export. */
         requestBody: {
             content: {
-                "application/json": string;
+                "application/json": Blob;
             };
         };
         responses: {
@@ -6584,7 +6930,7 @@ export interface operations {
         /** @description UTF-8 CSV with a header row. */
         requestBody: {
             content: {
-                "text/csv": string;
+                "text/csv": Blob;
             };
         };
         responses: {

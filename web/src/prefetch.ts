@@ -1,18 +1,31 @@
-// A request started with the page, beside /me, instead of after it; used once by its screen.
+// The board's first answer, asked for with the page (beside /me) instead of after it, and
+// taken once by the board.
 
-import { get } from "./api";
+import { api, ok } from "./api";
+import type { BoardOut } from "./types";
 
-const early = new Map<string, Promise<unknown>>();
+/** Tasks per column in the board's first answer. */
+export const FIRST_PAGE = 50;
 
-export function prefetch(path: string): void {
-  const request = get(path);
-  request.catch(() => undefined); // its screen sees the failure; nobody else should
-  early.set(path, request);
+export function loadBoard(projectId: number): Promise<BoardOut> {
+  return ok(
+    api.GET("/api/v1/projects/{project_id}/board", {
+      params: { path: { project_id: projectId }, query: { limit: FIRST_PAGE } },
+    }),
+  );
 }
 
-/** The prefetched answer for `path`, if there is one; or a fresh request. */
-export function getOnce<T>(path: string): Promise<T> {
-  const request = early.get(path);
-  early.delete(path);
-  return (request as Promise<T> | undefined) ?? get<T>(path);
+const early = new Map<number, Promise<BoardOut>>();
+
+export function prefetchBoard(projectId: number): void {
+  const request = loadBoard(projectId);
+  request.catch(() => undefined); // its screen sees the failure; nobody else should
+  early.set(projectId, request);
+}
+
+/** The prefetched board, if there is one; or a fresh request. */
+export function boardOnce(projectId: number): Promise<BoardOut> {
+  const request = early.get(projectId);
+  early.delete(projectId);
+  return request ?? loadBoard(projectId);
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 
 import { describe } from "./auth";
-import { ApiError, get, send } from "./api";
+import { ApiError, api, idempotencyKey, ok } from "./api";
 import { navigate, onLink } from "./route";
 import type { Project } from "./types";
 import { Notice } from "./ui";
@@ -13,7 +13,7 @@ export function Projects() {
 
   useEffect(() => {
     document.title = "Projects · Laneway";
-    get<Project[]>("/projects")
+    ok(api.GET("/api/v1/projects"))
       .then(setProjects)
       .catch((e) => setError(e instanceof ApiError ? describe(e) : String(e)));
   }, []);
@@ -27,9 +27,10 @@ export function Projects() {
     setError(null);
     try {
       const body = { name: String(form.get("name")).trim(), ...(key ? { key } : {}) };
-      const created = await send<Project>("POST", "/projects", { body, idempotent: true });
+      const header = { "Idempotency-Key": idempotencyKey() };
+      const created = await ok(api.POST("/api/v1/projects", { params: { header }, body }));
       formElement.reset();
-      navigate(`/p/${created.body.id}`);
+      navigate(`/p/${created.id}`);
     } catch (e) {
       setError(e instanceof ApiError ? describe(e) : String(e));
     } finally {

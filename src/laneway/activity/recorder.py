@@ -6,18 +6,45 @@ project's counter row; see ProjectCounter for why this one lock orders the proje
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, overload
 
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from laneway.activity.types import EventType
 from laneway.commits import RecordedEvent, pending
 from laneway.errors import NotFound
 from laneway.models import Event, ProjectCounter
 from laneway.models.base import utcnow
+from laneway.models.event_payloads import (
+    AttachmentSnapshot,
+    CommentChanges,
+    CommentSnapshot,
+    EventChanges,
+    EventSnapshot,
+    LabelChanges,
+    LabelSnapshot,
+    MemberChanges,
+    MemberSnapshot,
+    NoChanges,
+    ProjectChanges,
+    ProjectSnapshot,
+    StatusChanges,
+    StatusSnapshot,
+    TaskChanges,
+    TaskSnapshot,
+)
+from laneway.models.event_types import (
+    AttachmentEventType,
+    CommentEventType,
+    EventType,
+    LabelEventType,
+    MemberEventType,
+    ProjectEventType,
+    StatusEventType,
+    TaskEventType,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +55,91 @@ class Reservation:
     first_number: int
 
 
-@dataclass(slots=True)
+@dataclass(init=False, slots=True)
 class Draft:
+    """One event to append. Each family of types comes with its own payloads (the overloads),
+    so a type paired with another family's changes or snapshot fails the type check."""
+
     type: EventType
     subject_id: int
-    task_id: int | None = None
-    changes: dict[str, Any] = field(default_factory=dict)
-    snapshot: dict[str, Any] | None = None
+    task_id: int | None
+    changes: EventChanges
+    snapshot: EventSnapshot | None
+
+    @overload
+    def __init__(
+        self,
+        type: ProjectEventType,
+        subject_id: int,
+        task_id: None = None,
+        changes: ProjectChanges = ...,
+        snapshot: ProjectSnapshot | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        type: MemberEventType,
+        subject_id: int,
+        task_id: None = None,
+        changes: MemberChanges = ...,
+        snapshot: MemberSnapshot | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        type: StatusEventType,
+        subject_id: int,
+        task_id: None = None,
+        changes: StatusChanges = ...,
+        snapshot: StatusSnapshot | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        type: LabelEventType,
+        subject_id: int,
+        task_id: None = None,
+        changes: LabelChanges = ...,
+        snapshot: LabelSnapshot | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        type: TaskEventType,
+        subject_id: int,
+        task_id: int | None = None,
+        changes: TaskChanges = ...,
+        snapshot: TaskSnapshot | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        type: CommentEventType,
+        subject_id: int,
+        task_id: int | None = None,
+        changes: CommentChanges = ...,
+        snapshot: CommentSnapshot | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        type: AttachmentEventType,
+        subject_id: int,
+        task_id: int | None = None,
+        changes: NoChanges = ...,
+        snapshot: AttachmentSnapshot | None = None,
+    ) -> None: ...
+    def __init__(
+        self,
+        type: EventType,
+        subject_id: int,
+        task_id: int | None = None,
+        changes: EventChanges | None = None,
+        snapshot: EventSnapshot | None = None,
+    ) -> None:
+        self.type, self.subject_id, self.task_id = type, subject_id, task_id
+        self.changes = {} if changes is None else changes
+        self.snapshot = snapshot
 
 
 async def reserve(
@@ -62,9 +167,18 @@ async def reserve(
     )
 
 
+# One family's snapshots give its changes: each field of the snapshot that differs.
+@overload
+def diff(before: ProjectSnapshot, after: ProjectSnapshot) -> ProjectChanges: ...
+@overload
+def diff(before: StatusSnapshot, after: StatusSnapshot) -> StatusChanges: ...
+@overload
+def diff(before: LabelSnapshot, after: LabelSnapshot) -> LabelChanges: ...
+@overload
+def diff(before: TaskSnapshot, after: TaskSnapshot, ignore: Sequence[str] = ()) -> TaskChanges: ...
 def diff(
-    before: dict[str, Any], after: dict[str, Any], ignore: Sequence[str] = ()
-) -> dict[str, list[Any]]:
+    before: Mapping[str, object], after: Mapping[str, object], ignore: Sequence[str] = ()
+) -> Mapping[str, object]:
     """An event's `changes`: each field that differs, as [before, after]."""
     return {k: [before[k], after[k]] for k in after if before[k] != after[k] and k not in ignore}
 

@@ -18,8 +18,10 @@ from laneway.blobs.store import AttachmentStorage, Staged
 from laneway.db import Database
 from laneway.errors import Forbidden, NotFound
 from laneway.kit.cursor import CursorCodec
+from laneway.kit.jsonbytes import iso
 from laneway.models import Attachment, Role
 from laneway.models.base import utcnow
+from laneway.models.event_payloads import AttachmentSnapshot
 from laneway.projects.access import check_role
 from laneway.tasks.access import TaskAccess
 
@@ -42,10 +44,19 @@ def out(attachment: Attachment) -> AttachmentOut:
     )
 
 
-def snapshot(attachment: Attachment) -> dict[str, object]:
+def snapshot(attachment: Attachment) -> AttachmentSnapshot:
     """What the event log keeps of an attachment: its metadata, never its bytes or URLs."""
-    metadata = out(attachment).model_dump(mode="json", exclude={"download", "preview"})
-    return {**metadata, "project_id": attachment.project_id}
+    return {
+        "id": attachment.id,
+        "task_id": attachment.task_id,
+        "name": attachment.name,
+        "media_type": attachment.media_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_by": attachment.uploaded_by,
+        "created_at": iso(attachment.created_at),
+        "project_id": attachment.project_id,
+    }
 
 
 async def list_attachments(

@@ -7,16 +7,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.activity import recorder
 from laneway.comments import repository
 from laneway.comments.access import CommentAccess
-from laneway.comments.schemas import CommentOut
 from laneway.errors import Forbidden
 from laneway.kit.cursor import CursorCodec
+from laneway.kit.jsonbytes import iso
 from laneway.models import Comment, Role
 from laneway.models.base import utcnow
+from laneway.models.event_payloads import CommentSnapshot
 from laneway.tasks.access import TaskAccess
 
 
-def snapshot(comment: Comment) -> dict[str, object]:
-    return CommentOut.model_validate(comment).model_dump(mode="json")
+def snapshot(comment: Comment) -> CommentSnapshot:
+    return {
+        "id": comment.id,
+        "task_id": comment.task_id,
+        "author_id": comment.author_id,
+        "body": comment.body,
+        "created_at": iso(comment.created_at),
+        "updated_at": iso(comment.updated_at),
+    }
 
 
 async def list_comments(

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from laneway.activity import repository
-from laneway.activity.schemas import EventOut, EventPage
+from laneway.activity.schemas import EVENT_OUT, EventPage
 from laneway.db import SessionDep
 from laneway.errors import responses
 from laneway.kit.schemas import Seq
@@ -20,7 +20,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 def _page(events: list[Event], limit: int) -> EventPage:
-    items = [EventOut.model_validate(e) for e in events[:limit]]
+    items = [EVENT_OUT.validate_python(e, from_attributes=True) for e in events[:limit]]
     return EventPage(items=items, next_after=items[-1].seq if len(events) > limit else None)
 
 

@@ -7,7 +7,7 @@ declared response models stay a true description of these bodies (tests check th
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 import orjson
 from fastapi import Response
@@ -25,6 +25,10 @@ def kept(value: Any) -> bytes:
     return memoryview(dumps(value)).tobytes()
 
 
+@overload
+def iso(value: date | datetime) -> str: ...
+@overload
+def iso(value: date | datetime | None) -> str | None: ...
 def iso(value: date | datetime | None) -> str | None:
     if value is None:
         return None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -10,8 +10,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     StringConstraints,
 )
+from pydantic_core import core_schema
 
 from laneway.kit.text import is_one_line, one_line
 
@@ -84,3 +86,24 @@ Email = Annotated[
     StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$"),
     AfterValidator(_normalize_email),
 ]
+
+
+class Stated:
+    """`Annotated[T, Stated()]`: the OpenAPI document states T, and the value passes as it is,
+    neither validated nor rebuilt on its way out. For JSON the server wrote itself and keeps
+    as is (an event's payloads, stored in the log): reading it back must never reject or
+    reshape what was once written, and T (a TypedDict) is what the type checker holds."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        stated = handler(source)
+        return core_schema.any_schema(
+            metadata={"pydantic_js_annotation_functions": [lambda _c, h: h(stated)]},
+            # serialized as any JSON; naming `stated` here keeps its definitions in the schema
+            serialization=core_schema.wrap_serializer_function_ser_schema(_as_is, schema=stated),
+        )
+
+
+def _as_is(value: Any, _handler: Any) -> Any:
+    return value

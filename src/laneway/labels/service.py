@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,9 +11,10 @@ from laneway.activity import recorder
 from laneway.errors import Conflict, NotFound
 from laneway.kit.savepoint import add_unique
 from laneway.labels import repository
-from laneway.labels.schemas import LabelCreateIn, LabelOut, LabelUpdateIn
+from laneway.labels.schemas import LabelCreateIn, LabelUpdateIn
 from laneway.models import Label
 from laneway.models.base import utcnow
+from laneway.models.event_payloads import LabelSnapshot
 from laneway.projects.access import ProjectAccess
 from laneway.tasks.schemas import snapshot as task_snapshot
 
@@ -40,17 +40,18 @@ async def create_label(session: AsyncSession, access: ProjectAccess, body: Label
         session,
         reservation,
         access.user.id,
-        [
-            recorder.Draft(
-                "label.created", label.id, snapshot=LabelOut.model_validate(label).model_dump()
-            )
-        ],
+        [recorder.Draft("label.created", label.id, snapshot=snapshot(label))],
     )
     return label
 
 
-def _snapshot(label: Label) -> dict[str, Any]:
-    return LabelOut.model_validate(label).model_dump()
+def snapshot(label: Label) -> LabelSnapshot:
+    return {
+        "id": label.id,
+        "project_id": label.project_id,
+        "name": label.name,
+        "color": label.color,
+    }
 
 
 async def _find(session: AsyncSession, project_id: int, label_id: int) -> Label:
@@ -66,7 +67,7 @@ async def update_label(
     project_id = access.project.id
     reservation = await recorder.reserve(session, project_id)
     label = await _find(session, project_id, label_id)
-    before = _snapshot(label)
+    before = snapshot(label)
     if body.name is not None:
         label.name = body.name
     if body.color is not None:
@@ -76,7 +77,7 @@ async def update_label(
             await session.flush()
     except IntegrityError:
         raise Conflict(f"A label named {body.name!r} already exists.") from None
-    after = _snapshot(label)
+    after = snapshot(label)
     changes = recorder.diff(before, after)
     await recorder.append(
         session,
@@ -114,5 +115,5 @@ async def delete_label(session: AsyncSession, access: ProjectAccess, label_id: i
         )
     await session.delete(label)
     await session.flush()
-    drafts.append(recorder.Draft("label.deleted", label.id, snapshot=_snapshot(label)))
+    drafts.append(recorder.Draft("label.deleted", label.id, snapshot=snapshot(label)))
     await recorder.append(session, reservation, access.user.id, drafts)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laneway.models.base import Base, BigId, UTCDateTime, utcnow
+from laneway.models.event_payloads import EventChanges, EventSnapshot
+from laneway.models.event_types import EventType
 from laneway.models.types import Json
 
 
@@ -26,11 +27,11 @@ class Event(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(BigId, ForeignKey("projects.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(BigInteger)
-    type: Mapped[str] = mapped_column(String(40))
+    type: Mapped[EventType] = mapped_column(String(40))
     actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
     subject_id: Mapped[int] = mapped_column(BigId)
     # no foreign key: the history of a deleted task outlives the task
     task_id: Mapped[int | None] = mapped_column(BigId)
-    changes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-    snapshot: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    changes: Mapped[EventChanges] = mapped_column(Json, default=dict)
+    snapshot: Mapped[EventSnapshot | None] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laneway.models.base import Base, BigId, UTCDateTime, utcnow
+from laneway.models.event_types import EventType
 from laneway.models.types import Json
+
+WebhookEvent = EventType | Literal["*"]
+"""What a webhook subscribes to: an event type, or "*" for every one."""
 
 
 class Webhook(Base):
@@ -21,7 +26,7 @@ class Webhook(Base):
         BigId, ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     url: Mapped[str] = mapped_column(String(2000))
-    events: Mapped[list[str]] = mapped_column(Json, default=list)  # types, or ["*"]
+    events: Mapped[list[WebhookEvent]] = mapped_column(Json, default=list)
     # whsec_ + base64; a rotated-out secret still signs until `previous_secret_until`
     secret: Mapped[str] = mapped_column(String(100))
     previous_secret: Mapped[str | None] = mapped_column(String(100))

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from laneway.models.base import Base, BigId, UTCDateTime, utcnow
+from laneway.models.event_types import EventType
 
 
 class DeliveryState(StrEnum):
@@ -31,7 +33,7 @@ class WebhookDelivery(Base):
     # the webhook-id header: the same on every retry and redelivery, for receivers to dedupe
     message_id: Mapped[str] = mapped_column(String(64))
     event_seq: Mapped[int | None] = mapped_column(BigInteger)  # None: a ping
-    event_type: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[EventType | Literal["webhook.ping"]] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
     state: Mapped[DeliveryState] = mapped_column(
         Enum(DeliveryState, native_enum=False, length=10, validate_strings=True),

@@ -22,6 +22,7 @@ from laneway.commits import Changes
 from laneway.db import Database
 from laneway.kit.poll_loop import PollLoop
 from laneway.models.base import utcnow
+from laneway.models.event_payloads import payload
 from laneway.notifications import repository
 from laneway.notifications.rules import EventFacts, decide
 
@@ -59,14 +60,8 @@ async def notify_project(
             for event in events:
                 if event.task_id is None or event.task_id not in live:
                     continue  # project-level events and deleted tasks notify nobody
-                facts = EventFacts(
-                    event.seq,
-                    event.type,
-                    event.actor_id,
-                    event.task_id,
-                    event.changes,
-                    event.snapshot,
-                )
+                what = payload(event.type, event.changes, event.snapshot)
+                facts = EventFacts(event.seq, event.actor_id, event.task_id, what)
                 outcome = decide(facts, members, watching[event.task_id], statuses)
                 for user_id, (kind, excerpt) in outcome.notify.items():
                     rows.append(

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from laneway.auth.usernames import mentioned
 from laneway.models import NotificationKind, NotifyLevel
+from laneway.models.event_payloads import AnyPayload
 
 RANK = {
     NotificationKind.mentioned: 0,
@@ -40,11 +40,9 @@ class EventFacts:
     """What the rules read of an event (a row of the log)."""
 
     seq: int
-    type: str
     actor_id: int | None
     task_id: int | None
-    changes: dict[str, Any]
-    snapshot: dict[str, Any] | None
+    payload: AnyPayload  # its type, changes and snapshot
 
 
 @dataclass(slots=True)
@@ -65,28 +63,29 @@ def decide(
     status_names: dict[int, str],
 ) -> Outcome:
     outcome = Outcome()
-    snapshot = event.snapshot or {}
+    what = event.payload
     by_name = {m.username: m.user_id for m in members.values()}
-    if event.type == "task.created":
-        _watch(outcome, snapshot.get("reporter_id"))
-        _assigned(outcome, snapshot.get("assignee_id"))
-        _mentions(outcome, by_name, mentioned(snapshot.get("description", "")))
-    elif event.type in ("task.updated", "task.moved"):
-        if "assignee_id" in event.changes:
-            _assigned(outcome, event.changes["assignee_id"][1])
-        if "description" in event.changes:
-            old, new = event.changes["description"]
+    if what.type == "task.created" and what.snapshot is not None:
+        _watch(outcome, what.snapshot["reporter_id"])
+        _assigned(outcome, what.snapshot["assignee_id"])
+        _mentions(outcome, by_name, mentioned(what.snapshot["description"]))
+    elif what.type in ("task.updated", "task.moved"):
+        changes = what.changes
+        if "assignee_id" in changes:
+            _assigned(outcome, changes["assignee_id"][1])
+        if "description" in changes:
+            old, new = changes["description"]
             _mentions(outcome, by_name, mentioned(new) - mentioned(old))
-        if "status_id" in event.changes:
-            name = status_names.get(event.changes["status_id"][1], "")
+        if "status_id" in changes:
+            name = status_names.get(changes["status_id"][1], "")
             _followers(outcome, members, watchers, NotificationKind.status, name)
-    elif event.type == "comment.created":
-        body = str(snapshot.get("body", ""))
+    elif what.type == "comment.created" and what.snapshot is not None:
+        body = what.snapshot["body"]
         _watch(outcome, event.actor_id)
         _mentions(outcome, by_name, mentioned(body), _excerpt(body))
         _followers(outcome, members, watchers, NotificationKind.commented, _excerpt(body))
-    elif event.type == "comment.updated" and "body" in event.changes:
-        old, new = event.changes["body"]
+    elif what.type == "comment.updated" and "body" in what.changes:
+        old, new = what.changes["body"]
         _mentions(outcome, by_name, mentioned(new) - mentioned(old), _excerpt(new))
     # what applies to everyone: members only, never the actor, never at level `none`
     outcome.notify = {
@@ -100,13 +99,13 @@ def decide(
     return outcome
 
 
-def _watch(outcome: Outcome, user_id: Any) -> None:
-    if isinstance(user_id, int):
+def _watch(outcome: Outcome, user_id: int | None) -> None:
+    if user_id is not None:
         outcome.watch.add(user_id)
 
 
-def _assigned(outcome: Outcome, user_id: Any) -> None:
-    if isinstance(user_id, int):
+def _assigned(outcome: Outcome, user_id: int | None) -> None:
+    if user_id is not None:
         outcome.watch.add(user_id)
         outcome.tell(user_id, NotificationKind.assigned)
 

@@ -5,24 +5,24 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
-from laneway.activity.types import EventType
 from laneway.auth import ownership as webhook_ownership
 from laneway.auth import repository as auth_repository
 from laneway.errors import Conflict, Forbidden, NotFound
 from laneway.kit.savepoint import add_unique
 from laneway.models import Membership, Project, Role, User
 from laneway.models.base import utcnow
+from laneway.models.event_payloads import MemberSnapshot, ProjectSnapshot
+from laneway.models.event_types import ProjectEventType
 from laneway.models.refs import UserRef
 from laneway.projects import repository, setup
 from laneway.projects.access import ProjectAccess
 
 
-def project_snapshot(project: Project) -> dict[str, Any]:
+def project_snapshot(project: Project) -> ProjectSnapshot:
     return {
         "id": project.id,
         "key": project.key,
@@ -32,8 +32,8 @@ def project_snapshot(project: Project) -> dict[str, Any]:
     }
 
 
-def member_snapshot(membership: Membership) -> dict[str, Any]:
-    return {"user_id": membership.user_id, "role": membership.role.value}
+def member_snapshot(membership: Membership) -> MemberSnapshot:
+    return {"user_id": membership.user_id, "role": membership.role}
 
 
 MAX_KEY_LENGTH = 10  # the column's width
@@ -84,7 +84,7 @@ async def create_project(
         recorder.Draft(
             "member.added",
             owner.id,
-            snapshot={"user_id": owner.id, "role": Role.owner.value},
+            snapshot={"user_id": owner.id, "role": Role.owner},
         ),
     )
     return project
@@ -108,7 +108,7 @@ async def update_project(
     # the row as it is now, under the project's write lock (access.project may be a cached copy)
     project = await session.get_one(Project, access.project.id, populate_existing=True)
     before = project_snapshot(project)
-    event_type: EventType = "project.updated"
+    event_type: ProjectEventType = "project.updated"
     if archived is not None and archived != (project.archived_at is not None):
         if access.role is not Role.owner:
             raise Forbidden("Only an owner can archive or restore a project.")
@@ -124,7 +124,6 @@ async def update_project(
     await session.flush()
     after = project_snapshot(project)
     changes = recorder.diff(before, after)
-    changes.pop("updated_at", None)
     await recorder.append(
         session,
         reservation,
@@ -183,7 +182,7 @@ async def change_role(
         recorder.Draft(
             "member.role_changed",
             user_id,
-            changes={"role": [before.value, role.value]},
+            changes={"role": [before, role]},
             snapshot=member_snapshot(membership),
         ),
     )

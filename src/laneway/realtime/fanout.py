@@ -15,6 +15,7 @@ import os
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import suppress
+from typing import Final
 
 import orjson
 import structlog
@@ -34,8 +35,8 @@ log = structlog.get_logger("laneway.live")
 OUTBOX_SIZE = 10_000
 PUBLISH_BATCH = 500
 # on channel <prefix>:live:0, never a project's
-REVOKED_TYPE = "tokens.revoked"
-NOTIFIED_TYPE = "notifications.made"  # whose inbox long polls answer now, wherever they wait
+REVOKED_TYPE: Final = "tokens.revoked"
+NOTIFIED_TYPE: Final = "notifications.made"  # whose inbox long polls answer now, wherever they wait
 
 
 class Fanout:

@@ -3,16 +3,12 @@ operations): what `wire` writes, described so clients can generate types from it
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
+from typing_extensions import TypeAliasType
 
-from laneway.activity.schemas import EventOut
-
-
-class LiveEvent(EventOut):
-    """One committed event on `WebSocket /api/v1/projects/{project_id}/live`: the activity log's
-    item, in seq order with no gap, resumable with `?after=<seq>`."""
+from laneway.activity.schemas import AnyEventOut
 
 
 class LivePresence(BaseModel):
@@ -32,4 +28,11 @@ class LiveReload(BaseModel):
     seq: int = Field(description="The project's last seq when it was sent.")
 
 
-LIVE_MESSAGES = (LiveEvent, LivePresence, LiveReload)
+LiveMessage = TypeAliasType(
+    "LiveMessage",
+    Annotated[AnyEventOut | LivePresence | LiveReload, Field(discriminator="type")],
+)
+"""One message on `WebSocket /api/v1/projects/{project_id}/live`: each committed event (the
+activity log's item) in seq order with no gap, resumable with `?after=<seq>`, and notices
+between them."""
+LIVE_MESSAGE = TypeAdapter(LiveMessage)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from laneway.commits import RecordedEvent
 from laneway.kit import jsonbytes
 from laneway.models import Event
+from laneway.models.event_types import EventType
+
+# What else travels beside events: who is watching (to viewers and other replicas), and, to
+# other replicas only, the tokens revoked and the users who have new notifications.
+Notice = Literal["presence", "tokens.revoked", "notifications.made"]
 
 
 @dataclass(frozen=True, slots=True)
 class Published:
     project_id: int
     seq: int
-    type: str
+    type: EventType | Notice
     subject_id: int
     text: str  # the JSON message
 
@@ -36,6 +41,6 @@ def message(event: Event | RecordedEvent) -> Published:
     return Published(event.project_id, event.seq, event.type, event.subject_id, text)
 
 
-def control(kind: str, **fields: Any) -> str:
+def control(kind: Literal["presence", "reload"], **fields: Any) -> str:
     """Messages that are not events (no seq): reload, resume, presence."""
     return jsonbytes.dumps({"type": kind, **fields}).decode()

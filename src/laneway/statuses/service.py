@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from fractional_indexing import generate_n_keys_between
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.activity import recorder
 from laneway.errors import Conflict, NotFound, UnprocessableContent
 from laneway.models import Status, StatusCount
+from laneway.models.event_payloads import StatusSnapshot
 from laneway.projects.access import ProjectAccess
 from laneway.statuses import repository
 from laneway.statuses.schemas import StatusCreateIn, StatusUpdateIn
@@ -18,12 +18,12 @@ from laneway.tasks import repository as task_repository
 from laneway.tasks.schemas import snapshot as task_snapshot
 
 
-def snapshot(status: Status) -> dict[str, Any]:
+def snapshot(status: Status) -> StatusSnapshot:
     return {
         "id": status.id,
         "project_id": status.project_id,
         "name": status.name,
-        "category": status.category.value,
+        "category": status.category,
         "position": status.position,
         "wip_limit": status.wip_limit,
     }

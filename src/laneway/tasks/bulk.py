@@ -15,10 +15,10 @@ from fractional_indexing import generate_n_keys_between
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
-from laneway.activity.types import EventType
 from laneway.errors import FieldError, UnprocessableContent
 from laneway.models import Task
 from laneway.models.base import utcnow
+from laneway.models.event_types import TaskEventType
 from laneway.projects.access import ProjectAccess
 from laneway.tasks import repository
 from laneway.tasks.repository import RefQuery, Refs
@@ -39,7 +39,7 @@ BodyT = TypeVar("BodyT", BulkMove, BulkAssign, BulkLabel, BulkArchive, BulkResto
 
 @dataclass(frozen=True, slots=True)
 class _Action(Generic[BodyT]):
-    event: EventType
+    event: TaskEventType
     # each changes the tasks it must and returns them (the others are left as they are)
     change: Callable[[list[Task], BodyT, Refs, datetime], list[Task]]
     ask: Callable[[RefQuery, BodyT], None] = lambda _refs, _body: None

@@ -45,6 +45,8 @@ from laneway.commits import RecordedEvent, pending
 from laneway.db import core, single_statement_autocommit
 from laneway.errors import Conflict, NotFound, PreconditionFailed
 from laneway.models import Event, Label, Membership, Project, ProjectCounter, Task
+from laneway.models.event_payloads import TaskChanges, TaskSnapshot
+from laneway.models.event_types import TaskEventType
 
 _CHANGED = (
     "Something this task refers to changed while it was written (a status, label, parent "
@@ -279,7 +281,7 @@ async def create(
     guards: Guards,
     actor_id: int,
     values: dict[str, Any],
-    snapshot: dict[str, Any],
+    snapshot: TaskSnapshot,
     number_prefix: str,
     *,
     alone: bool,
@@ -299,7 +301,7 @@ async def create(
     }
     row = await _run(session, statement, params, alone=alone)
     task = _task(row)
-    final = {**snapshot, "id": task.id, "number": f"{number_prefix}{task.number}"}
+    final: TaskSnapshot = {**snapshot, "id": task.id, "number": f"{number_prefix}{task.number}"}
     _published(
         session,
         guards.project_id,
@@ -321,9 +323,9 @@ async def write(
     task_id: int,
     version: int,
     values: dict[str, Any],
-    event_type: str,
-    changes: dict[str, Any],
-    snapshot: dict[str, Any],
+    event_type: TaskEventType,
+    changes: TaskChanges,
+    snapshot: TaskSnapshot,
     *,
     alone: bool,
 ) -> Task:
@@ -366,11 +368,11 @@ def _published(
     session: AsyncSession,
     project_id: int,
     seq: int,
-    event_type: str,
+    event_type: TaskEventType,
     actor_id: int,
     task_id: int,
-    changes: dict[str, Any],
-    snapshot: dict[str, Any],
+    changes: TaskChanges,
+    snapshot: TaskSnapshot,
     at: datetime,
 ) -> None:
     pending(session).events.append(

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, StringConstraints, model_validator
 
 from laneway.kit.jsonbytes import iso
 from laneway.kit.schemas import ONE_LINE, Id, IsoDate, RequestModel, ResponseModel, Text
 from laneway.models import Priority, Task
+from laneway.models.event_payloads import TaskPriority, TaskSnapshot
 
 
 class PriorityName(StrEnum):
@@ -27,7 +28,9 @@ class PriorityName(StrEnum):
         return cls(Priority(level).name)
 
 
-_PRIORITY_NAMES = {p.value: p.name for p in Priority}
+_PRIORITY_NAMES: dict[int, TaskPriority] = {
+    Priority[name].value: name for name in get_args(TaskPriority)
+}
 
 Title = Annotated[Text, StringConstraints(min_length=1, max_length=500), ONE_LINE]
 Description = Annotated[Text, StringConstraints(max_length=100_000)]
@@ -91,7 +94,7 @@ class TaskOut(ResponseModel):
     updated_at: datetime
 
 
-def task_json(task: Any, project_key: str) -> dict[str, Any]:
+def task_json(task: Any, project_key: str) -> TaskSnapshot:
     """A task (an ORM object or a row with the same columns) as TaskOut's JSON, built directly:
     the board and lists serialize hundreds of these per request."""
     return {
@@ -116,7 +119,7 @@ def task_json(task: Any, project_key: str) -> dict[str, Any]:
     }
 
 
-def snapshot(task: Task, project_key: str) -> dict[str, Any]:
+def snapshot(task: Task, project_key: str) -> TaskSnapshot:
     return task_json(task, project_key)
 
 

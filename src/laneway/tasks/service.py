@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import recorder
-from laneway.activity.types import EventType
 from laneway.blobs import store as attachment_storage
 from laneway.db import single_statement_autocommit
 from laneway.errors import (
@@ -33,6 +32,7 @@ from laneway.kit import etag
 from laneway.kit.schemas import MAX_INT32
 from laneway.models import Task
 from laneway.models.base import utcnow
+from laneway.models.event_types import TaskEventType
 from laneway.projects.access import ProjectAccess
 from laneway.tasks import one_trip, ranks, repository
 from laneway.tasks.access import TaskAccess
@@ -202,7 +202,7 @@ async def _write(
     access: TaskAccess,
     expected: int | None,
     values: dict[str, Any],
-    event_type: EventType,
+    event_type: TaskEventType,
     reservation: recorder.Reservation | None,
     *,
     alone: bool,
@@ -289,7 +289,7 @@ def _plain_values(body: TaskUpdateIn, task: Task, refs: RefQuery) -> dict[str, A
     return values
 
 
-def _archiving(body: TaskUpdateIn, task: Task, values: dict[str, Any]) -> EventType:
+def _archiving(body: TaskUpdateIn, task: Task, values: dict[str, Any]) -> TaskEventType:
     """Archive or restore as `archived` asks (into `values`), and the event that says so."""
     if body.archived is True and task.archived_at is None:
         values["archived_at"] = utcnow()

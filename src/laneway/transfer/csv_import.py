@@ -35,8 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from laneway.activity import recorder
 from laneway.commits import RecordedEvent, pending
 from laneway.db import Database
-from laneway.labels.schemas import LabelOut
 from laneway.labels.service import PALETTE
+from laneway.labels.service import snapshot as label_snapshot
 from laneway.models import Event, Label, Project, Role, Status, StatusCount, Task
 from laneway.models.base import utcnow
 from laneway.models.refs import UserRef
@@ -234,7 +234,7 @@ async def _move_in(
         await session.refresh(label)
     if new_labels:
         drafts = [
-            recorder.Draft("label.created", label.id, snapshot=_label_snapshot(label))
+            recorder.Draft("label.created", label.id, snapshot=label_snapshot(label))
             for label in new_labels
         ]
         await recorder.record(session, project_id, actor, *drafts)
@@ -270,10 +270,6 @@ async def _move_counts(session: AsyncSession, staging_id: int, project_id: int) 
             .values(count=StatusCount.count + count)
         )
     await session.execute(delete(StatusCount).where(StatusCount.project_id == staging_id))
-
-
-def _label_snapshot(label: Label) -> dict[str, object]:
-    return LabelOut.model_validate(label).model_dump()
 
 
 async def _access(session: AsyncSession, project_id: int, who: int | str) -> ProjectAccess:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+from laneway.models.event_types import EventType
+
 Kind = Literal["project", "user", "status", "label", "task", "comment", "attachment"]
 
 # the kind of each id-holding field, per event family (the part of the type before the dot);
@@ -68,12 +70,12 @@ class Translation:
         return value
 
 
-def family(event_type: str) -> str:
+def family(event_type: EventType) -> str:
     return event_type.partition(".")[0]
 
 
 def translate(
-    event_type: str,
+    event_type: EventType,
     changes: dict[str, Any],
     snapshot: dict[str, Any] | None,
     translation: Translation,

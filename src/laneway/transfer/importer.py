@@ -40,6 +40,7 @@ from laneway.models import (
     User,
 )
 from laneway.models.base import utcnow
+from laneway.models.event_payloads import ProjectSnapshot
 from laneway.projects import repository as project_repository
 from laneway.projects import service as project_service
 from laneway.projects.schemas import ProjectCreateIn
@@ -152,7 +153,7 @@ class Opened:
     project_id: int
     key: str
     name: str
-    snapshot: dict[str, Any]  # project.created's, for a fresh history
+    snapshot: ProjectSnapshot  # project.created's, for a fresh history
     ids: replay.Ids
     member_roles: dict[int, tuple[Role, datetime]]
     events: int

@@ -16,12 +16,13 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from laneway.activity.types import EventType
+from laneway.activity.recorder import Draft
 from laneway.comments.service import snapshot as comment_snapshot
 from laneway.db import Database
-from laneway.labels.schemas import LabelOut
+from laneway.labels.service import snapshot as label_snapshot
 from laneway.models import Comment, Event, Label, Membership, Task
 from laneway.models.base import utcnow
+from laneway.models.event_payloads import ProjectSnapshot
 from laneway.projects.service import member_snapshot
 from laneway.tasks.schemas import snapshot as task_snapshot
 from laneway.transfer import history, staging
@@ -143,7 +144,7 @@ class Head:
 
     project_id: int
     key: str
-    snapshot: dict[str, Any]
+    snapshot: ProjectSnapshot
     actor_id: int
     members: list[Membership]
 
@@ -155,21 +156,21 @@ async def fresh(database: Database, stage: staging.Stage, head: Head, progress: 
     project_id, now = head.project_id, utcnow()
     seq = 0
 
-    async def write(session: AsyncSession, drafts: list[_Fresh]) -> None:
+    async def write(session: AsyncSession, drafts: list[Draft]) -> None:
         nonlocal seq
         rows = [
             {
                 "project_id": project_id,
                 "seq": seq + i,
-                "type": kind,
+                "type": draft.type,
                 "actor_id": head.actor_id,
-                "subject_id": subject,
-                "task_id": task,
-                "changes": {},
-                "snapshot": snapshot,
+                "subject_id": draft.subject_id,
+                "task_id": draft.task_id,
+                "changes": draft.changes,
+                "snapshot": draft.snapshot,
                 "created_at": now,
             }
-            for i, (kind, subject, task, snapshot) in enumerate(drafts, start=1)
+            for i, draft in enumerate(drafts, start=1)
         ]
         for batch in _batches(rows):
             await session.execute(insert(EVENTS), batch)
@@ -178,19 +179,23 @@ async def fresh(database: Database, stage: staging.Stage, head: Head, progress: 
 
     async with database.transaction() as session:
         await stage.check(session)
-        drafts: list[_Fresh] = [("project.created", project_id, None, head.snapshot)]
-        drafts += [("member.added", m.user_id, None, member_snapshot(m)) for m in head.members]
+        drafts = [Draft("project.created", project_id, snapshot=head.snapshot)]
+        drafts += [
+            Draft("member.added", m.user_id, snapshot=member_snapshot(m)) for m in head.members
+        ]
         labels = await session.scalars(
             select(Label).filter_by(project_id=project_id).order_by(Label.id)
         )
         drafts += [
-            ("label.created", label.id, None, LabelOut.model_validate(label).model_dump())
-            for label in labels
+            Draft("label.created", label.id, snapshot=label_snapshot(label)) for label in labels
         ]
         await write(session, drafts)
-    pages: tuple[tuple[Any, Callable[[Any], _Fresh]], ...] = (
-        (Task, lambda t: ("task.created", t.id, t.id, task_snapshot(t, head.key))),
-        (Comment, lambda c: ("comment.created", c.id, c.task_id, comment_snapshot(c))),
+    pages: tuple[tuple[Any, Callable[[Any], Draft]], ...] = (
+        (Task, lambda t: Draft("task.created", t.id, t.id, snapshot=task_snapshot(t, head.key))),
+        (
+            Comment,
+            lambda c: Draft("comment.created", c.id, c.task_id, snapshot=comment_snapshot(c)),
+        ),
     )
     for model, draft in pages:
         last = 0
@@ -209,9 +214,6 @@ async def fresh(database: Database, stage: staging.Stage, head: Head, progress: 
                 await write(session, [draft(row) for row in page])
                 last = page[-1].id
     return seq
-
-
-_Fresh = tuple[EventType, int, int | None, dict[str, Any]]
 
 
 def _batches(rows: Iterable[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:

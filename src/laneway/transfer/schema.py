@@ -15,12 +15,12 @@ import orjson
 from fractional_indexing import FIError, validate_order_key
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from laneway.activity.types import EventType
 from laneway.comments.schemas import Body
 from laneway.kit.schemas import MADE_ONE_LINE, MAX_INT32, Email, Int32, IsoDate
 from laneway.labels.schemas import Color
 from laneway.labels.schemas import LabelName as ApiLabelName
 from laneway.models import Role, StatusCategory
+from laneway.models.event_types import EventType
 from laneway.models.types import RANK_LENGTH
 from laneway.projects.schemas import Description as ProjectDescription
 from laneway.projects.schemas import ProjectKey

@@ -11,10 +11,12 @@ from typing import Any
 import orjson
 
 from laneway.activity import repository as activity_repository
-from laneway.activity.schemas import EventOut
+from laneway.activity.schemas import EVENT_OUT
 from laneway.auth import ownership
 from laneway.db import Database
 from laneway.models import Event
+from laneway.models.event_types import EventType
+from laneway.models.webhook import WebhookEvent
 from laneway.webhooks import repository
 
 BATCH = 500
@@ -24,13 +26,15 @@ class _Overtaken(Exception):
     """Another runner moved this webhook's cursor first: roll back ours."""
 
 
-def subscribed(events: list[str], event_type: str) -> bool:
+def subscribed(events: list[WebhookEvent], event_type: EventType) -> bool:
     return "*" in events or event_type in events
 
 
 def body(event: Event) -> str:
     data: dict[str, Any] = {"project_id": event.project_id}
-    data.update(EventOut.model_validate(event).model_dump(mode="json"))
+    data.update(
+        EVENT_OUT.dump_python(EVENT_OUT.validate_python(event, from_attributes=True), mode="json")
+    )
     return orjson.dumps({"type": event.type, "timestamp": event.created_at, "data": data}).decode()
 
 

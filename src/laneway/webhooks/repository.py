@@ -20,6 +20,7 @@ from laneway.models import (
     Webhook,
     WebhookDelivery,
 )
+from laneway.models.webhook import WebhookEvent
 
 UNFINISHED = (DeliveryState.pending, DeliveryState.sending)
 
@@ -92,7 +93,7 @@ async def behind(session: AsyncSession, limit: int) -> Sequence[tuple[int, int, 
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-async def active(session: AsyncSession, webhook_ids: list[int]) -> dict[int, list[str]]:
+async def active(session: AsyncSession, webhook_ids: list[int]) -> dict[int, list[WebhookEvent]]:
     """The subscribed event types of those webhooks that are active and whose owner may still
     have them delivered."""
     rows = await session.execute(

@@ -5,9 +5,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from laneway.activity.types import EventType
 from laneway.kit.schemas import Id, RequestModel, ResponseModel, Text
 from laneway.models import DeliveryState
+from laneway.models.event_types import EventType
+from laneway.models.webhook import WebhookEvent
 
 Url = Annotated[
     Text,
@@ -15,14 +16,14 @@ Url = Annotated[
 ]
 
 
-def _distinct(events: list[str]) -> list[str]:
+def _distinct(events: list[WebhookEvent]) -> list[WebhookEvent]:
     if "*" in events and len(events) > 1:
         raise ValueError('"*" already means every event type')
     return list(dict.fromkeys(events))
 
 
 Subscribed = Annotated[
-    list[EventType | Literal["*"]],
+    list[WebhookEvent],
     Field(min_length=1, max_length=50, description='Event types, or ["*"] for all.'),
     AfterValidator(_distinct),
 ]
@@ -49,7 +50,7 @@ class WebhookOut(ResponseModel):
     id: int
     project_id: int
     url: str
-    events: list[str]
+    events: list[WebhookEvent]
     active: bool
     disabled_reason: str | None = Field(
         description="Why it stopped: turned off, the endpoint is gone, or its owner lost access."
@@ -68,7 +69,7 @@ class DeliveryOut(ResponseModel):
     id: int
     message_id: str = Field(description="The webhook-id header; the same on every attempt.")
     event_seq: int | None = Field(description="The event's number; none for a ping.")
-    event_type: str
+    event_type: EventType | Literal["webhook.ping"]
     state: DeliveryState
     attempts: int
     next_attempt_at: datetime | None

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 
-import { ApiError, etagOf, get, send } from "../api";
+import { ApiError, api, etagOf, idempotencyKey, ok } from "../api";
 import { message } from "../auth";
 import { useLazy } from "../lazy";
-import { getOnce } from "../prefetch";
+import { boardOnce, FIRST_PAGE } from "../prefetch";
 import { navigate, onLink, useLocation } from "../route";
-import type { BoardOut, Label, Task, TaskPage, User } from "../types";
+import type { Label, Task, TaskPage, TaskQuery, User } from "../types";
 import { Notice, Toast, type ToastNotice } from "../ui";
 import { Column, ROW } from "./Column";
 import { filterFromQuery, filterParams, filterToQuery, isFiltered } from "./filter";
@@ -25,7 +25,6 @@ import {
 import { Toolbar } from "./Toolbar";
 import { useProject } from "./useProject";
 
-export const FIRST_PAGE = 50;
 const NEXT_PAGE = 100;
 
 type DragModule = typeof import("./drag");
@@ -62,12 +61,12 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const load = useCallback(async () => {
     const mine = ++latestLoad.current;
     try {
-      const board = await getOnce<BoardOut>(boardPath(projectId));
+      const board = await boardOnce(projectId);
       let state: BoardState = fromBoard(board, filter);
       if (isFiltered(filter)) {
-        const params = filterParams(filter);
+        const query = filterParams(filter);
         const pages = await Promise.all(
-          state.statuses.map((s) => get<TaskPage>(listPath(projectId, s.id, params, FIRST_PAGE))),
+          state.statuses.map((s) => columnPage(projectId, s.id, query, FIRST_PAGE)),
         );
         state.statuses.forEach((s, i) => {
           state = withPage(state, s.id, pages[i].items, pages[i].next_cursor, true);
@@ -127,10 +126,10 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
     if (!board || (!replace && !cursor) || loadingPages.current.has(statusId)) return;
     loadingPages.current.add(statusId);
     try {
-      const params = filterParams(filter);
-      if (!replace && cursor) params.set("cursor", cursor);
+      const query = filterParams(filter);
+      if (!replace && cursor) query.cursor = cursor;
       const size = replace ? Math.max(FIRST_PAGE, board.columns[statusId]?.ids.length ?? 0) : NEXT_PAGE;
-      const page = await get<TaskPage>(listPath(projectId, statusId, params, Math.min(200, size)));
+      const page = await columnPage(projectId, statusId, query, Math.min(200, size));
       dispatch({ type: "page", statusId, items: page.items, cursor: page.next_cursor, replace });
     } catch (error) {
       setNotice({ tone: "error", text: `Could not load more tasks: ${message(error)}` });
@@ -165,18 +164,23 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
     const op = { kind: "move" as const, opId, taskId, statusId };
     dispatch({ type: "op", op: { ...op, afterId: place.after_id, beforeId: place.before_id } });
     try {
-      const sent = await send<Task>("POST", `/tasks/${taskId}/move`, {
-        body: { status_id: statusId, ...place },
-        ifMatch: etagOf(base ?? knownVersion(current.current, taskId)),
-      });
-      dispatch({ type: "confirmed", opId, version: sent.body.version });
+      const moved = await ok(
+        api.POST("/api/v1/tasks/{task_id}/move", {
+          params: {
+            path: { task_id: taskId },
+            header: { "If-Match": etagOf(base ?? knownVersion(current.current, taskId)) },
+          },
+          body: { status_id: statusId, ...place },
+        }),
+      );
+      dispatch({ type: "confirmed", opId, version: moved.version });
     } catch (error) {
       dispatch({ type: "dropped", opId });
       // moving it again is a decision taken after seeing theirs: on top of the latest version
       const again = {
         label: "Move it again",
         run: () =>
-          void get<Task>(`/tasks/${taskId}`).then(
+          void ok(api.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: taskId } } })).then(
             (fresh) => move(taskId, statusId, index, fresh.version),
             (e) => setNotice({ tone: "error", text: `Could not move ${task.number}: ${message(e)}` }),
           ),
@@ -195,10 +199,12 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
 
   const add = async (statusId: number, title: string): Promise<boolean> => {
     try {
-      await send<Task>("POST", `/projects/${projectId}/tasks`, {
-        body: { title, status_id: statusId },
-        idempotent: true,
-      });
+      await ok(
+        api.POST("/api/v1/projects/{project_id}/tasks", {
+          params: { path: { project_id: projectId }, header: { "Idempotency-Key": idempotencyKey() } },
+          body: { title, status_id: statusId },
+        }),
+      );
       return true;
     } catch (error) {
       setNotice({ tone: "error", text: `Could not add the task: ${message(error)}` });
@@ -348,16 +354,13 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   );
 }
 
-export function boardPath(projectId: number): string {
-  return `/projects/${projectId}/board?limit=${FIRST_PAGE}`;
-}
-
-function listPath(projectId: number, statusId: number, params: URLSearchParams, limit: number): string {
-  const query = new URLSearchParams(params);
-  query.set("status", String(statusId));
-  query.set("sort", "rank");
-  query.set("limit", String(limit));
-  return `/projects/${projectId}/tasks?${query}`;
+/** A page of one column's tasks (in board order) that match the filter's `query`. */
+function columnPage(projectId: number, statusId: number, query: TaskQuery, limit: number): Promise<TaskPage> {
+  return ok(
+    api.GET("/api/v1/projects/{project_id}/tasks", {
+      params: { path: { project_id: projectId }, query: { ...query, status: [statusId], sort: "rank", limit } },
+    }),
+  );
 }
 
 function withTask(filterQuery: string, taskId: number): string {

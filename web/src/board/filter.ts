@@ -1,6 +1,6 @@
 // Board filters: kept in the URL so a filtered board can be shared and reloaded.
 
-import { PRIORITIES, type Priority, type Task } from "../types";
+import { PRIORITIES, type Priority, type Task, type TaskQuery } from "../types";
 
 export interface Filter {
   assignee?: number | "none";
@@ -34,14 +34,15 @@ export function filterFromQuery(search: string): Filter {
 }
 
 /** The filter as URL parameters; the same names the task list API takes. */
-export function filterParams(filter: Filter): URLSearchParams {
-  const params = new URLSearchParams();
-  if (filter.assignee === "none") params.set("unassigned", "true");
-  else if (filter.assignee !== undefined) params.set("assignee", String(filter.assignee));
-  for (const label of filter.labels ?? []) params.append("label", String(label));
-  if (filter.priority) params.set("priority", filter.priority);
-  if (filter.q?.trim()) params.set("q", filter.q.trim());
-  return params;
+/** The filter as the task list's query parameters (the API's names: `tsc` checks them). */
+export function filterParams(filter: Filter): TaskQuery {
+  const query: TaskQuery = {};
+  if (filter.assignee === "none") query.unassigned = true;
+  else if (filter.assignee !== undefined) query.assignee = [filter.assignee];
+  if (filter.labels?.length) query.label = [...filter.labels];
+  if (filter.priority) query.priority = [filter.priority];
+  if (filter.q?.trim()) query.q = filter.q.trim();
+  return query;
 }
 
 export function filterToQuery(filter: Filter): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BoardColumn, BoardOut, EventType, Label, LiveEvent, Status, Task } from "../types";
+import type { BoardColumn, BoardOut, Label, LiveEvent, Status, Task, TaskEvent } from "../types";
 import {
   type Action,
   applyEvent,
@@ -18,7 +18,7 @@ import {
   view,
   withPage,
 } from "./state";
-import { makeTask } from "../testing";
+import { type CommentEvent, type LabelEvent, makeEvent, makeTask, type StatusEvent } from "../testing";
 
 // ---- factories ---------------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ function status(id: number, fields: Partial<Status> = {}): Status {
 }
 
 /** A status as the server's event snapshot carries it: no count. */
-function statusSnapshot(id: number, fields: Partial<Status> = {}): Record<string, unknown> {
+function statusSnapshot(id: number, fields: Partial<Status> = {}): Omit<Status, "count"> {
   const { count: _count, ...rest } = status(id, fields);
   return rest;
 }
@@ -70,24 +70,32 @@ function board(columns: BoardColumn[], seq = 10, labels: Label[] = []): BoardOut
   };
 }
 
-function event(
+function taskEvent(seq: number, type: TaskEvent["type"], snapshot: Task | null, changes: TaskChanges = {}): LiveEvent {
+  return makeEvent(seq, { type, snapshot, changes });
+}
+
+function statusEvent(
   seq: number,
-  type: EventType,
-  snapshot: object | null,
-  changes: Record<string, unknown> = {},
-  subjectId?: number,
+  type: StatusEvent["type"],
+  snapshot: StatusEvent["snapshot"],
+  changes: StatusEvent["changes"] = {},
+  subject?: number,
 ): LiveEvent {
-  const subject = subjectId ?? (snapshot as { id?: number } | null)?.id ?? 0;
-  return {
-    seq,
-    type,
-    actor_id: 1,
-    subject_id: subject,
-    task_id: type.startsWith("task.") ? subject : null,
-    changes,
-    snapshot: snapshot as Record<string, unknown> | null,
-    created_at: T0,
-  };
+  return makeEvent(seq, { type, snapshot, changes }, subject === undefined ? {} : { subject_id: subject });
+}
+
+function labelEvent(
+  seq: number,
+  type: LabelEvent["type"],
+  snapshot: Label | null,
+  changes: LabelEvent["changes"] = {},
+  subject?: number,
+): LiveEvent {
+  return makeEvent(seq, { type, snapshot, changes }, subject === undefined ? {} : { subject_id: subject });
+}
+
+function commentEvent(seq: number, type: CommentEvent["type"], snapshot: CommentEvent["snapshot"]): LiveEvent {
+  return makeEvent(seq, { type, snapshot });
 }
 
 function ids(state: BoardState, statusId: number): number[] | undefined {
@@ -126,14 +134,22 @@ function sample(seq = 10): BoardState {
   );
 }
 
-/** The change record of a move from `from` to `to` (the server lists only changed fields). */
-function moved(from: Task, to: Partial<Task>): { snapshot: Task; changes: Record<string, unknown> } {
-  const snapshot = { ...from, ...to, version: from.version + 1 };
+type TaskChanges = TaskEvent["changes"];
+
+/** [before, after] of each field of `after` that differs, as the server lists a task's changes:
+ * built field by field, so typed once it is whole. */
+function diff(before: Task, after: Task, fields: (keyof Task)[]): TaskChanges {
   const changes: Record<string, unknown> = {};
-  for (const key of Object.keys(to) as (keyof Task)[]) {
-    if (from[key] !== snapshot[key]) changes[key] = [from[key], snapshot[key]];
+  for (const key of fields) {
+    if (key !== "version" && key !== "updated_at" && before[key] !== after[key]) changes[key] = [before[key], after[key]];
   }
-  return { snapshot, changes };
+  return changes as TaskChanges;
+}
+
+/** The change record of a move from `from` to `to` (the server lists only changed fields). */
+function moved(from: Task, to: Partial<Task>): { snapshot: Task; changes: TaskChanges } {
+  const snapshot = { ...from, ...to, version: from.version + 1 };
+  return { snapshot, changes: diff(from, snapshot, Object.keys(to) as (keyof Task)[]) };
 }
 
 // ---- fromBoard ---------------------------------------------------------------------------
@@ -247,7 +263,7 @@ describe("withPage", () => {
   });
 
   it("keeps a newer version it knows over an older one a page brings", () => {
-    const state = applyEvent(sample(), event(11, "task.moved", ...movedArgs(task({ id: 21, status_id: 2, rank: "b" }), { status_id: 3 })));
+    const state = applyEvent(sample(), taskEvent(11, "task.moved", ...movedArgs(task({ id: 21, status_id: 2, rank: "b" }), { status_id: 3 })));
     expect(state.tasks[21].status_id).toBe(3);
     // a page fetched before the move still lists 21 in column 2, at version 1
     const next = withPage(state, 2, [task({ id: 21, status_id: 2, rank: "b" })], null, true);
@@ -281,7 +297,7 @@ describe("withPage", () => {
   });
 });
 
-function movedArgs(from: Task, to: Partial<Task>): [Task, Record<string, unknown>] {
+function movedArgs(from: Task, to: Partial<Task>): [Task, TaskChanges] {
   const { snapshot, changes } = moved(from, to);
   return [snapshot, changes];
 }
@@ -292,17 +308,24 @@ describe("applyEvent", () => {
   it("ignores events at or below the board's seq", () => {
     const state = sample(10);
     const created = task({ id: 99, rank: "a" });
-    expect(applyEvent(state, event(10, "task.created", created))).toBe(state);
-    expect(applyEvent(state, event(3, "task.created", created))).toBe(state);
-    expect(applyEvent(state, event(10, "status.deleted", statusSnapshot(1), {}, 1))).toBe(state);
-    const next = applyEvent(state, event(11, "task.created", created));
+    expect(applyEvent(state, taskEvent(10, "task.created", created))).toBe(state);
+    expect(applyEvent(state, taskEvent(3, "task.created", created))).toBe(state);
+    expect(applyEvent(state, statusEvent(10, "status.deleted", statusSnapshot(1), {}, 1))).toBe(state);
+    const next = applyEvent(state, taskEvent(11, "task.created", created));
     expect(next.seq).toBe(11);
     expect(ids(next, 1)).toEqual([99, 11, 12, 13]);
   });
 
   it("advances seq past events it has nothing to do with", () => {
     const state = sample(10);
-    const next = applyEvent(state, event(11, "comment.created", { id: 5, task_id: 11, body: "hi" }));
+    const next = applyEvent(state, commentEvent(11, "comment.created", {
+      id: 5,
+      task_id: 11,
+      author_id: 1,
+      body: "hi",
+      created_at: T0,
+      updated_at: T0,
+    }));
     expect(next.seq).toBe(11);
     expect(next.tasks).toBe(state.tasks);
     expect(next.columns).toBe(state.columns);
@@ -312,10 +335,10 @@ describe("applyEvent", () => {
   it("adds a created label", () => {
     const label: Label = { id: 8, project_id: 1, name: "ux", color: "#0af" };
     const state = sample();
-    const next = applyEvent(state, event(11, "label.created", label));
+    const next = applyEvent(state, labelEvent(11, "label.created", label));
     expect(next.labels).toEqual([label]);
     expect(state.labels).toEqual([]);
-    expect(applyEvent(next, event(11, "label.created", label)).labels).toHaveLength(1);
+    expect(applyEvent(next, labelEvent(11, "label.created", label)).labels).toHaveLength(1);
   });
 });
 
@@ -324,23 +347,23 @@ describe("applyEvent", () => {
 describe("task.created", () => {
   it("goes into a complete column in (rank, id) order and counts", () => {
     const state = sample();
-    expect(ids(applyEvent(state, event(11, "task.created", task({ id: 40, rank: "c" }))), 1)).toEqual([
+    expect(ids(applyEvent(state, taskEvent(11, "task.created", task({ id: 40, rank: "c" }))), 1)).toEqual([
       11, 40, 12, 13,
     ]);
-    expect(ids(applyEvent(state, event(11, "task.created", task({ id: 40, rank: "a" }))), 1)).toEqual([
+    expect(ids(applyEvent(state, taskEvent(11, "task.created", task({ id: 40, rank: "a" }))), 1)).toEqual([
       40, 11, 12, 13,
     ]);
-    expect(ids(applyEvent(state, event(11, "task.created", task({ id: 40, rank: "z" }))), 1)).toEqual([
+    expect(ids(applyEvent(state, taskEvent(11, "task.created", task({ id: 40, rank: "z" }))), 1)).toEqual([
       11, 12, 13, 40,
     ]);
     // equal ranks fall back to id
-    expect(ids(applyEvent(state, event(11, "task.created", task({ id: 40, rank: "d" }))), 1)).toEqual([
+    expect(ids(applyEvent(state, taskEvent(11, "task.created", task({ id: 40, rank: "d" }))), 1)).toEqual([
       11, 12, 40, 13,
     ]);
-    expect(ids(applyEvent(state, event(11, "task.created", task({ id: 5, rank: "d" }))), 1)).toEqual([
+    expect(ids(applyEvent(state, taskEvent(11, "task.created", task({ id: 5, rank: "d" }))), 1)).toEqual([
       11, 5, 12, 13,
     ]);
-    const next = applyEvent(state, event(11, "task.created", task({ id: 40, rank: "c" })));
+    const next = applyEvent(state, taskEvent(11, "task.created", task({ id: 40, rank: "c" })));
     expect(counts(next)).toEqual({ 1: 4, 2: 5, 3: 0 });
     expect(next.tasks[40].title).toBe("Task 40");
     expect(counts(state)).toEqual({ 1: 3, 2: 5, 3: 0 });
@@ -348,35 +371,35 @@ describe("task.created", () => {
 
   it("goes into a paged column only within the loaded prefix", () => {
     const state = sample();
-    const inside = applyEvent(state, event(11, "task.created", task({ id: 40, status_id: 2, rank: "c" })));
+    const inside = applyEvent(state, taskEvent(11, "task.created", task({ id: 40, status_id: 2, rank: "c" })));
     expect(ids(inside, 2)).toEqual([21, 40, 22]);
     expect(counts(inside)[2]).toBe(6);
 
-    const past = applyEvent(state, event(11, "task.created", task({ id: 40, status_id: 2, rank: "e" })));
+    const past = applyEvent(state, taskEvent(11, "task.created", task({ id: 40, status_id: 2, rank: "e" })));
     expect(ids(past, 2)).toEqual([21, 22]);
     expect(counts(past)[2]).toBe(6); // counted, though a later page brings it
     expect(past.tasks[40]).toBeDefined();
     expect(past.columns[2].cursor).toBe("after-22");
 
     // same rank as the last loaded card: the id decides
-    const tieAfter = applyEvent(state, event(11, "task.created", task({ id: 30, status_id: 2, rank: "d" })));
+    const tieAfter = applyEvent(state, taskEvent(11, "task.created", task({ id: 30, status_id: 2, rank: "d" })));
     expect(ids(tieAfter, 2)).toEqual([21, 22]);
-    const tieBefore = applyEvent(state, event(11, "task.created", task({ id: 20, status_id: 2, rank: "d" })));
+    const tieBefore = applyEvent(state, taskEvent(11, "task.created", task({ id: 20, status_id: 2, rank: "d" })));
     expect(ids(tieBefore, 2)).toEqual([21, 20, 22]);
   });
 
   it("goes into an empty complete column", () => {
-    const next = applyEvent(sample(), event(11, "task.created", task({ id: 40, status_id: 3 })));
+    const next = applyEvent(sample(), taskEvent(11, "task.created", task({ id: 40, status_id: 3 })));
     expect(ids(next, 3)).toEqual([40]);
     expect(counts(next)).toEqual({ 1: 3, 2: 5, 3: 1 });
   });
 
   it("is counted but not shown when the filter leaves it out", () => {
     const state = fromBoard(board([column(1, [task({ id: 11, assignee_id: 7 })])]), { assignee: 7 });
-    const other = applyEvent(state, event(11, "task.created", task({ id: 40, rank: "a", assignee_id: null })));
+    const other = applyEvent(state, taskEvent(11, "task.created", task({ id: 40, rank: "a", assignee_id: null })));
     expect(ids(other, 1)).toEqual([11]);
     expect(counts(other)[1]).toBe(2);
-    const mine = applyEvent(state, event(11, "task.created", task({ id: 40, rank: "a", assignee_id: 7 })));
+    const mine = applyEvent(state, taskEvent(11, "task.created", task({ id: 40, rank: "a", assignee_id: 7 })));
     expect(ids(mine, 1)).toEqual([40, 11]);
     expect(counts(mine)[1]).toBe(2);
   });
@@ -386,7 +409,7 @@ describe("task.updated", () => {
   it("replaces the task in place without changing counts", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[12], { title: "Renamed", priority: "high" });
-    const next = applyEvent(state, event(11, "task.updated", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.updated", snapshot, changes));
     expect(next.tasks[12].title).toBe("Renamed");
     expect(next.tasks[12].version).toBe(2);
     expect(ids(next, 1)).toEqual([11, 12, 13]);
@@ -400,18 +423,18 @@ describe("task.updated", () => {
       { priority: "high" },
     );
     const lowered = moved(state.tasks[11], { priority: "low" });
-    const out = applyEvent(state, event(11, "task.updated", lowered.snapshot, lowered.changes));
+    const out = applyEvent(state, taskEvent(11, "task.updated", lowered.snapshot, lowered.changes));
     expect(ids(out, 1)).toEqual([12]);
     expect(counts(out)[1]).toBe(2);
     const raised = moved(out.tasks[11], { priority: "high" });
-    const back = applyEvent(out, event(12, "task.updated", raised.snapshot, raised.changes));
+    const back = applyEvent(out, taskEvent(12, "task.updated", raised.snapshot, raised.changes));
     expect(ids(back, 1)).toEqual([11, 12]);
   });
 
   it("counts a status change made by an update", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[11], { status_id: 3, rank: "m" });
-    const next = applyEvent(state, event(11, "task.updated", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.updated", snapshot, changes));
     expect(counts(next)).toEqual({ 1: 2, 2: 5, 3: 1 });
     expect(ids(next, 1)).toEqual([12, 13]);
     expect(ids(next, 3)).toEqual([11]);
@@ -422,7 +445,7 @@ describe("task.moved", () => {
   it("moves a card to another column's loaded prefix", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[12], { status_id: 2, rank: "c" });
-    const next = applyEvent(state, event(11, "task.moved", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.moved", snapshot, changes));
     expect(ids(next, 1)).toEqual([11, 13]);
     expect(ids(next, 2)).toEqual([21, 12, 22]);
     expect(counts(next)).toEqual({ 1: 2, 2: 6, 3: 0 });
@@ -432,7 +455,7 @@ describe("task.moved", () => {
   it("moves a card past the loaded prefix of a paged column: counted, not shown", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[12], { status_id: 2, rank: "x" });
-    const next = applyEvent(state, event(11, "task.moved", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.moved", snapshot, changes));
     expect(ids(next, 1)).toEqual([11, 13]);
     expect(ids(next, 2)).toEqual([21, 22]);
     expect(counts(next)).toEqual({ 1: 2, 2: 6, 3: 0 });
@@ -441,7 +464,7 @@ describe("task.moved", () => {
   it("moves a card into an empty column", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[13], { status_id: 3, rank: "a0" });
-    const next = applyEvent(state, event(11, "task.moved", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.moved", snapshot, changes));
     expect(ids(next, 1)).toEqual([11, 12]);
     expect(ids(next, 3)).toEqual([13]);
     expect(counts(next)).toEqual({ 1: 2, 2: 5, 3: 1 });
@@ -451,7 +474,7 @@ describe("task.moved", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[11], { rank: "e" });
     expect(changes).toEqual({ rank: ["b", "e"] });
-    const next = applyEvent(state, event(11, "task.moved", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.moved", snapshot, changes));
     expect(ids(next, 1)).toEqual([12, 11, 13]);
     expect(counts(next)).toEqual({ 1: 3, 2: 5, 3: 0 });
   });
@@ -459,7 +482,7 @@ describe("task.moved", () => {
   it("drops a card moved down past the loaded prefix of its own paged column", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[21], { rank: "x" });
-    const next = applyEvent(state, event(11, "task.moved", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.moved", snapshot, changes));
     expect(ids(next, 2)).toEqual([22]);
     expect(counts(next)[2]).toBe(5);
   });
@@ -468,7 +491,7 @@ describe("task.moved", () => {
     const state = sample();
     const unseen = task({ id: 29, status_id: 2, rank: "y" });
     const { snapshot, changes } = moved(unseen, { status_id: 1, rank: "c" });
-    const next = applyEvent(state, event(11, "task.moved", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.moved", snapshot, changes));
     expect(counts(next)).toEqual({ 1: 4, 2: 4, 3: 0 });
     expect(ids(next, 1)).toEqual([11, 29, 12, 13]);
     expect(ids(next, 2)).toEqual([21, 22]);
@@ -478,7 +501,7 @@ describe("task.moved", () => {
     const state = sample();
     const archived = task({ id: 29, status_id: 2, archived_at: T0 });
     const { snapshot, changes } = moved(archived, { status_id: 1 });
-    const next = applyEvent(state, event(11, "task.moved", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.moved", snapshot, changes));
     expect(counts(next)).toEqual({ 1: 3, 2: 5, 3: 0 });
     expect(ids(next, 1)).toEqual([11, 12, 13]);
   });
@@ -488,7 +511,7 @@ describe("task.archived / task.restored", () => {
   it("archiving takes the card off the board and out of the count", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[12], { archived_at: T0 });
-    const next = applyEvent(state, event(11, "task.archived", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.archived", snapshot, changes));
     expect(ids(next, 1)).toEqual([11, 13]);
     expect(counts(next)).toEqual({ 1: 2, 2: 5, 3: 0 });
     expect(next.tasks[12].archived_at).toBe(T0); // still known, for the drawer
@@ -497,7 +520,7 @@ describe("task.archived / task.restored", () => {
   it("archiving an unloaded task lowers the count only", () => {
     const state = sample();
     const { snapshot, changes } = moved(task({ id: 29, status_id: 2, rank: "y" }), { archived_at: T0 });
-    const next = applyEvent(state, event(11, "task.archived", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.archived", snapshot, changes));
     expect(counts(next)).toEqual({ 1: 3, 2: 4, 3: 0 });
     expect(ids(next, 2)).toEqual([21, 22]);
   });
@@ -505,9 +528,9 @@ describe("task.archived / task.restored", () => {
   it("restoring puts it back at its rank and counts it again", () => {
     const state = sample();
     const archive = moved(state.tasks[12], { archived_at: T0 });
-    const archived = applyEvent(state, event(11, "task.archived", archive.snapshot, archive.changes));
+    const archived = applyEvent(state, taskEvent(11, "task.archived", archive.snapshot, archive.changes));
     const restore = moved(archived.tasks[12], { archived_at: null, rank: "z" });
-    const restored = applyEvent(archived, event(12, "task.restored", restore.snapshot, restore.changes));
+    const restored = applyEvent(archived, taskEvent(12, "task.restored", restore.snapshot, restore.changes));
     expect(ids(restored, 1)).toEqual([11, 13, 12]);
     expect(counts(restored)).toEqual({ 1: 3, 2: 5, 3: 0 });
     expect(restored.tasks[12].version).toBe(3);
@@ -516,7 +539,7 @@ describe("task.archived / task.restored", () => {
   it("archiving and moving in one update takes it out of the old column only", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[11], { archived_at: T0, status_id: 3 });
-    const next = applyEvent(state, event(11, "task.archived", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.archived", snapshot, changes));
     expect(counts(next)).toEqual({ 1: 2, 2: 5, 3: 0 });
     expect(ids(next, 3)).toEqual([]);
   });
@@ -525,7 +548,7 @@ describe("task.archived / task.restored", () => {
     const state = sample();
     const archived = task({ id: 50, status_id: 1, archived_at: T0, rank: "q" });
     const { snapshot, changes } = moved(archived, { archived_at: null, status_id: 3, rank: "b" });
-    const next = applyEvent(state, event(11, "task.restored", snapshot, changes));
+    const next = applyEvent(state, taskEvent(11, "task.restored", snapshot, changes));
     expect(counts(next)).toEqual({ 1: 3, 2: 5, 3: 1 });
     expect(ids(next, 3)).toEqual([50]);
   });
@@ -534,7 +557,7 @@ describe("task.archived / task.restored", () => {
 describe("task.deleted", () => {
   it("forgets a live task and lowers its count", () => {
     const state = sample();
-    const next = applyEvent(state, event(11, "task.deleted", state.tasks[12]));
+    const next = applyEvent(state, taskEvent(11, "task.deleted", state.tasks[12]));
     expect(next.tasks[12]).toBeUndefined();
     expect(ids(next, 1)).toEqual([11, 13]);
     expect(counts(next)).toEqual({ 1: 2, 2: 5, 3: 0 });
@@ -544,14 +567,14 @@ describe("task.deleted", () => {
   it("does not count an archived task twice", () => {
     const state = sample();
     const archive = moved(state.tasks[12], { archived_at: T0 });
-    const archived = applyEvent(state, event(11, "task.archived", archive.snapshot, archive.changes));
-    const next = applyEvent(archived, event(12, "task.deleted", archived.tasks[12]));
+    const archived = applyEvent(state, taskEvent(11, "task.archived", archive.snapshot, archive.changes));
+    const next = applyEvent(archived, taskEvent(12, "task.deleted", archived.tasks[12]));
     expect(counts(next)).toEqual({ 1: 2, 2: 5, 3: 0 });
     expect(next.tasks[12]).toBeUndefined();
   });
 
   it("lowers the count of an unloaded task's column", () => {
-    const next = applyEvent(sample(), event(11, "task.deleted", task({ id: 29, status_id: 2, rank: "y" })));
+    const next = applyEvent(sample(), taskEvent(11, "task.deleted", task({ id: 29, status_id: 2, rank: "y" })));
     expect(counts(next)).toEqual({ 1: 3, 2: 4, 3: 0 });
   });
 });
@@ -561,31 +584,31 @@ describe("task.deleted", () => {
 describe("status events", () => {
   it("status.created adds an empty, complete column at the end with count 0", () => {
     const state = sample();
-    const next = applyEvent(state, event(11, "status.created", statusSnapshot(4, { name: "Blocked", position: 3 })));
+    const next = applyEvent(state, statusEvent(11, "status.created", statusSnapshot(4, { name: "Blocked", position: 3 })));
     expect(order(next)).toEqual([1, 2, 3, 4]);
     expect(next.statuses[3]).toMatchObject({ id: 4, name: "Blocked", count: 0 });
     expect(next.columns[4]).toEqual({ ids: [], cursor: null, edge: null });
     // a task created there shows up
-    const withTask = applyEvent(next, event(12, "task.created", task({ id: 40, status_id: 4 })));
+    const withTask = applyEvent(next, taskEvent(12, "task.created", task({ id: 40, status_id: 4 })));
     expect(ids(withTask, 4)).toEqual([40]);
     expect(counts(withTask)[4]).toBe(1);
   });
 
   it("status.created at a position pushes the later columns along", () => {
     const state = sample();
-    const first = applyEvent(state, event(11, "status.created", statusSnapshot(4, { position: 0 })));
+    const first = applyEvent(state, statusEvent(11, "status.created", statusSnapshot(4, { position: 0 })));
     expect(order(first)).toEqual([4, 1, 2, 3]);
-    const middle = applyEvent(state, event(11, "status.created", statusSnapshot(4, { position: 2 })));
+    const middle = applyEvent(state, statusEvent(11, "status.created", statusSnapshot(4, { position: 2 })));
     expect(order(middle)).toEqual([1, 2, 4, 3]);
   });
 
   it("status.created after a deletion goes where the server put it", () => {
     // server: 1@0 2@1 3@2; delete 2 -> 1@0 3@1; create 4 at the end -> 1@0 3@1 4@2
-    let state = applyEvent(sample(), event(11, "status.deleted", statusSnapshot(2), {}, 2));
-    state = applyEvent(state, event(12, "status.created", statusSnapshot(4, { position: 2 })));
+    let state = applyEvent(sample(), statusEvent(11, "status.deleted", statusSnapshot(2), {}, 2));
+    state = applyEvent(state, statusEvent(12, "status.created", statusSnapshot(4, { position: 2 })));
     expect(order(state)).toEqual([1, 3, 4]);
     // then another one at position 1 -> 1@0 5@1 3@2 4@3
-    state = applyEvent(state, event(13, "status.created", statusSnapshot(5, { position: 1 })));
+    state = applyEvent(state, statusEvent(13, "status.created", statusSnapshot(5, { position: 1 })));
     expect(order(state)).toEqual([1, 5, 3, 4]);
   });
 
@@ -593,7 +616,7 @@ describe("status events", () => {
     const state = sample();
     const next = applyEvent(
       state,
-      event(11, "status.updated", statusSnapshot(2, { name: "Doing now", wip_limit: 4 }), { name: ["Doing", "Doing now"] }),
+      statusEvent(11, "status.updated", statusSnapshot(2, { name: "Doing now", wip_limit: 4 }), { name: ["Doing", "Doing now"] }),
     );
     expect(next.statuses[1]).toMatchObject({ id: 2, name: "Doing now", wip_limit: 4, count: 5 });
     expect(order(next)).toEqual([1, 2, 3]);
@@ -604,25 +627,25 @@ describe("status events", () => {
     const state = sample();
     const left = applyEvent(
       state,
-      event(11, "status.updated", statusSnapshot(3, { position: 0 }), { position: [2, 0], order: [null, [3, 1, 2]] }),
+      statusEvent(11, "status.updated", statusSnapshot(3, { position: 0 }), { position: [2, 0], order: [null, [3, 1, 2]] }),
     );
     expect(order(left)).toEqual([3, 1, 2]);
     expect(counts(left)).toEqual({ 1: 3, 2: 5, 3: 0 });
     const right = applyEvent(
       state,
-      event(11, "status.updated", statusSnapshot(1, { position: 2 }), { position: [0, 2], order: [null, [2, 3, 1]] }),
+      statusEvent(11, "status.updated", statusSnapshot(1, { position: 2 }), { position: [0, 2], order: [null, [2, 3, 1]] }),
     );
     expect(order(right)).toEqual([2, 3, 1]);
     const swap = applyEvent(
       state,
-      event(11, "status.updated", statusSnapshot(2, { position: 0 }), { position: [1, 0], order: [null, [2, 1, 3]] }),
+      statusEvent(11, "status.updated", statusSnapshot(2, { position: 0 }), { position: [1, 0], order: [null, [2, 1, 3]] }),
     );
     expect(order(swap)).toEqual([2, 1, 3]);
   });
 
   it("status.deleted removes the column", () => {
     const state = sample();
-    const next = applyEvent(state, event(11, "status.deleted", statusSnapshot(3), {}, 3));
+    const next = applyEvent(state, statusEvent(11, "status.deleted", statusSnapshot(3), {}, 3));
     expect(order(next)).toEqual([1, 2]);
     expect(next.columns[3]).toBeUndefined();
     expect(state.columns[3]).toBeDefined();
@@ -633,7 +656,7 @@ describe("status events", () => {
     const state = sample();
     const next = applyEvent(
       state,
-      event(11, "status.rebalanced", null, { ranks: { "11": "a2", "12": "a1", "13": "a0" } }, 1),
+      statusEvent(11, "status.rebalanced", null, { ranks: { "11": "a2", "12": "a1", "13": "a0" } }, 1),
     );
     expect(ids(next, 1)).toEqual([13, 12, 11]);
     expect(next.tasks[11].rank).toBe("a2");
@@ -644,7 +667,7 @@ describe("status events", () => {
 
   it("status.rebalanced advances the versions of re-keyed tasks, as the server does", () => {
     const state = sample();
-    const next = applyEvent(state, event(11, "status.rebalanced", null, { ranks: { "11": "a0", "12": "a1", "13": "a2" } }, 1));
+    const next = applyEvent(state, statusEvent(11, "status.rebalanced", null, { ranks: { "11": "a0", "12": "a1", "13": "a2" } }, 1));
     expect([11, 12, 13].map((id) => next.tasks[id].version)).toEqual([2, 2, 2]);
     expect(next.tasks[21].version).toBe(1);
   });
@@ -652,11 +675,11 @@ describe("status events", () => {
   it("status.rebalanced marks a paged column stale, once", () => {
     const state = sample();
     const ranks = { "21": "a0", "22": "a1", "23": "a2" }; // 23 is not loaded
-    const next = applyEvent(state, event(11, "status.rebalanced", null, { ranks }, 2));
+    const next = applyEvent(state, statusEvent(11, "status.rebalanced", null, { ranks }, 2));
     expect(next.stale).toEqual([2]);
     expect(next.tasks[23]).toBeUndefined();
     expect(ids(next, 2)).toEqual([21, 22]);
-    const again = applyEvent(next, event(12, "status.rebalanced", null, { ranks }, 2));
+    const again = applyEvent(next, statusEvent(12, "status.rebalanced", null, { ranks }, 2));
     expect(again.stale).toEqual([2]);
     // fetching the column again clears it
     expect(withPage(again, 2, [task({ id: 21, status_id: 2, rank: "a0" })], "c", true).stale).toEqual([]);
@@ -688,19 +711,15 @@ function simulate(seed: number, steps: number, initial: Task[] = []) {
   const events: LiveEvent[] = [];
   let nextId = Math.max(100, ...initial.map((t) => t.id)) + 1;
   let seq = 0;
-  const emit = (type: EventType, before: Task, after: Task | null) => {
-    const changes: Record<string, unknown> = {};
+  const emit = (type: TaskEvent["type"], before: Task, after: Task | null) => {
+    let changes: TaskChanges = {};
     if (after) {
-      for (const key of Object.keys(after) as (keyof Task)[]) {
-        if (key !== "version" && key !== "updated_at" && before[key] !== after[key]) {
-          changes[key] = [before[key], after[key]];
-        }
-      }
+      changes = diff(before, after, Object.keys(after) as (keyof Task)[]);
       tasks.set(after.id, after);
     } else {
       tasks.delete(before.id);
     }
-    events.push(event(++seq, type, after ?? before, changes));
+    events.push(taskEvent(++seq, type, after ?? before, changes));
   };
   for (let step = 0; step < steps; step += 1) {
     const all = [...tasks.values()];
@@ -711,7 +730,7 @@ function simulate(seed: number, steps: number, initial: Task[] = []) {
     if (roll < 0.3 || all.length === 0) {
       const created = task({ id: nextId++, status_id: pick(STATUSES), rank: rank() });
       tasks.set(created.id, created);
-      events.push(event(++seq, "task.created", created));
+      events.push(taskEvent(++seq, "task.created", created));
     } else if (roll < 0.55 && live.length) {
       const t = pick(live);
       emit("task.moved", t, bump(t, { status_id: pick(STATUSES), rank: rank() }));
@@ -898,7 +917,7 @@ describe("view", () => {
   it("does not count a move twice once the board already has it", () => {
     const state = sample();
     const { snapshot, changes } = moved(state.tasks[12], { status_id: 3, rank: "m" });
-    const after = applyEvent(state, event(11, "task.moved", snapshot, changes));
+    const after = applyEvent(state, taskEvent(11, "task.moved", snapshot, changes));
     const columns = view(after, [move(1, 12, 3, null, null)]);
     expect(columns.map((c) => c.status.count)).toEqual([2, 5, 1]);
     expect(shown(columns)[3]).toEqual([12]);
@@ -938,7 +957,7 @@ function run(start: Model, actions: Action[]): Model {
 /** The event a server sends for moving `taskId` to column 3. */
 function moveEvent(state: BoardState, seq: number, taskId: number): LiveEvent {
   const { snapshot, changes } = moved(state.tasks[taskId], { status_id: 3, rank: "t" });
-  return event(seq, "task.moved", snapshot, changes);
+  return taskEvent(seq, "task.moved", snapshot, changes);
 }
 
 describe("settle", () => {
@@ -1004,10 +1023,10 @@ describe("reduce", () => {
       { type: "confirmed", opId: 1, version: 3 },
     ]);
     const { snapshot, changes } = moved(m.board!.tasks[12], { rank: "f0" });
-    m = reduce(m, { type: "event", event: event(11, "task.moved", snapshot, changes) });
+    m = reduce(m, { type: "event", event: taskEvent(11, "task.moved", snapshot, changes) });
     expect(m.pending.map((op) => op.opId)).toEqual([1]);
     const ranks = { "11": "a0", "13": "a1", "12": "a2" };
-    m = reduce(m, { type: "event", event: event(12, "status.rebalanced", null, { ranks }, 1) });
+    m = reduce(m, { type: "event", event: statusEvent(12, "status.rebalanced", null, { ranks }, 1) });
     expect(m.pending).toEqual([]);
     expect(ids(m.board!, 1)).toEqual([11, 13, 12]);
     expect(knownVersion(m, 12)).toBe(3);
@@ -1026,12 +1045,12 @@ describe("reduce", () => {
 
   it("returns the same model for an event the board already has", () => {
     const m = model([move(1, 12, 3, null, null)]);
-    expect(reduce(m, { type: "event", event: event(10, "task.created", task({ id: 40 })) })).toBe(m);
+    expect(reduce(m, { type: "event", event: taskEvent(10, "task.created", task({ id: 40 })) })).toBe(m);
   });
 
   it("ignores events and pages before the board is loaded; loading settles ops", () => {
     const empty: Model = { board: null, pending: [] };
-    expect(reduce(empty, { type: "event", event: event(1, "task.created", task({ id: 1 })) })).toBe(empty);
+    expect(reduce(empty, { type: "event", event: taskEvent(1, "task.created", task({ id: 1 })) })).toBe(empty);
     expect(reduce(empty, { type: "page", statusId: 1, items: [], cursor: null, replace: true })).toBe(empty);
     const pending: Pending[] = [{ ...move(1, 12, 3, null, null), confirmed: 1 }, move(2, 13, 3, null, null)];
     const loaded = reduce({ board: null, pending }, { type: "loaded", board: sample() });
@@ -1052,7 +1071,7 @@ describe("reduce", () => {
     ]);
     expect(view(m.board!, m.pending)[0].tasks[0].title).toBe("Mine");
     const { snapshot, changes } = moved(m.board!.tasks[11], { title: "Mine" });
-    m = reduce(m, { type: "event", event: event(11, "task.updated", snapshot, changes) });
+    m = reduce(m, { type: "event", event: taskEvent(11, "task.updated", snapshot, changes) });
     expect(m.pending).toEqual([]);
     expect(view(m.board!, m.pending)[0].tasks[0].title).toBe("Mine");
   });
@@ -1155,7 +1174,7 @@ describe("the loaded prefix of a paged column", () => {
     // the last loaded card (rank "c") leaves the column
     const moved = applyEvent(
       start,
-      event(2, "task.moved", task({ id: 2, status_id: 2, rank: "a", version: 2 }), {
+      taskEvent(2, "task.moved", task({ id: 2, status_id: 2, rank: "a", version: 2 }), {
         status_id: [1, 2],
         rank: ["c", "a"],
       }),
@@ -1166,7 +1185,7 @@ describe("the loaded prefix of a paged column", () => {
     // after the edge, so it would otherwise never appear
     const arrived = applyEvent(
       moved,
-      event(3, "task.moved", task({ id: 7, status_id: 1, rank: "b", version: 3 }), {
+      taskEvent(3, "task.moved", task({ id: 7, status_id: 1, rank: "b", version: 3 }), {
         status_id: [2, 1],
       }),
     );
@@ -1174,7 +1193,7 @@ describe("the loaded prefix of a paged column", () => {
     // one past the edge waits for its page
     const later = applyEvent(
       arrived,
-      event(4, "task.created", task({ id: 8, status_id: 1, rank: "d" }), {}),
+      taskEvent(4, "task.created", task({ id: 8, status_id: 1, rank: "d" }), {}),
     );
     expect(later.columns[1].ids).toEqual([1, 7]);
     expect(later.statuses.find((s) => s.id === 1)?.count).toBe(11);
@@ -1199,9 +1218,9 @@ describe("label events", () => {
     ];
     const start = fromBoard(board([column(1, [])], 1, labels));
     const snapshot = { id: 1, project_id: 1, name: "defect", color: "#0000ff" };
-    const renamed = applyEvent(start, event(2, "label.updated", snapshot, { name: ["bug", "defect"] }));
+    const renamed = applyEvent(start, labelEvent(2, "label.updated", snapshot, { name: ["bug", "defect"] }));
     expect(renamed.labels).toEqual([snapshot, labels[1]]);
-    const deleted = applyEvent(renamed, event(3, "label.deleted", null, {}, 1));
+    const deleted = applyEvent(renamed, labelEvent(3, "label.deleted", null, {}, 1));
     expect(deleted.labels.map((l) => l.id)).toEqual([2]);
     expect(deleted.seq).toBe(3);
   });

@@ -1,7 +1,7 @@
 // The board as the server knows it, advanced only by the project's events in seq order, plus
 // this viewer's pending changes laid over it. Pure functions: the UI and the tests share them.
 
-import type { BoardOut, Label, LiveEvent, Status, Task } from "../types";
+import { type BoardOut, isTaskEvent, type Label, type LiveEvent, type Status, type Task, type TaskEvent } from "../types";
 import { type Filter, matches } from "./filter";
 
 export interface Column {
@@ -119,14 +119,13 @@ function placeStatus(statuses: Status[], status: Status): Status[] {
 export function applyEvent(state: BoardState, event: LiveEvent): BoardState {
   if (event.seq <= state.seq) return state;
   const next = { ...state, seq: event.seq };
-  const [kind] = event.type.split(".");
-  if (kind === "task") return applyTaskEvent(next, event);
-  if (kind === "status") return applyStatusEvent(next, event);
+  if (isTaskEvent(event)) return applyTaskEvent(next, event);
+  if (event.type.startsWith("status.")) return applyStatusEvent(next, event);
   if (event.type === "label.created" && event.snapshot) {
-    return { ...next, labels: [...next.labels, event.snapshot as unknown as Label] };
+    return { ...next, labels: [...next.labels, event.snapshot] };
   }
   if (event.type === "label.updated" && event.snapshot) {
-    const label = event.snapshot as unknown as Label;
+    const label = event.snapshot;
     return { ...next, labels: next.labels.map((l) => (l.id === label.id ? label : l)) };
   }
   if (event.type === "label.deleted") {
@@ -136,13 +135,14 @@ export function applyEvent(state: BoardState, event: LiveEvent): BoardState {
   return next;
 }
 
-function applyTaskEvent(state: BoardState, event: LiveEvent): BoardState {
-  const after = event.snapshot as unknown as Task;
-  const changes = event.changes as Partial<Record<keyof Task, [unknown, unknown]>>;
+function applyTaskEvent(state: BoardState, event: TaskEvent): BoardState {
+  const after = event.snapshot;
+  if (after === null) return state; // the server sends each task event with its task
+  const changes = event.changes;
   const created = event.type === "task.created";
   const deleted = event.type === "task.deleted";
   // The state before this event, from the snapshot after it and the fields it changed.
-  const beforeStatus = (changes.status_id?.[0] as number | undefined) ?? after.status_id;
+  const beforeStatus = changes.status_id?.[0] ?? after.status_id;
   const beforeLive = changes.archived_at ? changes.archived_at[0] === null : isLive(after);
   const statuses = state.statuses.map((status) => {
     let count = status.count;
@@ -183,16 +183,16 @@ function place(column: Column, task: Task, tasks: Record<number, Task>): Column 
 
 function applyStatusEvent(state: BoardState, event: LiveEvent): BoardState {
   const id = event.subject_id;
-  if (event.type === "status.created") {
-    const status = { ...(event.snapshot as unknown as Status), count: 0 };
+  if (event.type === "status.created" && event.snapshot) {
+    const status = { ...event.snapshot, count: 0 };
     return {
       ...state,
       statuses: placeStatus(state.statuses, status),
       columns: { ...state.columns, [id]: { ids: [], cursor: null, edge: null } },
     };
   }
-  if (event.type === "status.updated") {
-    const snapshot = event.snapshot as unknown as Status;
+  if (event.type === "status.updated" && event.snapshot) {
+    const snapshot = event.snapshot;
     // positions of the others shift too; the snapshot carries only this one's
     const current = state.statuses.find((s) => s.id === id);
     if (!current) return state;
@@ -204,7 +204,7 @@ function applyStatusEvent(state: BoardState, event: LiveEvent): BoardState {
     return { ...state, statuses: state.statuses.filter((s) => s.id !== id), columns };
   }
   if (event.type === "status.rebalanced") {
-    const ranks = (event.changes.ranks ?? {}) as Record<string, string>;
+    const ranks = event.changes.ranks ?? {};
     const tasks = { ...state.tasks };
     for (const [taskId, rank] of Object.entries(ranks)) {
       const task = tasks[Number(taskId)];

@@ -3,7 +3,7 @@
 
 import { type MutableRef, useEffect, useRef, useState } from "preact/hooks";
 
-import { get } from "../api";
+import { api, ok } from "../api";
 import { Live, type LiveStatus } from "../live";
 import type { LiveEvent, Member, Project } from "../types";
 
@@ -40,13 +40,13 @@ export function useProject(projectId: number, title: string, ready: boolean, pag
   handlers.current = page;
 
   const refreshMembers = () =>
-    get<Member[]>(`/projects/${projectId}/members`).then((list) => {
+    ok(api.GET("/api/v1/projects/{project_id}/members", { params: { path: { project_id: projectId } } })).then((list) => {
       setMembers(list);
       handlers.current.members?.(list);
     }, () => undefined);
 
   useEffect(() => {
-    get<Project>(`/projects/${projectId}`)
+    ok(api.GET("/api/v1/projects/{project_id}", { params: { path: { project_id: projectId } } }))
       .then((p) => {
         setProject(p);
         document.title = `${p.name}${title ? ` · ${title}` : ""} · Laneway`;

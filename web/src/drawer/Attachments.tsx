@@ -4,9 +4,19 @@
 
 import { useEffect, useState } from "preact/hooks";
 
-import { fetchBlob, get, send, upload } from "../api";
+import { api, formData, ok } from "../api";
 import { message } from "../auth";
-import type { Attachment, AttachmentPage, LiveEvent } from "../types";
+import type { Attachment, LiveEvent } from "../types";
+
+/** The file (`inline`: as shown in a preview) as a Blob. */
+function fileOf(attachmentId: number, inline: boolean): Promise<Blob> {
+  return ok(
+    api.GET("/api/v1/attachments/{attachment_id}", {
+      params: { path: { attachment_id: attachmentId }, query: inline ? { inline } : {} },
+      parseAs: "blob",
+    }),
+  );
+}
 
 export function Attachments(props: {
   taskId: number;
@@ -20,7 +30,9 @@ export function Attachments(props: {
   const [dragging, setDragging] = useState(false);
 
   const load = () =>
-    get<AttachmentPage>(`/tasks/${taskId}/attachments?limit=100`).then(
+    ok(
+      api.GET("/api/v1/tasks/{task_id}/attachments", { params: { path: { task_id: taskId }, query: { limit: 100 } } }),
+    ).then(
       (page) => setItems(page.items),
       () => undefined,
     );
@@ -35,7 +47,13 @@ export function Attachments(props: {
     for (const file of files) {
       setBusy((n) => n + 1);
       try {
-        await upload<Attachment>(`/tasks/${taskId}/attachments`, file);
+        await ok(
+          api.POST("/api/v1/tasks/{task_id}/attachments", {
+            params: { path: { task_id: taskId } },
+            body: { file },
+            bodySerializer: formData,
+          }),
+        );
       } catch (e) {
         props.onError(`${file.name}: ${message(e)}`);
       } finally {
@@ -72,7 +90,7 @@ export function Attachments(props: {
 
   const save = async (item: Attachment) => {
     try {
-      const url = URL.createObjectURL(await fetchBlob(item.download));
+      const url = URL.createObjectURL(await fileOf(item.id, false));
       const link = document.createElement("a");
       link.href = url;
       link.download = item.name;
@@ -86,7 +104,7 @@ export function Attachments(props: {
   const remove = async (item: Attachment) => {
     if (!confirm(`Delete ${item.name}?`)) return;
     try {
-      await send("DELETE", `/attachments/${item.id}`);
+      await ok(api.DELETE("/api/v1/attachments/{attachment_id}", { params: { path: { attachment_id: item.id } } }));
       void load();
     } catch (e) {
       props.onError(message(e));
@@ -99,7 +117,7 @@ export function Attachments(props: {
       <ul class="plain-list attachment-list">
         {items.map((item) => (
           <li key={item.id} class="attachment">
-            {item.preview && <Preview url={item.preview} name={item.name} />}
+            {item.preview && <Preview attachmentId={item.id} name={item.name} />}
             <button type="button" class="link-button" onClick={() => void save(item)}>
               {item.name}
             </button>
@@ -136,18 +154,18 @@ export function Attachments(props: {
   );
 }
 
-function Preview({ url, name }: { url: string; name: string }) {
+function Preview({ attachmentId, name }: { attachmentId: number; name: string }) {
   const [src, setSrc] = useState<string | null>(null);
   useEffect(() => {
     let made: string | null = null;
-    fetchBlob(url).then(
+    fileOf(attachmentId, true).then(
       (blob) => setSrc((made = URL.createObjectURL(blob))),
       () => undefined,
     );
     return () => {
       if (made) URL.revokeObjectURL(made);
     };
-  }, [url]);
+  }, [attachmentId]);
   return src ? <img class="attachment-preview" src={src} alt={name} /> : null;
 }
 

@@ -2,20 +2,10 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 
-import { ApiError, etagOf, get, send } from "../api";
+import { ApiError, api, etagOf, idempotencyKey, ok } from "../api";
 import { message } from "../auth";
 import type { BoardState, EditFields } from "../board/state";
-import {
-  type Comment,
-  type CommentPage,
-  type EventPage,
-  type LiveEvent,
-  type Member,
-  PRIORITIES,
-  type Task,
-  type TaskPage,
-  type User,
-} from "../types";
+import { type Comment, isTaskEvent, type LiveEvent, type Member, PRIORITIES, type Task, type User } from "../types";
 import { taskProgress, toggleTask } from "../markdown/tasklist";
 import { MentionBox } from "../mention/MentionBox";
 import { Attachments } from "./Attachments";
@@ -53,7 +43,7 @@ export function Drawer(props: {
 
   const loadTask = async () => {
     try {
-      const fresh = await get<Task>(`/tasks/${taskId}`);
+      const fresh = await ok(api.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: taskId } } }));
       setTask(fresh);
       return fresh;
     } catch (e) {
@@ -62,7 +52,9 @@ export function Drawer(props: {
     }
   };
   const loadComments = () =>
-    get<CommentPage>(`/tasks/${taskId}/comments?limit=100`).then((p) => setComments(p.items), () => undefined);
+    ok(
+      api.GET("/api/v1/tasks/{task_id}/comments", { params: { path: { task_id: taskId }, query: { limit: 100 } } }),
+    ).then((p) => setComments(p.items), () => undefined);
   // The log pages forward from the oldest; the drawer keeps the newest HISTORY events. After
   // the first load, a change fetches only what came after the last event shown.
   const historyEnd = useRef(0);
@@ -71,8 +63,10 @@ export function Drawer(props: {
     const events: LiveEvent[] = [];
     try {
       for (let page = 0; page < 20; page++) {
-        const got = await get<EventPage>(
-          `/tasks/${taskId}/activity?limit=200&after=${after}`,
+        const got = await ok(
+          api.GET("/api/v1/tasks/{task_id}/activity", {
+            params: { path: { task_id: taskId }, query: { limit: 200, after } },
+          }),
         );
         events.push(...got.items);
         if (events.length > HISTORY) events.splice(0, events.length - HISTORY);
@@ -90,7 +84,11 @@ export function Drawer(props: {
     });
   };
   const loadChildren = () =>
-    get<TaskPage>(`/projects/${board.projectId}/tasks?parent=${taskId}&limit=100`).then(
+    ok(
+      api.GET("/api/v1/projects/{project_id}/tasks", {
+        params: { path: { project_id: board.projectId }, query: { parent: taskId, limit: 100 } },
+      }),
+    ).then(
       (p) => setChildren(p.items),
       () => undefined,
     );
@@ -114,8 +112,8 @@ export function Drawer(props: {
     const event = props.lastEvent;
     if (!event) return;
     if (event.task_id === taskId) {
-      if (event.type.startsWith("task.") && event.snapshot) {
-        const theirs = event.snapshot as unknown as Task;
+      if (isTaskEvent(event) && event.snapshot) {
+        const theirs = event.snapshot;
         if (event.type === "task.deleted") {
           setError("This task was deleted.");
           return;
@@ -133,7 +131,7 @@ export function Drawer(props: {
       }
       if (event.type.startsWith("comment.")) void loadComments();
       void loadHistory();
-    } else if (event.snapshot && (event.snapshot as { parent_id?: number }).parent_id === taskId) {
+    } else if (isTaskEvent(event) && event.snapshot?.parent_id === taskId) {
       void loadChildren();
     }
   }, [props.lastEvent]);
@@ -150,10 +148,15 @@ export function Drawer(props: {
     const { status_id: _s, archived: _a, ...shown } = changes;
     const opId = props.optimistic.begin(taskId, shown); // the card shows the edit at once
     try {
-      const sent = await send<Task>("PATCH", `/tasks/${taskId}`, { body: changes, ifMatch: etagOf(base.version) });
-      props.optimistic.done(opId, sent.body.version);
-      setTask(sent.body);
-      setDraft(draftOf(sent.body));
+      const saved = await ok(
+        api.PATCH("/api/v1/tasks/{task_id}", {
+          params: { path: { task_id: taskId }, header: { "If-Match": etagOf(base.version) } },
+          body: changes,
+        }),
+      );
+      props.optimistic.done(opId, saved.version);
+      setTask(saved);
+      setDraft(draftOf(saved));
       setConflict(null);
       setStale(false);
     } catch (e) {
@@ -177,7 +180,11 @@ export function Drawer(props: {
     const note = children.length ? " Delete or move its sub-tasks first." : "";
     if (!confirm(`Delete ${base.number} for good? Its comments go too.${note}`)) return;
     try {
-      await send("DELETE", `/tasks/${taskId}`, { ifMatch: etagOf(base.version) });
+      await ok(
+        api.DELETE("/api/v1/tasks/{task_id}", {
+          params: { path: { task_id: taskId }, header: { "If-Match": etagOf(base.version) } },
+        }),
+      );
       props.onClose();
     } catch (e) {
       setError(
@@ -195,7 +202,12 @@ export function Drawer(props: {
     const body = String(new FormData(form).get("body")).trim();
     if (!body) return;
     try {
-      await send("POST", `/tasks/${taskId}/comments`, { body: { body }, idempotent: true });
+      await ok(
+        api.POST("/api/v1/tasks/{task_id}/comments", {
+          params: { path: { task_id: taskId }, header: { "Idempotency-Key": idempotencyKey() } },
+          body: { body },
+        }),
+      );
       form.reset();
       void loadComments();
     } catch (e) {
@@ -209,10 +221,12 @@ export function Drawer(props: {
     const title = String(new FormData(form).get("title")).trim();
     if (!title || !task) return;
     try {
-      await send("POST", `/projects/${board.projectId}/tasks`, {
-        body: { title, parent_id: task.id, status_id: task.status_id },
-        idempotent: true,
-      });
+      await ok(
+        api.POST("/api/v1/projects/{project_id}/tasks", {
+          params: { path: { project_id: board.projectId }, header: { "Idempotency-Key": idempotencyKey() } },
+          body: { title, parent_id: task.id, status_id: task.status_id },
+        }),
+      );
       form.reset();
       void loadChildren();
     } catch (e) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { makeTask } from "../testing";
-import type { EventType, LiveEvent, Status, Task } from "../types";
+import { type CommentEvent, type EventPayloads, makeEvent, makeTask } from "../testing";
+import type { LiveEvent, Status, Task, TaskEvent } from "../types";
 import { type Draft, describeEvent, draftOf, edits } from "./edits";
 
 function task(fields: Partial<Task> = {}): Task {
@@ -23,17 +23,9 @@ function status(id: number, name: string): Status {
   return { id, project_id: 1, name, category: "unstarted", position: id, wip_limit: null, count: 0 };
 }
 
-function event(type: EventType, changes: Record<string, unknown> = {}, actor: number | null = 1): LiveEvent {
-  return {
-    seq: 1,
-    type,
-    actor_id: actor,
-    subject_id: 12,
-    task_id: 12,
-    changes,
-    snapshot: null,
-    created_at: "2026-01-01T00:00:00Z",
-  };
+/** An event about task 12, without its snapshot (the history line reads none). */
+function event(payloads: EventPayloads, actor: number | null = 1): LiveEvent {
+  return makeEvent(1, payloads, { actor_id: actor, subject_id: 12, task_id: 12 });
 }
 
 describe("draftOf", () => {
@@ -120,13 +112,13 @@ describe("describeEvent", () => {
   const statuses = [status(1, "Todo"), status(2, "In Progress"), status(3, "Done")];
 
   it("names the actor, or says who it was not", () => {
-    expect(describeEvent(event("task.created"), names, statuses)).toBe("Ada created the task");
-    expect(describeEvent(event("task.created", {}, 99), names, statuses)).toBe("User 99 created the task");
-    expect(describeEvent(event("task.created", {}, null), names, statuses)).toBe("Someone created the task");
+    expect(describeEvent(event({ type: "task.created", snapshot: null }), names, statuses)).toBe("Ada created the task");
+    expect(describeEvent(event({ type: "task.created", snapshot: null, changes: {} }, 99), names, statuses)).toBe("User 99 created the task");
+    expect(describeEvent(event({ type: "task.created", snapshot: null, changes: {} }, null), names, statuses)).toBe("Someone created the task");
   });
 
   it("has a verb for each task and comment event", () => {
-    const lines: [EventType, string][] = [
+    const lines: [TaskEvent["type"] | CommentEvent["type"], string][] = [
       ["task.archived", "Ada archived the task"],
       ["task.restored", "Ada restored the task"],
       ["task.deleted", "Ada deleted the task"],
@@ -134,40 +126,40 @@ describe("describeEvent", () => {
       ["comment.updated", "Ada edited a comment"],
       ["comment.deleted", "Ada deleted a comment"],
     ];
-    for (const [type, line] of lines) expect(describeEvent(event(type), names, statuses)).toBe(line);
+    for (const [type, line] of lines) expect(describeEvent(event({ type, snapshot: null }), names, statuses)).toBe(line);
   });
 
   it("falls back to the event type", () => {
-    expect(describeEvent(event("label.created"), names, statuses)).toBe("Ada label.created");
+    expect(describeEvent(event({ type: "label.created", snapshot: null }), names, statuses)).toBe("Ada label.created");
   });
 
   it("shows a move between statuses by name", () => {
-    expect(describeEvent(event("task.moved", { status_id: [1, 3], rank: ["a", "b"] }), names, statuses)).toBe(
+    expect(describeEvent(event({ type: "task.moved", snapshot: null, changes: { status_id: [1, 3], rank: ["a", "b"] } }), names, statuses)).toBe(
       "Ada moved it from Todo to Done",
     );
-    expect(describeEvent(event("task.updated", { status_id: [2, 1], title: ["a", "b"] }), names, statuses)).toBe(
+    expect(describeEvent(event({ type: "task.updated", snapshot: null, changes: { status_id: [2, 1], title: ["a", "b"] } }), names, statuses)).toBe(
       "Ada moved it from In Progress to Todo",
     );
   });
 
   it("shows the id of a status that no longer exists", () => {
-    expect(describeEvent(event("task.moved", { status_id: [9, 2] }), names, statuses)).toBe(
+    expect(describeEvent(event({ type: "task.moved", snapshot: null, changes: { status_id: [9, 2] } }), names, statuses)).toBe(
       "Ada moved it from 9 to In Progress",
     );
   });
 
   it("a move within a column is a reorder", () => {
-    expect(describeEvent(event("task.moved", { rank: ["a", "b"] }), names, statuses)).toBe("Ada reordered it");
+    expect(describeEvent(event({ type: "task.moved", snapshot: null, changes: { rank: ["a", "b"] } }), names, statuses)).toBe("Ada reordered it");
   });
 
   it("an update lists the fields it changed, rank aside", () => {
     expect(
-      describeEvent(event("task.updated", { title: ["a", "b"], priority: ["low", "high"] }), names, statuses),
+      describeEvent(event({ type: "task.updated", snapshot: null, changes: { title: ["a", "b"], priority: ["low", "high"] } }), names, statuses),
     ).toBe("Ada changed title, priority");
-    expect(describeEvent(event("task.updated", { rank: ["a", "b"], labels: [[], [1]] }), names, statuses)).toBe(
+    expect(describeEvent(event({ type: "task.updated", snapshot: null, changes: { rank: ["a", "b"], labels: [[], [1]] } }), names, statuses)).toBe(
       "Ada changed labels",
     );
-    expect(describeEvent(event("task.updated", {}), names, statuses)).toBe("Ada changed the task");
-    expect(describeEvent(event("task.updated", {}, 7), names, statuses)).toBe("Grace changed the task");
+    expect(describeEvent(event({ type: "task.updated", snapshot: null, changes: {} }), names, statuses)).toBe("Ada changed the task");
+    expect(describeEvent(event({ type: "task.updated", snapshot: null, changes: {} }, 7), names, statuses)).toBe("Grace changed the task");
   });
 });

@@ -51,9 +51,9 @@ const VERBS: Partial<Record<EventType, string>> = {
 export function describeEvent(event: LiveEvent, names: Record<number, string>, statuses: Status[]): string {
   const who = event.actor_id === null ? "Someone" : (names[event.actor_id] ?? `User ${event.actor_id}`);
   const verb = VERBS[event.type] ?? event.type;
-  const status = (id: unknown) => statuses.find((s) => s.id === id)?.name ?? String(id);
+  const status = (id: number) => statuses.find((s) => s.id === id)?.name ?? String(id);
   if (event.type === "task.moved" || event.type === "task.updated") {
-    const changes = event.changes as Record<string, [unknown, unknown]>;
+    const changes = event.changes;
     const move = changes.status_id;
     if (move) return `${who} moved it from ${status(move[0])} to ${status(move[1])}`;
     const fields = Object.keys(changes).filter((k) => k !== "rank");

@@ -2,10 +2,10 @@
 
 import { useEffect, useState } from "preact/hooks";
 
-import { get, send } from "../api";
+import { api, ok } from "../api";
 import { message } from "../auth";
 import { navigate } from "../route";
-import type { Notification, NotificationPage } from "../types";
+import type { Notification } from "../types";
 import { Notice, When } from "../ui";
 import { refreshUnread, setUnread, useUnread } from "./unread";
 
@@ -26,8 +26,8 @@ export function Inbox() {
 
   const load = async (cursor: string | null = null) => {
     try {
-      const query = `?limit=30${unreadOnly ? "&unread_only=true" : ""}${cursor ? `&cursor=${cursor}` : ""}`;
-      const page = await get<NotificationPage>(`/me/notifications${query}`);
+      const query = { limit: 30, ...(unreadOnly ? { unread_only: true } : {}), ...(cursor ? { cursor } : {}) };
+      const page = await ok(api.GET("/api/v1/me/notifications", { params: { query } }));
       setItems((shown) => (cursor && shown ? [...shown, ...page.items] : page.items));
       setNext(page.next_cursor);
       setUnread(page.unread);
@@ -51,7 +51,8 @@ export function Inbox() {
 
   const open = async (n: Notification) => {
     if (!n.read) {
-      await send("POST", `/me/notifications/${n.id}/read`).catch(() => undefined);
+      const path = { notification_id: n.id };
+      await ok(api.POST("/api/v1/me/notifications/{notification_id}/read", { params: { path } })).catch(() => undefined);
       void refreshUnread();
     }
     if (n.task) navigate(`/p/${n.project.id}?task=${n.task.id}`);
@@ -61,10 +62,8 @@ export function Inbox() {
   const readAll = async () => {
     const newest = items?.[0]?.id;
     try {
-      const marked = await send<{ unread: number }>("POST", "/me/notifications/read", {
-        body: newest ? { up_to: newest } : {},
-      });
-      setUnread(marked.body.unread);
+      const marked = await ok(api.POST("/api/v1/me/notifications/read", { body: newest ? { up_to: newest } : {} }));
+      setUnread(marked.unread);
       await load();
     } catch (e) {
       setError(message(e));

@@ -4,8 +4,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 
-import { get } from "../api";
-import type { InboxChange, NotificationPage } from "../types";
+import { api, ok } from "../api";
 
 const RETRY_MS = 5_000;
 
@@ -16,7 +15,7 @@ let polling = false;
 
 export async function refreshUnread(): Promise<void> {
   try {
-    const page = await get<NotificationPage>("/me/notifications?unread_only=true&limit=1");
+    const page = await ok(api.GET("/api/v1/me/notifications", { params: { query: { unread_only: true, limit: 1 } } }));
     setUnread(page.unread);
   } catch {
     // offline or signed out: the long poll tries again
@@ -33,7 +32,8 @@ async function poll(): Promise<void> {
   polling = true;
   while (listeners.size > 0) {
     try {
-      const answer = await get<InboxChange>(`/me/notifications/wait?after=${newest}&timeout=25`);
+      const query = { after: newest, timeout: 25 };
+      const answer = await ok(api.GET("/api/v1/me/notifications/wait", { params: { query } }));
       newest = answer.newest;
       setUnread(answer.unread);
     } catch {

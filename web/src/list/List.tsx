@@ -3,17 +3,17 @@
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 
-import { ApiError, etagOf, get, send } from "../api";
+import { ApiError, api, etagOf, idempotencyKey, ok } from "../api";
 import { message } from "../auth";
-import { boardPath } from "../board/Board";
 import { type Filter, filterFromQuery, filterParams, filterToQuery, isFiltered } from "../board/filter";
 import { fromBoard } from "../board/state";
 import { Toolbar } from "../board/Toolbar";
 import { useProject } from "../board/useProject";
 import { visibleRange, wantsMore } from "../board/virtual";
 import { useLazy } from "../lazy";
+import { loadBoard } from "../prefetch";
 import { navigate, onLink, useLocation } from "../route";
-import type { BoardOut, Task, TaskPage, User } from "../types";
+import type { Task, TaskPage, User } from "../types";
 import { Notice, Toast, type ToastNotice } from "../ui";
 import { type BulkChange, BulkBar } from "./BulkBar";
 import { type Editable, LIST_ROW, ListRow } from "./ListRow";
@@ -42,12 +42,14 @@ export function listUrl(projectId: number, filter: Filter, sort: Sort, task?: nu
   return `/p/${projectId}/list${text ? `?${text}` : ""}`;
 }
 
-function pagePath(projectId: number, filter: Filter, sort: Sort, limit: number, cursor?: string): string {
-  const params = filterParams(filter);
-  params.set("sort", sortParam(sort));
-  params.set("limit", String(limit));
-  if (cursor) params.set("cursor", cursor);
-  return `/projects/${projectId}/tasks?${params}`;
+/** A page of the tasks that match `filter`, in `sort`'s order. */
+function tasksPage(projectId: number, filter: Filter, sort: Sort, limit: number, cursor?: string): Promise<TaskPage> {
+  const query = { ...filterParams(filter), sort: sortParam(sort), limit, cursor };
+  return ok(api.GET("/api/v1/projects/{project_id}/tasks", { params: { path: { project_id: projectId }, query } }));
+}
+
+function fetchTask(taskId: number): Promise<Task> {
+  return ok(api.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: taskId } } }));
 }
 
 export function List({ projectId, me }: { projectId: number; me: User }) {
@@ -84,10 +86,10 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
     const mine = ++latestLoad.current;
     try {
       const known = options.project ? null : current.current.project;
-      const state = known ?? fromBoard(await get<BoardOut>(boardPath(projectId)), filter);
+      const state = known ?? fromBoard(await loadBoard(projectId), filter);
       const shownRows = current.current.rows?.ids.length ?? 0;
       const size = options.keep ? Math.max(PAGE, Math.min(200, shownRows)) : PAGE;
-      const page = await get<TaskPage>(pagePath(projectId, filter, sort, size));
+      const page = await tasksPage(projectId, filter, sort, size);
       if (mine !== latestLoad.current) return;
       const rows = withPage(emptyRows(sort, filter), page.items, page.next_cursor, orderContext(state), true);
       dispatch(known ? { type: "rows", rows, recent: recent.current } : loaded(state, rows, recent.current));
@@ -154,7 +156,7 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
     loadingMore.current = true;
     const mine = latestLoad.current;
     try {
-      const page = await get<TaskPage>(pagePath(projectId, rows.filter, rows.sort, PAGE, rows.cursor));
+      const page = await tasksPage(projectId, rows.filter, rows.sort, PAGE, rows.cursor);
       if (mine === latestLoad.current) dispatch({ type: "page", items: page.items, cursor: page.next_cursor, replace: false });
     } catch (error) {
       setNotice({ tone: "error", text: `Could not load more tasks: ${message(error)}` });
@@ -187,24 +189,27 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
 
   const save = async (task: Task, fields: Editable, opId: number, base?: number) => {
     try {
-      const sent = await send<Task>("PATCH", `/tasks/${task.id}`, {
-        body: fields,
-        ifMatch: etagOf(base ?? current.current.rows?.tasks[task.id]?.version ?? task.version),
-      });
-      dispatch({ type: "answer", opId, tasks: [sent.body] });
+      const version = base ?? current.current.rows?.tasks[task.id]?.version ?? task.version;
+      const saved = await ok(
+        api.PATCH("/api/v1/tasks/{task_id}", {
+          params: { path: { task_id: task.id }, header: { "If-Match": etagOf(version) } },
+          body: fields,
+        }),
+      );
+      dispatch({ type: "answer", opId, tasks: [saved] });
     } catch (error) {
       dispatch({ type: "dropped", opId });
       const again = {
         label: "Apply mine again",
         run: () =>
-          void get<Task>(`/tasks/${task.id}`).then(
+          void fetchTask(task.id).then(
             (fresh) => edit(fresh, fields, fresh.version),
             (e) => setNotice({ tone: "error", text: `Could not change ${task.number}: ${message(e)}` }),
           ),
       };
       if (error instanceof ApiError && error.status === 412) {
         // show theirs now rather than when its event arrives
-        get<Task>(`/tasks/${task.id}`).then((fresh) => dispatch({ type: "answer", tasks: [fresh] }), () => undefined);
+        fetchTask(task.id).then((fresh) => dispatch({ type: "answer", tasks: [fresh] }), () => undefined);
         setNotice({
           tone: "warning",
           text: `${task.number} was changed by someone else meanwhile. The list shows their version; your change was not applied.`,
@@ -221,14 +226,16 @@ export function List({ projectId, me }: { projectId: number; me: User }) {
     if (ids.length === 0) return;
     setBusy(true);
     try {
-      const sent = await send<{ updated: number; items: Task[] }>("POST", `/projects/${projectId}/tasks/bulk`, {
-        body: { task_ids: ids, ...change },
-        idempotent: true,
-      });
-      dispatch({ type: "answer", tasks: sent.body.items });
+      const answer = await ok(
+        api.POST("/api/v1/projects/{project_id}/tasks/bulk", {
+          params: { path: { project_id: projectId }, header: { "Idempotency-Key": idempotencyKey() } },
+          body: { task_ids: ids, ...change },
+        }),
+      );
+      dispatch({ type: "answer", tasks: answer.items });
       setSelected(new Set());
       const done = change.action === "archive" ? "archived" : "changed";
-      setNotice({ tone: "info", text: `${sent.body.updated} of ${ids.length} tasks ${done}.` });
+      setNotice({ tone: "info", text: `${answer.updated} of ${ids.length} tasks ${done}.` });
     } catch (error) {
       setNotice({ tone: "error", text: `Nothing was changed: ${message(error)}` });
     } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { fromBoard } from "../board/state";
-import { makeTask } from "../testing";
+import { makeEvent, makeTask } from "../testing";
 import type { BoardOut, LiveEvent, Task } from "../types";
 import { loaded, type Model, reduce } from "./model";
 import { emptyRows, withPage } from "./rows";
@@ -18,20 +18,11 @@ function project(seq: number): BoardOut {
       { id: 7, name: "Ada" },
       { id: 8, name: "Bob" },
     ],
-  } as unknown as BoardOut;
+  };
 }
 
 function updated(seq: number, task: Task): LiveEvent {
-  return {
-    seq,
-    type: "task.updated",
-    actor_id: 1,
-    subject_id: task.id,
-    task_id: task.id,
-    changes: {},
-    snapshot: task as unknown as Record<string, unknown>,
-    created_at: "2026-01-01T00:00:00Z",
-  };
+  return makeEvent(seq, { type: "task.updated", snapshot: task });
 }
 
 const context = { statusPosition: { 1: 0 }, names: { 7: "Ada", 8: "Bob" } };

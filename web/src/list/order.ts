@@ -1,7 +1,7 @@
 // The list view's sort orders, the same as the server's (tasks/search.py): a row that a live
 // event brings is put where the server's next page would have put it, never shown twice.
 
-import { PRIORITIES, type Task } from "../types";
+import { PRIORITIES, type Task, type TaskQuery } from "../types";
 
 export const SORT_KEYS = ["number", "title", "status", "assignee", "priority", "due", "updated"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -26,9 +26,9 @@ export function sortFromQuery(search: string): Sort {
   return { key: key as SortKey, descending: value.startsWith("-") };
 }
 
-/** The `sort` parameter, as the URL and the API spell it. */
-export function sortParam(sort: Sort): string {
-  return `${sort.descending ? "-" : ""}${sort.key}`;
+/** The `sort` parameter, as the URL and the API spell it (`tsc` checks the API has it). */
+export function sortParam(sort: Sort): NonNullable<TaskQuery["sort"]> {
+  return sort.descending ? `-${sort.key}` : sort.key;
 }
 
 /** Ascending by code point, the order of PostgreSQL's "C" collation and of SQLite's: not

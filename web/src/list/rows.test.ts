@@ -1,25 +1,15 @@
 import { describe, expect, it } from "vitest";
 
-import { makeTask } from "../testing";
-import type { EventType, LiveEvent, Task } from "../types";
+import { makeEvent, makeTask } from "../testing";
+import type { LiveEvent, Task, TaskEvent } from "../types";
 import type { OrderContext, Sort } from "./order";
 import { applyEvent, emptyRows, type Rows, shown, withPage, withTask } from "./rows";
 
 const context: OrderContext = { statusPosition: { 1: 0, 2: 1 }, names: {} };
 const byTitle: Sort = { key: "title", descending: false };
 
-function event(seq: number, type: EventType, snapshot: Task | null, taskId?: number): LiveEvent {
-  const id = snapshot?.id ?? taskId ?? 0;
-  return {
-    seq,
-    type,
-    actor_id: 1,
-    subject_id: id,
-    task_id: type.startsWith("task.") ? id : null,
-    changes: {},
-    snapshot: snapshot as unknown as Record<string, unknown> | null,
-    created_at: "2026-01-01T00:00:00Z",
-  };
+function event(seq: number, type: TaskEvent["type"], snapshot: Task | null, taskId?: number): LiveEvent {
+  return makeEvent(seq, { type, snapshot }, taskId === undefined ? {} : { subject_id: taskId });
 }
 
 function titled(id: number, title: string, fields: Partial<Task> = {}): Task {
@@ -83,7 +73,7 @@ describe("list rows", () => {
     const byStatus: Sort = { key: "status", descending: false };
     const rows = withPage(emptyRows(byStatus, {}), [makeTask({ id: 1 })], null, context, true);
     const moved: OrderContext = { ...context, statusPosition: { 1: 1, 2: 0 } };
-    const status = { ...event(1, "status.updated", null), subject_id: 2 };
+    const status = makeEvent(1, { type: "status.updated", snapshot: null }, { subject_id: 2 });
     expect(applyEvent(rows, status, moved, context).stale).toBe(true);
     expect(applyEvent(rows, status, context, context).stale).toBe(false);
     expect(applyEvent({ ...rows, sort: byTitle }, status, moved, context).stale).toBe(false);

@@ -3,7 +3,7 @@
 // page and the tests share them.
 
 import { type Filter, matches } from "../board/filter";
-import type { LiveEvent, Task } from "../types";
+import { isTaskEvent, type LiveEvent, type Task } from "../types";
 import { compareTasks, type OrderContext, type Sort } from "./order";
 
 export interface Rows {
@@ -75,9 +75,9 @@ export function applyEvent(rows: Rows, event: LiveEvent, context: OrderContext, 
   if (event.type.startsWith("status.")) {
     return rows.sort.key === "status" && !samePositions(context, before) ? { ...rows, stale: true } : rows;
   }
-  if (!event.type.startsWith("task.") || event.task_id === null) return rows;
+  if (!isTaskEvent(event) || event.task_id === null) return rows;
   if (event.type === "task.deleted") return placed(rows, null, event.task_id, context);
-  return withTask(rows, event.snapshot as unknown as Task, context);
+  return event.snapshot ? withTask(rows, event.snapshot, context) : rows;
 }
 
 /** A task as an event or an answer carries it, unless a later version is known already. */

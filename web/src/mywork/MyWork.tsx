@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 
-import { get } from "../api";
+import { api, ok } from "../api";
 import { message } from "../auth";
 import { onLink } from "../route";
 import type { MyTask, MyTaskPage } from "../types";
@@ -10,6 +10,7 @@ import { formatDue, Notice } from "../ui";
 import { type Group, GROUPS, groupOf } from "./group";
 
 const MAX_PAGES = 10; // 2,000 tasks: past that, a list per project says more
+const OPEN: MyTask["status_category"][] = ["unstarted", "started", "review", "blocked"];
 
 export function MyWork() {
   const [tasks, setTasks] = useState<MyTask[] | null>(null);
@@ -23,10 +24,10 @@ export function MyWork() {
       const found: MyTask[] = [];
       let cursor: string | null = null;
       for (let page = 0; page < MAX_PAGES; page++) {
-        const answer: MyTaskPage = await get<MyTaskPage>(
-          `/me/tasks?limit=200&category=unstarted&category=started&category=review&category=blocked${
-            cursor ? `&cursor=${cursor}` : ""
-          }`,
+        const answer: MyTaskPage = await ok(
+          api.GET("/api/v1/me/tasks", {
+            params: { query: { limit: 200, category: OPEN, ...(cursor ? { cursor } : {}) } },
+          }),
         );
         found.push(...answer.items);
         cursor = answer.next_cursor;

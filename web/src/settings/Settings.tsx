@@ -2,14 +2,22 @@
 
 import { useEffect, useState } from "preact/hooks";
 
-import { get, send } from "../api";
+import { api, idempotencyKey, ok } from "../api";
 import { message } from "../auth";
 import { onLink } from "../route";
+import type { components } from "../openapi";
 import type { Label, Member, Project, Status, User } from "../types";
 import { Avatar, Notice } from "../ui";
 
+type Schemas = components["schemas"];
+
 const ROLES: Member["role"][] = ["owner", "admin", "member", "viewer"];
-const CATEGORIES = ["unstarted", "started", "review", "blocked", "done"];
+const CATEGORIES: Status["category"][] = ["unstarted", "started", "review", "blocked", "done"];
+
+/** The choice a form's <select> made among `options` (it offers nothing else). */
+function chosen<T extends string>(options: T[], value: FormDataEntryValue | null, fallback: T): T {
+  return options.find((option) => option === value) ?? fallback;
+}
 
 export function Settings({ projectId, me }: { projectId: number; me: User }) {
   const [project, setProject] = useState<Project | null>(null);
@@ -20,11 +28,12 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
 
   const reload = async () => {
     try {
+      const params = { path: { project_id: projectId } };
       const [p, m, s, l] = await Promise.all([
-        get<Project>(`/projects/${projectId}`),
-        get<Member[]>(`/projects/${projectId}/members`),
-        get<Status[]>(`/projects/${projectId}/statuses`),
-        get<Label[]>(`/projects/${projectId}/labels`),
+        ok(api.GET("/api/v1/projects/{project_id}", { params })),
+        ok(api.GET("/api/v1/projects/{project_id}/members", { params })),
+        ok(api.GET("/api/v1/projects/{project_id}/statuses", { params })),
+        ok(api.GET("/api/v1/projects/{project_id}/labels", { params })),
       ]);
       setProject(p);
       setMembers(m);
@@ -46,18 +55,19 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
     }
     await reload();
   };
-  /** A form that adds one thing to the project: POST its fields, then clear it. */
-  const create = (collection: string, body: (data: FormData) => Record<string, string>) => (e: Event) => {
+  /** A form that adds one thing to the project: send its fields, then clear it. */
+  const create = (send: (data: FormData) => Promise<unknown>) => (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
     const data = new FormData(form);
     void act(async () => {
-      await send("POST", `/projects/${projectId}/${collection}`, { body: body(data), idempotent: true });
+      await send(data);
       form.reset();
     });
   };
-  const patchProject = (body: Record<string, unknown>) =>
-    act(() => send("PATCH", `/projects/${projectId}`, { body }));
+  const once = () => ({ path: { project_id: projectId }, header: { "Idempotency-Key": idempotencyKey() } });
+  const patchProject = (body: Schemas["ProjectUpdateIn"]) =>
+    act(() => ok(api.PATCH("/api/v1/projects/{project_id}", { params: { path: { project_id: projectId } }, body })));
   const canEdit = project !== null && project.role !== "viewer";
   const manage = project !== null && (project.role === "owner" || project.role === "admin");
 
@@ -134,9 +144,12 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
                     disabled={!manage}
                     onChange={(e) =>
                       void act(() =>
-                        send("PATCH", `/projects/${projectId}/members/${m.user_id}`, {
-                          body: { role: e.currentTarget.value },
-                        }),
+                        ok(
+                          api.PATCH("/api/v1/projects/{project_id}/members/{user_id}", {
+                            params: { path: { project_id: projectId, user_id: m.user_id } },
+                            body: { role: chosen(ROLES, e.currentTarget.value, m.role) },
+                          }),
+                        ),
                       )
                     }
                   >
@@ -152,7 +165,15 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
                     <button
                       type="button"
                       class="link-button"
-                      onClick={() => void act(() => send("DELETE", `/projects/${projectId}/members/${m.user_id}`))}
+                      onClick={() =>
+                        void act(() =>
+                          ok(
+                            api.DELETE("/api/v1/projects/{project_id}/members/{user_id}", {
+                              params: { path: { project_id: projectId, user_id: m.user_id } },
+                            }),
+                          ),
+                        )
+                      }
                     >
                       {m.user_id === me.id ? "Leave" : "Remove"}
                     </button>
@@ -165,10 +186,14 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
         {manage && (
           <form
             class="inline-form"
-            onSubmit={create("members", (data) => ({
-              email: String(data.get("email")).trim(),
-              role: String(data.get("role")),
-            }))}
+            onSubmit={create((data) =>
+              ok(
+                api.POST("/api/v1/projects/{project_id}/members", {
+                  params: once(),
+                  body: { email: String(data.get("email")).trim(), role: chosen(ROLES, data.get("role"), "member") },
+                }),
+              ),
+            )}
           >
             <input name="email" type="email" required placeholder="teammate@example.com" aria-label="Email to invite" />
             <select name="role" aria-label="Role">
@@ -205,10 +230,17 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
         {manage && (
           <form
             class="inline-form"
-            onSubmit={create("statuses", (data) => ({
-              name: String(data.get("name")).trim(),
-              category: String(data.get("category")),
-            }))}
+            onSubmit={create((data) =>
+              ok(
+                api.POST("/api/v1/projects/{project_id}/statuses", {
+                  params: once(),
+                  body: {
+                    name: String(data.get("name")).trim(),
+                    category: chosen(CATEGORIES, data.get("category"), "started"),
+                  },
+                }),
+              ),
+            )}
           >
             <input name="name" required maxLength={50} placeholder="New status" aria-label="New status name" />
             <select name="category" aria-label="Category">
@@ -242,10 +274,14 @@ export function Settings({ projectId, me }: { projectId: number; me: User }) {
         {canEdit && (
           <form
             class="inline-form"
-            onSubmit={create("labels", (data) => ({
-              name: String(data.get("name")).trim(),
-              color: String(data.get("color")),
-            }))}
+            onSubmit={create((data) =>
+              ok(
+                api.POST("/api/v1/projects/{project_id}/labels", {
+                  params: once(),
+                  body: { name: String(data.get("name")).trim(), color: String(data.get("color")) },
+                }),
+              ),
+            )}
           >
             <input name="name" required maxLength={60} placeholder="New label" aria-label="New label name" />
             <input name="color" type="color" defaultValue="#4f6bed" aria-label="Label colour" />
@@ -268,8 +304,9 @@ function StatusRow(props: {
   act(work: () => Promise<unknown>): Promise<void>;
 }) {
   const { status, act } = props;
-  const path = `/projects/${status.project_id}/statuses/${status.id}`;
-  const patch = (body: Record<string, unknown>) => act(() => send("PATCH", path, { body }));
+  const path = { project_id: status.project_id, status_id: status.id };
+  const patch = (body: Schemas["StatusUpdateIn"]) =>
+    act(() => ok(api.PATCH("/api/v1/projects/{project_id}/statuses/{status_id}", { params: { path }, body })));
   return (
     <tr>
       <td>
@@ -314,9 +351,13 @@ function StatusRow(props: {
               onClick={() => {
                 const target = props.others[0];
                 if (status.count > 0 && !target) return;
-                const query = status.count > 0 ? `?move_to=${target.id}` : "";
+                const query = status.count > 0 ? { move_to: target.id } : {};
                 const note = status.count > 0 ? ` Its ${status.count} tasks move to ${target.name}.` : "";
-                if (confirm(`Delete ${status.name}?${note}`)) void act(() => send("DELETE", `${path}${query}`));
+                if (confirm(`Delete ${status.name}?${note}`)) {
+                  void act(() =>
+                    ok(api.DELETE("/api/v1/projects/{project_id}/statuses/{status_id}", { params: { path, query } })),
+                  );
+                }
               }}
             >
               Delete
@@ -335,8 +376,9 @@ function LabelRow(props: {
   act(work: () => Promise<unknown>): Promise<void>;
 }) {
   const { label, act } = props;
-  const path = `/projects/${label.project_id}/labels/${label.id}`;
-  const patch = (body: Record<string, unknown>) => act(() => send("PATCH", path, { body }));
+  const path = { project_id: label.project_id, label_id: label.id };
+  const patch = (body: Schemas["LabelUpdateIn"]) =>
+    act(() => ok(api.PATCH("/api/v1/projects/{project_id}/labels/{label_id}", { params: { path }, body })));
   return (
     <tr>
       <td>
@@ -369,7 +411,7 @@ function LabelRow(props: {
             class="link-button"
             onClick={() => {
               if (confirm(`Delete the label ${label.name}? Tasks that have it lose it.`)) {
-                void act(() => send("DELETE", path));
+                void act(() => ok(api.DELETE("/api/v1/projects/{project_id}/labels/{label_id}", { params: { path } })));
               }
             }}
           >
