@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -79,8 +80,13 @@ def test_register_create_a_project_add_move_edit_and_comment(
     expect(doing.locator(".column-count")).to_have_text("1")
     token = page.evaluate("localStorage.getItem('laneway.token')")
     http = server.http
-    moved = http.call("GET", "/projects/1/tasks/by-number/ENG-2", token)
     statuses = {s["name"]: s["id"] for s in http.call("GET", "/projects/1/statuses", token)}
+    # the board shows the move before the server has answered it: wait for the write itself
+    deadline = time.monotonic() + 10
+    while (moved := http.call("GET", "/projects/1/tasks/by-number/ENG-2", token))[
+        "status_id"
+    ] != statuses["In Progress"] and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert moved["status_id"] == statuses["In Progress"]
 
     # reorder within a column: ENG-3 above ENG-1
