@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -48,6 +48,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "LANEWAY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql").split(",")
+T = TypeVar("T")
 
 
 def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
@@ -86,11 +87,11 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
-def in_own_thread(coroutine: Coroutine[Any, Any, None]) -> None:
+def in_own_thread(coroutine: Coroutine[Any, Any, T]) -> T:
     """asyncio.run on a thread of its own: it works even where this thread runs a loop (the
     browser tests' Playwright does)."""
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def admin(statement: str) -> None:
