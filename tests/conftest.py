@@ -51,6 +51,21 @@ BACKENDS = os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql").split(",
 T = TypeVar("T")
 
 
+# Fixtures that start processes of their own: a test that uses one is in the system tier.
+_PROCESS_FIXTURES = {"live_server", "replicas", "server", "demo_server", "browser", "cluster"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if _PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("system") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"start processes but are not marked system: {unmarked}")
+
+
 def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
     auth = AuthSettings(
         argon2_time_cost=1,

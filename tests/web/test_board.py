@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.web.conftest import Http, Server
+
+pytestmark = pytest.mark.system
 
 
 def column(page: Page, name: str) -> Locator:
