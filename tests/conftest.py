@@ -42,6 +42,7 @@ from laneway.models import Base
 from laneway.rate_limits.tiers import TIERS
 from laneway.state import AppState
 from tests.realtime.conftest import start_server, stop_server
+from tests.shared_routes import share_route_analysis
 from tests.support import Api, StatementCounter
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -49,6 +50,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 BACKENDS = os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql").split(",")
 T = TypeVar("T")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    share_route_analysis()
 
 
 # Fixtures that start processes of their own: a test that uses one is in the system tier.
