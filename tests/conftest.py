@@ -1,7 +1,7 @@
 """Every API test runs against the embedded SQLite default and the real PostgreSQL.
 
 The schema is built once per run by the migrations (so they are always tested): PostgreSQL gets
-a fresh database for the run and every table is truncated before each test; SQLite gets a
+a fresh database for the run and every table is emptied before each test; SQLite gets a
 migrated template file copied per test. Tests commit for real, like production requests do.
 """
 
@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from deploy.local.services import RedisServer
@@ -40,12 +42,33 @@ from laneway.models import Base
 from laneway.rate_limits.tiers import TIERS
 from laneway.state import AppState
 from tests.realtime.conftest import start_server, stop_server
+from tests.shared_routes import share_route_analysis
 from tests.support import Api, StatementCounter
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "LANEWAY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql").split(",")
+T = TypeVar("T")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    share_route_analysis()
+
+
+# Fixtures that start processes of their own: a test that uses one is in the system tier.
+_PROCESS_FIXTURES = {"live_server", "replicas", "server", "demo_server", "browser", "cluster"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if _PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("system") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"start processes but are not marked system: {unmarked}")
 
 
 def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
@@ -84,11 +107,11 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
-def in_own_thread(coroutine: Coroutine[Any, Any, None]) -> None:
+def in_own_thread(coroutine: Coroutine[Any, Any, T]) -> T:
     """asyncio.run on a thread of its own: it works even where this thread runs a loop (the
     browser tests' Playwright does)."""
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def admin(statement: str) -> None:
@@ -101,15 +124,51 @@ async def admin(statement: str) -> None:
         await engine.dispose()
 
 
+# DROP DATABASE first makes PostgreSQL write a checkpoint of the whole cluster: seconds on a
+# busy machine. A process of its own waits for it, so neither a test nor the run does.
+_DROP_DATABASE = """
+import asyncio, sys
+import asyncpg
+
+async def drop(dsn, name):
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+asyncio.run(drop(*sys.argv[1:]))
+"""
+
+
+def drop_database_behind(name: str) -> None:
+    """Drops that PostgreSQL database in the background (a shell starts the dropping process
+    and leaves it behind: it outlives the test, and the run if need be)."""
+    dsn = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql")
+    dropper = [sys.executable, "-c", _DROP_DATABASE, dsn.render_as_string(hide_password=False)]
+    subprocess.run(  # noqa: S603 - this interpreter, our own script
+        ["/bin/sh", "-c", '"$@" </dev/null >/dev/null 2>&1 &', "sh", *dropper, name],
+        check=True,
+        start_new_session=True,
+    )
+
+
+def new_database(prefix: str) -> tuple[str, str]:
+    """A new, empty PostgreSQL database: its name and URL. It is thrown away after the test or
+    the run, so a commit need not wait for the disk (a crash of PostgreSQL itself would lose
+    the last ones, and no test crashes the shared server)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    in_own_thread(admin(f'CREATE DATABASE "{name}"'))
+    in_own_thread(admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    return name, POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    name = f"laneway_test_{uuid.uuid4().hex[:10]}"
-
-    in_own_thread(admin(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    name, url = new_database("laneway_test")
     in_own_thread(_migrate(url))
     yield url
-    in_own_thread(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_database_behind(name)
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +178,28 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-_TABLES = ", ".join(f'"{table.name}"' for table in reversed(Base.metadata.sorted_tables))
+# TRUNCATE makes new files for every table and its indexes (half a second for the schema);
+# a test leaves rows in a few tables, and deleting those, children first, takes milliseconds.
+# Every sequence starts again at 1, as after TRUNCATE ... RESTART IDENTITY.
+_NAMES = ", ".join(f"'{table.name}'" for table in reversed(Base.metadata.sorted_tables))
+_EMPTY_POSTGRES = f"""
+DO $$
+DECLARE
+    name text;
+    sequence regclass;
+    filled boolean;
+BEGIN
+    FOREACH name IN ARRAY ARRAY[{_NAMES}] LOOP
+        EXECUTE format('SELECT EXISTS (SELECT FROM %I)', name) INTO filled;
+        IF filled THEN
+            EXECUTE format('DELETE FROM %I', name);
+        END IF;
+    END LOOP;
+    FOR sequence IN SELECT oid FROM pg_class WHERE relkind = 'S' LOOP
+        PERFORM setval(sequence, 1, false);
+    END LOOP;
+END $$
+"""  # noqa: S608 - the names are our own tables
 
 
 @pytest.fixture(params=BACKENDS)
@@ -134,15 +214,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def truncate_postgres(url: str) -> None:
-    async def truncate() -> None:
+    """Every table emptied and every sequence restarted."""
+
+    async def empty() -> None:
         engine = create_async_engine(url)
         try:
             async with engine.begin() as conn:
-                await conn.execute(text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
+                await conn.execute(text(_EMPTY_POSTGRES))
         finally:
             await engine.dispose()
 
-    in_own_thread(truncate())
+    in_own_thread(empty())
 
 
 @pytest.fixture

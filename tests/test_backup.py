@@ -34,7 +34,7 @@ from laneway.mail import repository as mail_repository
 from laneway.mail import waiting as mail_waiting
 from laneway.models.base import utcnow
 from laneway.state import AppState
-from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, admin, in_own_thread, make_settings
+from tests.conftest import BACKENDS, drop_database_behind, make_settings, new_database
 from tests.support import API, PASSWORD, Api, User
 
 EmptyDatabase = Callable[[str], str]
@@ -47,16 +47,15 @@ def empty_database(tmp_path: Path) -> Iterator[EmptyDatabase]:
     made: list[str] = []
 
     def make(backend: str) -> str:
-        name = f"laneway_restore_{uuid.uuid4().hex[:10]}"
         if backend == "sqlite":
-            return f"sqlite+aiosqlite:///{tmp_path / name}.db"
-        in_own_thread(admin(f'CREATE DATABASE "{name}"'))
+            return f"sqlite+aiosqlite:///{tmp_path / uuid.uuid4().hex[:10]}.db"
+        name, url = new_database("laneway_restore")
         made.append(name)
-        return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        return url
 
     yield make
     for name in made:
-        in_own_thread(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database_behind(name)
 
 
 def backend(url: str) -> str:

@@ -145,6 +145,7 @@ def test_pip_audit_reports_are_read_and_judged() -> None:
     assert audit.judge([report], {}, require=False)[0] == 1
 
 
+@pytest.mark.system
 def test_pip_audit_runs_and_never_passes_unheard(tmp_path: Path) -> None:
     """The real pip-audit on one pinned requirement: either it checked it, or the report says
     it could not (where PyPI's per-version JSON API is out of reach)."""
@@ -191,6 +192,7 @@ def _scan(root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.system
 def test_the_secret_scan_fails_on_a_planted_key(tmp_path: Path) -> None:
     """A repository with the committed baseline's settings and no accepted entries: clean, it
     passes; a private key added and tracked fails it, named by file and line."""

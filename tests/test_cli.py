@@ -101,6 +101,7 @@ def _refused_within_the_cache_bound(url: str, token: str) -> float:
     raise AssertionError("the ended token still worked 3 s later")
 
 
+@pytest.mark.system
 def test_operators_reset_deactivate_and_invite(data_dir: Path) -> None:
     assert runner.invoke(app, ["migrate", "upgrade"]).exit_code == 0
     email = "ops@example.com"
@@ -193,6 +194,7 @@ def _exercise(api: str) -> None:
         assert created.json()["key"] == "LAUN"
 
 
+@pytest.mark.system
 def test_serve_embedded_default_with_demo(data_dir: Path) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"

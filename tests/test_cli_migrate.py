@@ -3,7 +3,6 @@ asks first, and a migration that fails says so (not that the database is unreach
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from laneway import migrations
 from laneway.cli import app
-from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, admin, in_own_thread
+from tests.conftest import BACKENDS, drop_database_behind, in_own_thread, new_database
 
 runner = CliRunner()
 
@@ -33,12 +32,10 @@ def database_url(
         monkeypatch.setenv("LANEWAY_DATABASE_URL", url)
         yield url
         return
-    name = f"laneway_cli_{uuid.uuid4().hex[:10]}"
-    in_own_thread(admin(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    name, url = new_database("laneway_cli")
     monkeypatch.setenv("LANEWAY_DATABASE_URL", url)
     yield url
-    in_own_thread(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_database_behind(name)
 
 
 def invoke(*args: str, answer: str | None = None) -> Result:

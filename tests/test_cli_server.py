@@ -60,6 +60,7 @@ def test_a_port_in_use_is_one_line_before_anything_starts(data_dir: Path, taken_
     assert not (data_dir / "laneway.db").exists()  # nothing was migrated or loaded
 
 
+@pytest.mark.system
 def test_a_metrics_port_in_use_is_refused_too(
     data_dir: Path, taken_port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,10 +27,13 @@ from tests.realtime.conftest import CHEAP_HASHING
 from tests.support import Api, User, ago, ahead, plant_ticket, plant_token
 from tests.test_cli import _free_port
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
-    reason="replicas share PostgreSQL",
-)
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(
+        "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
+        reason="replicas share PostgreSQL",
+    ),
+]
 SHARED_REDIS = os.environ.get("LANEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TASKS, MOVES, VIEWERS = 24, 12, 6
 BEFORE_TASKS = 2  # project.created, member.added

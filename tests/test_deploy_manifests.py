@@ -25,6 +25,8 @@ from laneway.config import Settings
 from laneway.jobs.worker import WorkerMetrics
 from laneway.observability.metrics import Metrics
 
+pytestmark = pytest.mark.system
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 DEBIAN_TOOLS = "run `make tools` (apt-get install prometheus nginx docker-compose)"

@@ -35,6 +35,8 @@ from laneway.app import create_app
 from laneway.config import Settings
 from tests.support import API, PASSWORD
 
+pytestmark = pytest.mark.system
+
 SEED = 20261130
 # 0 server errors is the contract; the others pass too, so they keep the document honest.
 # Not positive_data_acceptance: schema-valid ids of things that do not exist are rightly 404/422.

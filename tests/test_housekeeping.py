@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from laneway.blobs.store import file_name
@@ -298,6 +299,7 @@ def _lines(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
 
 
+@pytest.mark.system
 async def test_worker_once_runs_every_job_and_exits(database_url: str, tmp_path: Path) -> None:
     database = Database(make_settings(database_url, tmp_path))
     try:
@@ -323,6 +325,7 @@ async def test_worker_once_runs_every_job_and_exits(database_url: str, tmp_path:
     assert runs[0]["level"] == "info"
 
 
+@pytest.mark.system
 def test_sigterm_stops_a_running_worker(database_url: str, tmp_path: Path) -> None:
     process, log = _worker(database_url, tmp_path, "--interval", "300")
     try:
@@ -341,6 +344,7 @@ def test_sigterm_stops_a_running_worker(database_url: str, tmp_path: Path) -> No
     assert _lines(log)[-1]["event"] == "worker stopped"
 
 
+@pytest.mark.system
 def test_a_worker_without_its_tables_reports_and_fails(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     sqlite3.connect(tmp_path / "empty.db").close()  # a missing file is refused before any job

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from laneway.app import create_app
 from laneway.db import create_engine
 from laneway.migrations import BrokenReferences
 from laneway.models import Base
-from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, make_settings
+from tests.conftest import BACKENDS, drop_database_behind, make_settings, new_database
 from tests.support import Api
 from tests.test_backup import populate
 
@@ -38,16 +37,11 @@ async def empty_engine(
         yield engine
         await engine.dispose()
         return
-    name = f"laneway_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_async_engine(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    name, url = new_database("laneway_mig")
+    engine = create_async_engine(url)
     yield engine
     await engine.dispose()
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    drop_database_behind(name)
 
 
 # Backend-specific search and label indexes live only in the migrations, not in the models.

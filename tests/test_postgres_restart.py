@@ -24,10 +24,13 @@ from laneway.models import Task
 from tests.conftest import _migrate, make_settings
 from tests.support import API, Api
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
-    reason="a PostgreSQL fault",
-)
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(
+        "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
+        reason="a PostgreSQL fault",
+    ),
+]
 WRITERS, DOWN_SECONDS, RECOVERY_LIMIT = 4, 1.5, 5.0
 
 

@@ -22,6 +22,8 @@ from laneway.realtime.hub import REVOKED
 from tests.realtime.conftest import CHEAP_HASHING, start_server, stop_server
 from tests.support import Api, User
 
+pytestmark = pytest.mark.system
+
 # far longer than the test may take: only word through Redis can end the token in time
 SLOW_FALLBACKS = {"LANEWAY_CACHE_SECONDS": "60", "LANEWAY_LIVE_CREDENTIAL_CHECK_SECONDS": "600"}
 WITHIN = 15.0  # seconds a socket may take to close before the test gives up on it

@@ -179,6 +179,7 @@ async def test_invite_only_registration(mode_app: tuple[httpx.AsyncClient, AppSt
     assert (await _login(client, "new@example.com", PASSWORD)).status_code == 200
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_login_limits_hold_across_workers(
     database_url: str, tmp_path: Path, redis_server: RedisServer

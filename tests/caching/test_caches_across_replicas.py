@@ -13,10 +13,13 @@ import pytest
 from deploy.local.services import RedisServer
 from tests.support import Api, User
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
-    reason="replicas share PostgreSQL",
-)
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(
+        "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
+        reason="replicas share PostgreSQL",
+    ),
+]
 BOUND = 1.0  # LANEWAY_CACHE_SECONDS, the default
 SLACK = 0.5  # the requests' own time on a loaded machine
 

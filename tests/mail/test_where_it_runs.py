@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import update
 
@@ -93,6 +94,7 @@ async def _stop(process: subprocess.Popen[str]) -> int:
     return await asyncio.to_thread(process.wait, 10)
 
 
+@pytest.mark.system
 async def test_the_worker_mails_only_with_smtp_set(
     api: Api, state: AppState, settings: Settings, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:

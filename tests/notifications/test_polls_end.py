@@ -7,11 +7,14 @@ import threading
 from typing import Any
 
 import httpx
+import pytest
 from starlette.types import Message
 
 from laneway.notifications.waiting import Waiters, unless_gone
 from tests.realtime.conftest import start_server, stop_server
 from tests.support import PASSWORD
+
+pytestmark = pytest.mark.system
 
 
 async def test_a_poll_whose_client_left_frees_its_waiter() -> None:

@@ -18,6 +18,8 @@ from laneway.state import AppState
 from tests.conftest import make_settings
 from tests.support import Api
 
+pytestmark = pytest.mark.system
+
 REDIS = "redis://127.0.0.1:6379/0"  # the shared one, under a prefix of this test's own
 
 

@@ -32,6 +32,7 @@ SECRET_KEY = "planted-secret-key-" + secrets.token_hex(24)
 METRICS_TOKEN = "planted-metrics-token-" + secrets.token_hex(8)
 
 
+@pytest.mark.system
 async def test_planted_secrets_never_appear_in_the_logs(database_url: str, tmp_path: Path) -> None:
     log_path = tmp_path / "server.log"
     log_file = log_path.open("w")

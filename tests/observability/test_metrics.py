@@ -105,6 +105,7 @@ def two_workers(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
         stop_server(process, base)
 
 
+@pytest.mark.system
 async def test_counts_add_up_across_two_workers(two_workers: tuple[str, str]) -> None:
     base, metrics_url = two_workers
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 
@@ -21,6 +22,7 @@ from tests.realtime.conftest import start_server, stop_server
 from tests.support import API
 
 
+@pytest.mark.system
 def test_two_processes_share_one_allowance(postgres_url: str, redis_server: RedisServer) -> None:
     truncate_postgres(postgres_url)
     started = [

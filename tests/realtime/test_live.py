@@ -18,6 +18,8 @@ from laneway.realtime.hub import REMOVED, RESUME, REVOKED
 from tests.realtime.conftest import SMALL_QUEUE
 from tests.support import Api, User
 
+pytestmark = pytest.mark.system
+
 
 async def _next(stream: AsyncIterator[dict[str, Any]], wait: float = 5) -> dict[str, Any]:
     return await asyncio.wait_for(anext(stream), wait)

@@ -13,10 +13,13 @@ from deploy.local.services import RedisServer
 from laneway.realtime.client import follow
 from tests.support import Api
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
-    reason="replicas share PostgreSQL",
-)
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(
+        "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
+        reason="replicas share PostgreSQL",
+    ),
+]
 
 
 OUTAGE_SECONDS = 30.0

@@ -20,10 +20,13 @@ from laneway.realtime.client import live_url
 from laneway.realtime.hub import REVOKED
 from tests.support import Api, User
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
-    reason="replicas share PostgreSQL",
-)
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(
+        "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
+        reason="replicas share PostgreSQL",
+    ),
+]
 
 
 def _open(base: str, pid: int, user: User) -> Any:

@@ -16,6 +16,8 @@ from laneway.realtime.client import live_url
 from tests.realtime.conftest import start_server, stop_server
 from tests.support import Api
 
+pytestmark = pytest.mark.system
+
 CAP = 3
 
 

@@ -21,6 +21,8 @@ from laneway.realtime.client import live_url
 from tests.realtime.conftest import start_server, stop_server
 from tests.support import Api, User
 
+pytestmark = pytest.mark.system
+
 
 def _old_style_ticket(user_id: int, token_id: int, project_id: int) -> str:
     """What earlier versions accepted: an HMAC under a key derived from the published secret."""

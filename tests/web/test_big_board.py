@@ -7,11 +7,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, Route, expect
 
 from laneway.web.routes import DIST
 from tests.web.conftest import SCREENSHOTS, Server
 from tests.web.test_board import card, column
+
+pytestmark = pytest.mark.system
 
 INITIAL_JS_BUDGET = 30 * 1024  # gzipped bytes
 

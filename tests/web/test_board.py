@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.web.conftest import Http, Server
+
+pytestmark = pytest.mark.system
 
 
 def column(page: Page, name: str) -> Locator:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import Server
+
+pytestmark = pytest.mark.system
 
 
 def test_docs_render_from_the_server_alone_under_its_policy(

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.web.conftest import Server
 from tests.web.test_board import shared_board
+
+pytestmark = pytest.mark.system
 
 
 def rows(page: Page) -> Locator:

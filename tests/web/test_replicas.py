@@ -12,10 +12,13 @@ from playwright.sync_api import Page, expect
 from tests.web.conftest import Http
 from tests.web.test_board import card, column, drag, shared_board
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
-    reason="replicas share PostgreSQL",
-)
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(
+        "postgresql" not in os.environ.get("LANEWAY_TEST_BACKENDS", "sqlite,postgresql"),
+        reason="replicas share PostgreSQL",
+    ),
+]
 
 
 def test_two_browsers_on_two_replicas_see_each_others_moves(

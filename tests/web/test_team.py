@@ -10,10 +10,13 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import Server
 from tests.web.test_board import card, shared_board
+
+pytestmark = pytest.mark.system
 
 # Each one, rendered, must neither run nor leave anything that could: no script, no handler,
 # no javascript: or data: URL anywhere in what the page shows.

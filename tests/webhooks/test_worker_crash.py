@@ -26,6 +26,8 @@ from laneway.state import AppState
 from laneway.webhooks.runner import WebhookRunner
 from tests.support import Api
 
+pytestmark = pytest.mark.system
+
 # The dead worker's lease is 3 + 1 s from its claim; the held request is killed long before
 # its own 3 s limit, so no outcome is ever recorded for it.
 TIMEOUT_S, MARGIN_S = 3.0, 1.0
