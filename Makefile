@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help run cluster test lint imports typecheck audit secrets web chromium nginx tools unit bench bench-quick format clean
+.PHONY: help run cluster test checks packages lint imports typecheck audit secrets web chromium nginx tools unit unit-covered unit-system bench bench-quick format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,7 +31,18 @@ cluster: $(VENV)/.installed nginx ## Two replicas on PostgreSQL + Redis, a worke
 	$(BIN)/python -m deploy.local.cluster --create-database \
 	  --database-url $(CLUSTER_DATABASE_URL) --redis-url $(CLUSTER_REDIS_URL) $(if $(PORT),--port $(PORT))
 
-test: lint imports typecheck secrets audit web chromium tools unit bench-quick ## Install what tests need and run every check (CI runs this)
+# The installs first (pip, npm and apt side by side; the apt ones one after another, as apt
+# holds a lock), then every check at once, each one's output printed whole when it ends. The
+# checks are independent, and much of the suite waits on servers, browsers and timers, so both
+# cores stay busy.
+test: ## Install what tests need and run every check (CI runs this)
+	$(MAKE) --jobs --output-sync=target $(VENV)/.installed web/node_modules/.installed packages
+	$(MAKE) --jobs --output-sync=target checks
+
+packages:
+	$(MAKE) -j1 chromium nginx tools
+
+checks: lint imports typecheck secrets audit web bench-quick unit-covered unit-system
 
 lint: $(VENV)/.installed ## ruff format check and lint (incl. security rules)
 	$(BIN)/ruff format --check src tests bench deploy checks
@@ -90,8 +101,18 @@ tools: ## Install the validators of deploy/ (promtool, nginx, docker-compose) fr
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends $$missing; }
 
-unit: $(VENV)/.installed ## pytest on SQLite and PostgreSQL, with coverage, on every core
-	$(BIN)/pytest -n auto --cov --cov-report=term --durations=20
+unit: unit-covered unit-system ## pytest on SQLite and PostgreSQL on every core: the in-process tier with coverage, the system tier without
+
+# The system tier drives other processes that coverage cannot see into, and the fuzzer, which
+# tracing would slow to half speed for lines the in-process tests already cover.
+# Inside `make test` both tiers start after the web build, which rewrites the files they serve.
+AFTER_WEB := $(if $(filter checks web,$(MAKECMDGOALS)),web)
+
+unit-covered: $(VENV)/.installed $(AFTER_WEB)
+	$(BIN)/pytest -m "not system" -n auto --cov --cov-report=term --durations=20
+
+unit-system: $(VENV)/.installed $(AFTER_WEB)
+	$(BIN)/pytest -m system -n auto --durations=20
 
 bench-quick: $(VENV)/.installed ## The bench on a small dataset, a few seconds per workload; fails on any error
 	$(BIN)/python -m bench --quick

@@ -41,7 +41,7 @@ from laneway.config import (
 from laneway.models import Base
 from laneway.rate_limits.tiers import TIERS
 from laneway.state import AppState
-from tests.realtime.conftest import start_server, stop_server
+from tests.realtime.conftest import start_servers, stop_server
 from tests.shared_routes import share_route_analysis
 from tests.support import Api, StatementCounter
 
@@ -57,7 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # Fixtures that start processes of their own: a test that uses one is in the system tier.
-_PROCESS_FIXTURES = {"live_server", "replicas", "server", "demo_server", "browser", "cluster"}
+_PROCESS_FIXTURES = {"live_server", "small_queue_server", "replicas", "cluster"}
+_PROCESS_FIXTURES |= {"server", "demo_server", "browser"}  # tests/web
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -213,6 +214,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """One database for a module's tests, which share a server and make their own users and
+    projects. On PostgreSQL it is this process's test database, emptied first: while the
+    module's fixture lives, only that module's tests run in this process."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module") / "laneway.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    truncate_postgres(url)
+    return url
+
+
 def truncate_postgres(url: str) -> None:
     """Every table emptied and every sequence restarted."""
 
@@ -277,15 +294,10 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 def replicas(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[list[str]]:
     database_url: str = request.getfixturevalue("postgres_url")
     truncate_postgres(database_url)
-    relay = getattr(request, "param", 30.0)
-    started = [
-        start_server(
-            database_url,
-            LANEWAY_REDIS_URL=redis_server.url,
-            LANEWAY_LIVE_RELAY_INTERVAL_SECONDS=str(relay),
-        )
-        for _ in range(2)
-    ]
+    # parametrized with settings of the replicas, e.g. {"LANEWAY_LIVE_RELAY_INTERVAL_SECONDS": "1"}
+    overrides: dict[str, str] = getattr(request, "param", {})
+    settings = {"LANEWAY_LIVE_RELAY_INTERVAL_SECONDS": "30", **overrides}
+    started = start_servers(2, database_url, LANEWAY_REDIS_URL=redis_server.url, **settings)
     try:
         yield [base for _process, base in started]
     finally:

@@ -18,22 +18,20 @@ from laneway.app import create_app
 from laneway.config import RateLimitSettings, RedisSettings
 from laneway.state import AppState
 from tests.conftest import make_settings, truncate_postgres
-from tests.realtime.conftest import start_server, stop_server
+from tests.realtime.conftest import start_servers, stop_server
 from tests.support import API
 
 
 @pytest.mark.system
 def test_two_processes_share_one_allowance(postgres_url: str, redis_server: RedisServer) -> None:
     truncate_postgres(postgres_url)
-    started = [
-        start_server(
-            postgres_url,
-            LANEWAY_REDIS_URL=redis_server.url,
-            LANEWAY_RATE_LIMIT_ANONYMOUS="10/minute",
-            LANEWAY_RATE_LIMIT_SYNC_SECONDS="0.1",
-        )
-        for _ in range(2)
-    ]
+    started = start_servers(
+        2,
+        postgres_url,
+        LANEWAY_REDIS_URL=redis_server.url,
+        LANEWAY_RATE_LIMIT_ANONYMOUS="10/minute",
+        LANEWAY_RATE_LIMIT_SYNC_SECONDS="0.1",
+    )
     (_, one), (_, other) = started
     try:
         with httpx.Client(timeout=10) as http:

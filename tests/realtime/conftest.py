@@ -1,14 +1,16 @@
-"""A real `laneway serve` process per test, on the test's database, for live-stream tests."""
+"""Real `laneway serve` processes for live-stream tests: one per module, or one of a test's own."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -35,6 +37,27 @@ def start_server(
 ) -> tuple[subprocess.Popen[str], str]:
     """`laneway serve` on a spare port (or `port`) with cheap hashing; returns once it is ready.
     Its log goes to `log` when given (a pipe nobody reads would stall a chatty server)."""
+    started = spawn_server(database_url, port, workers=workers, log=log, **settings)
+    wait_until_ready(*started)
+    return started
+
+
+def start_servers(count: int, database_url: str, **settings: str) -> list[tuple[Any, str]]:
+    """Several servers on one database, started side by side: each start is mostly waiting."""
+    started = [spawn_server(database_url, **settings) for _ in range(count)]
+    for process, base in started:
+        wait_until_ready(process, base)
+    return started
+
+
+def spawn_server(
+    database_url: str,
+    port: int | None = None,
+    *,
+    workers: int = 1,
+    log: IO[str] | None = None,
+    **settings: str,
+) -> tuple[subprocess.Popen[str], str]:
     port = port or _free_port()
     env = {
         **os.environ,
@@ -55,19 +78,31 @@ def start_server(
         stdout=subprocess.DEVNULL,
         stderr=log or subprocess.PIPE,
         text=True,
+        # its own process group: a kill reaches its uvicorn workers too, which would otherwise
+        # outlive it and run jobs on the database the next test gets
+        start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_until_ready(process: subprocess.Popen[str], base: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"server exited: {process.communicate()[1]}")
         try:
             if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                return process, base
+                return
         except httpx.TransportError:
             time.sleep(0.1)
-    process.kill()
+    _kill(process)
     pytest.fail("server did not become ready")
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def stop_server(process: subprocess.Popen[str], base: str) -> str:
@@ -76,16 +111,29 @@ def stop_server(process: subprocess.Popen[str], base: str) -> str:
     try:
         return process.communicate(timeout=20)[1]
     except subprocess.TimeoutExpired:  # the server bounds its own shutdown at 10 s
-        process.kill()
+        _kill(process)
         return process.communicate()[1]
 
 
+# Per module: a server start costs more than most live tests, and each test makes its own
+# users and projects on it.
+@pytest.fixture(scope="module")
+def live_server(
+    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    data_dir = tmp_path_factory.mktemp("live")
+    process, base = start_server(module_database_url, LANEWAY_DATA_DIR=str(data_dir))
+    try:
+        yield base
+    finally:
+        stop_server(process, base)
+
+
 @pytest.fixture
-def live_server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    # @pytest.mark.small_live_queue gives the server a tiny per-viewer queue
-    queue = SMALL_QUEUE if request.node.get_closest_marker("small_live_queue") else 1000
+def small_queue_server(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A server of its own whose per-viewer queue holds SMALL_QUEUE events."""
     process, base = start_server(
-        database_url, LANEWAY_DATA_DIR=str(tmp_path), LANEWAY_LIVE_QUEUE_SIZE=str(queue)
+        database_url, LANEWAY_DATA_DIR=str(tmp_path), LANEWAY_LIVE_QUEUE_SIZE=str(SMALL_QUEUE)
     )
     try:
         yield base

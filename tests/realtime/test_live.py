@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from websockets.asyncio.client import connect
@@ -206,8 +207,12 @@ async def test_browser_ticket_and_origin(live_server: str, live_api: Api) -> Non
     assert refused.value.response.status_code == 403
 
 
-@pytest.mark.small_live_queue
-async def test_a_stalled_viewer_is_disconnected_to_resume(live_server: str, live_api: Api) -> None:
+async def test_a_stalled_viewer_is_disconnected_to_resume(small_queue_server: str) -> None:
+    async with httpx.AsyncClient(base_url=small_queue_server, timeout=30) as http:
+        await _stalled_viewer_is_disconnected(small_queue_server, Api(http))
+
+
+async def _stalled_viewer_is_disconnected(live_server: str, live_api: Api) -> None:
     owner, slow = await live_api.user(), await live_api.user()
     pid = (await live_api.project(owner))["id"]
     await live_api.add_member(pid, owner, slow, "viewer")

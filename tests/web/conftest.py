@@ -108,26 +108,36 @@ def _sqlite_copy(template: Path, directory: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-@pytest.fixture
-def server(sqlite_template: Path, tmp_path: Path) -> Iterator[Server]:
-    running = Server(_sqlite_copy(sqlite_template, tmp_path), tmp_path)
+# Per module: each test makes its own users and projects, and a server start costs more than
+# some of the tests. A test that stops the server starts it again on the same port.
+@pytest.fixture(scope="module")
+def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    directory = tmp_path_factory.mktemp("server")
+    running = Server(_sqlite_copy(sqlite_template, directory), directory)
     running.start()
     yield running
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def demo_server(
-    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """A server holding `laneway demo`'s 2,000-task board."""
+@pytest.fixture(scope="session")
+def demo_database(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`laneway demo`'s 2,000-task board, made once per test process (it takes a while) and
+    copied for each module that shows it."""
     directory = tmp_path_factory.mktemp("demo")
-    running = Server(_sqlite_copy(sqlite_template, directory), directory)
-    env = {**os.environ, **CHEAP_HASHING, "LANEWAY_DATABASE_URL": running.url}
+    url = _sqlite_copy(sqlite_template, directory)
+    env = {**os.environ, **CHEAP_HASHING, "LANEWAY_DATABASE_URL": url}
     env["LANEWAY_DATA_DIR"] = str(directory)
     subprocess.run(
         [sys.executable, "-m", "laneway", "demo"], env=env, check=True, capture_output=True
     )
+    return directory / "laneway.db"
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server holding `laneway demo`'s 2,000-task board."""
+    directory = tmp_path_factory.mktemp("demo-server")
+    running = Server(_sqlite_copy(demo_database, directory), directory)
     running.start()
     yield running
     running.stop()
