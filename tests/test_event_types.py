@@ -8,16 +8,17 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, get_args, get_overloads, get_type_hints
 
 import pytest
 from pydantic import ConfigDict, TypeAdapter
 
 import laneway
-from laneway.activity.schemas import EVENT_OUT
+from laneway.activity import recorder
+from laneway.activity.schemas import EVENT_OUT, AnyEventOut
 from laneway.commits import RecordedEvent
 from laneway.models import Priority, event_types
-from laneway.models.event_payloads import TaskPriority
+from laneway.models.event_payloads import AnyPayload, TaskPriority
 from laneway.models.event_types import EVENT_TYPES
 from laneway.realtime import wire
 from laneway.realtime.schemas import LIVE_MESSAGE, LivePresence, LiveReload
@@ -71,6 +72,35 @@ def test_event_types_are_exactly_the_ones_the_code_uses() -> None:
         and LOOKS_LIKE_EVENT.match(node.value)
     }
     assert used == set(EVENT_TYPES)
+
+
+def test_the_recorder_and_the_api_pair_each_family_as_the_payload_table_does() -> None:
+    """event_payloads' `Payload` aliases are the one table of families (type, changes,
+    snapshot). The recorder's `Draft` overloads (for mypy) and the API's event schemas (for
+    the OpenAPI document) must each be written out, so they restate it: in the same order,
+    with the same types, or this fails."""
+    table = [get_args(family) for family in get_args(AnyPayload)]
+    drafts = []
+    for overload in get_overloads(recorder.Draft.__init__):
+        hints = get_type_hints(overload)
+        drafts.append((hints["type"], hints["changes"], _not_none(hints["snapshot"])))
+    assert drafts == table
+    stated = []
+    for family in get_args(AnyEventOut):
+        fields = family.model_fields
+        stated.append(
+            (
+                fields["type"].annotation,
+                fields["changes"].annotation,
+                _not_none(fields["snapshot"].annotation),
+            )
+        )
+    assert stated == table
+
+
+def _not_none(optional: Any) -> Any:
+    (stated,) = [arg for arg in get_args(optional) if arg is not type(None)]
+    return stated
 
 
 def _ref(name: str) -> dict[str, str]:

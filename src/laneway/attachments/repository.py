@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from laneway.models import Attachment, Membership, Project, Role, Task
+from laneway.projects import repository as project_repository
 
 
 async def delete_one(session: AsyncSession, attachment_id: int) -> bool:
@@ -24,19 +25,10 @@ async def with_role(
 ) -> tuple[Attachment, Role, datetime | None] | None:
     """The attachment (with its bytes, if asked and in the database), my role in its project
     and whether that is archived, in one query; None if it does not exist or I am no member."""
-    query = (
-        select(Attachment, Membership.role, Project.archived_at)
-        .join(Project, Project.id == Attachment.project_id)
-        .join(
-            Membership,
-            (Membership.project_id == Attachment.project_id) & (Membership.user_id == user_id),
-        )
-        .where(Attachment.id == attachment_id)
+    options = (undefer(Attachment.data),) if data else ()
+    return await project_repository.row_with_role(
+        session, Attachment, attachment_id, user_id, *options
     )
-    if data:
-        query = query.options(undefer(Attachment.data))
-    row = (await session.execute(query)).first()
-    return None if row is None else (row[0], row[1], row[2])
 
 
 async def task_role(

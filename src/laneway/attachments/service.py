@@ -17,6 +17,7 @@ from laneway.blobs import store as storage
 from laneway.blobs.store import AttachmentStorage, Staged
 from laneway.db import Database
 from laneway.errors import Forbidden, NotFound
+from laneway.kit import pages
 from laneway.kit.cursor import CursorCodec
 from laneway.kit.jsonbytes import iso
 from laneway.models import Attachment, Role
@@ -62,11 +63,14 @@ def snapshot(attachment: Attachment) -> AttachmentSnapshot:
 async def list_attachments(
     session: AsyncSession, access: TaskAccess, codec: CursorCodec, limit: int, cursor: str | None
 ) -> tuple[list[Attachment], str | None]:
-    scope = f"attachments:{access.task.id}"
-    after = int(codec.decode(scope, cursor)[0]) if cursor is not None else None
-    rows = await repository.page(session, access.task.id, after, limit + 1)
-    next_cursor = codec.encode(scope, [rows[limit - 1].id]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    task_id = access.task.id
+
+    async def fetch(after: int | None, count: int) -> list[Attachment]:
+        return await repository.page(session, task_id, after, count)
+
+    return await pages.by_id(
+        codec, f"attachments:{task_id}", cursor, limit, fetch, lambda attachment: attachment.id
+    )
 
 
 async def upload(

@@ -11,12 +11,12 @@ from typing import Annotated
 from fastapi import Depends
 
 from laneway.auth.deps import CurrentUser
-from laneway.comments import repository
 from laneway.db import SessionDep
 from laneway.errors import NotFound
 from laneway.kit.schemas import Id
 from laneway.models import Comment, Role
 from laneway.models.refs import UserRef
+from laneway.projects import repository as project_repository
 from laneway.projects.access import check_role
 
 
@@ -31,7 +31,7 @@ def require_comment_access() -> Callable[[Id, UserRef, SessionDep], Awaitable[Co
     """The comment and my role in its project, in one query; non-members get 404."""
 
     async def dependency(comment_id: Id, user: CurrentUser, session: SessionDep) -> CommentAccess:
-        row = await repository.with_role(session, comment_id, user.id)
+        row = await project_repository.row_with_role(session, Comment, comment_id, user.id)
         if row is None:
             raise NotFound("No such comment.")
         comment, role, archived_at = row

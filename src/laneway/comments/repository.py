@@ -1,32 +1,12 @@
-"""Every query of comments."""
+"""Every query of comments but the one access makes (a comment with my role in its project:
+projects/repository.py, shared with the other tables projects own)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from laneway.models import Comment, Membership, Project, Role
-
-
-async def with_role(
-    session: AsyncSession, comment_id: int, user_id: int
-) -> tuple[Comment, Role, datetime | None] | None:
-    """The comment, my role in its project and whether that is archived, in one query; None
-    if it does not exist or I am no member."""
-    row = (
-        await session.execute(
-            select(Comment, Membership.role, Project.archived_at)
-            .join(Project, Project.id == Comment.project_id)
-            .join(
-                Membership,
-                (Membership.project_id == Comment.project_id) & (Membership.user_id == user_id),
-            )
-            .where(Comment.id == comment_id)
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+from laneway.models import Comment
 
 
 async def of_task(

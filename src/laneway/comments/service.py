@@ -8,6 +8,7 @@ from laneway.activity import recorder
 from laneway.comments import repository
 from laneway.comments.access import CommentAccess
 from laneway.errors import Forbidden
+from laneway.kit import pages
 from laneway.kit.cursor import CursorCodec
 from laneway.kit.jsonbytes import iso
 from laneway.models import Comment, Role
@@ -30,14 +31,14 @@ def snapshot(comment: Comment) -> CommentSnapshot:
 async def list_comments(
     session: AsyncSession, access: TaskAccess, codec: CursorCodec, limit: int, cursor: str | None
 ) -> tuple[list[Comment], str | None]:
-    scope = f"comments:{access.task.id}"
-    after = None
-    if cursor is not None:
-        (position,) = codec.decode(scope, cursor)
-        after = int(position)
-    rows = await repository.of_task(session, access.task.id, after=after, limit=limit + 1)
-    next_cursor = codec.encode(scope, [rows[limit - 1].id]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    task_id = access.task.id
+
+    async def fetch(after: int | None, count: int) -> list[Comment]:
+        return await repository.of_task(session, task_id, after=after, limit=count)
+
+    return await pages.by_id(
+        codec, f"comments:{task_id}", cursor, limit, fetch, lambda comment: comment.id
+    )
 
 
 async def add_comment(session: AsyncSession, access: TaskAccess, body: str) -> Comment:

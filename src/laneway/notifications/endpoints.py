@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from laneway.auth.deps import BriefAuth, CurrentUser
 from laneway.db import DatabaseDep, SessionDep, writes
 from laneway.errors import NotFound, responses
+from laneway.kit import pages
 from laneway.kit.cursor import CursorsDep
 from laneway.kit.schemas import Id, Text
 from laneway.models import Notification
@@ -50,15 +52,21 @@ async def list_notifications(
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
 ) -> NotificationPage:
     """Your inbox, newest first, in the projects you are a member of."""
+
+    async def fetch(before: int | None, count: int) -> Sequence[repository.InboxRow]:
+        return await repository.inbox(
+            session, user.id, unread_only=unread_only, before=before, limit=count
+        )
+
     scope = f"notifications:{user.id}:{unread_only}"
-    before = int(cursors.decode(scope, cursor)[0]) if cursor is not None else None
-    rows = await repository.inbox(
-        session, user.id, unread_only=unread_only, before=before, limit=limit + 1
-    )
-    items = [_out(*row) for row in rows[:limit]]
-    next_cursor = cursors.encode(scope, [items[-1].id]) if len(rows) > limit else None
+    rows, next_cursor = await pages.by_id(cursors, scope, cursor, limit, fetch, _notification_id)
+    items = [_out(*row) for row in rows]
     unread = await repository.unread(session, user.id)
     return NotificationPage(items=items, next_cursor=next_cursor, unread=unread)
+
+
+def _notification_id(row: repository.InboxRow) -> int:
+    return row[0].id
 
 
 def _out(

@@ -1,11 +1,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import ExecutableOption
 
-from laneway.models import Membership, Project, ProjectCounter, Role, StatusCount, User
+from laneway.models import (
+    Attachment,
+    Comment,
+    Membership,
+    Project,
+    ProjectCounter,
+    Role,
+    StatusCount,
+    User,
+    Webhook,
+)
+
+# The tables whose rows each belong to one project and are reached by their own id. Listed, not
+# a protocol of `id` and `project_id`: mypy does not match a model's mapped columns to one.
+Owned = TypeVar("Owned", Attachment, Comment, Webhook)
 
 
 async def project_with_role(
@@ -19,6 +36,31 @@ async def project_with_role(
         )
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+async def row_with_role(
+    session: AsyncSession,
+    table: type[Owned],
+    row_id: int,
+    user_id: int,
+    *options: ExecutableOption,
+) -> tuple[Owned, Role, datetime | None] | None:
+    """A row of a project-owned table, my role in its project and the project's archived_at,
+    in one query; None if the row does not exist or I am no member. `options`: loader options
+    for the row (its deferred columns, say)."""
+    row = (
+        await session.execute(
+            select(table, Membership.role, Project.archived_at)
+            .join(Project, Project.id == table.project_id)
+            .join(
+                Membership,
+                (Membership.project_id == table.project_id) & (Membership.user_id == user_id),
+            )
+            .where(table.id == row_id)
+            .options(*options)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 async def projects_of(

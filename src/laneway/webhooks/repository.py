@@ -1,4 +1,5 @@
-"""Every query of webhooks and their deliveries."""
+"""Every query of webhooks and their deliveries but the one access makes (a webhook with my
+role in its project: projects/repository.py, shared with the other tables projects own)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,7 @@ from sqlalchemy.orm import aliased, defer
 from laneway.auth.ownership import owner_may_deliver
 from laneway.models import (
     DeliveryState,
-    Membership,
-    Project,
     ProjectCounter,
-    Role,
     Webhook,
     WebhookDelivery,
 )
@@ -28,24 +26,6 @@ UNFINISHED = (DeliveryState.pending, DeliveryState.sending)
 async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Deliveries, as the values of their rows; the queue sends them in this order."""
     await session.execute(insert(WebhookDelivery), rows)
-
-
-async def with_role(
-    session: AsyncSession, webhook_id: int, user_id: int
-) -> tuple[Webhook, Role, datetime | None] | None:
-    """The webhook, my role in its project and whether that is archived, in one query."""
-    row = (
-        await session.execute(
-            select(Webhook, Membership.role, Project.archived_at)
-            .join(Project, Project.id == Webhook.project_id)
-            .join(
-                Membership,
-                (Membership.project_id == Webhook.project_id) & (Membership.user_id == user_id),
-            )
-            .where(Webhook.id == webhook_id)
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
 
 
 async def of_project(session: AsyncSession, project_id: int) -> Sequence[Webhook]:

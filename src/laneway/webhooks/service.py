@@ -15,6 +15,7 @@ from laneway.errors import FieldError, NotFound, UnprocessableContent
 from laneway.models import Role, Webhook, WebhookDelivery
 from laneway.models.base import utcnow
 from laneway.outbound import ssrf
+from laneway.projects import repository as project_repository
 from laneway.projects.access import ProjectAccess, check_role
 from laneway.webhooks import repository, signing
 from laneway.webhooks.schemas import WebhookCreateIn, WebhookUpdateIn
@@ -56,7 +57,7 @@ async def create(
 
 async def managed(session: AsyncSession, webhook_id: int, user_id: int, *, writes: bool) -> Webhook:
     """The webhook, if I am an admin or owner of its project (non-members get 404)."""
-    found = await repository.with_role(session, webhook_id, user_id)
+    found = await project_repository.row_with_role(session, Webhook, webhook_id, user_id)
     if found is None:
         raise NotFound("No such webhook.")
     webhook, role, archived_at = found
