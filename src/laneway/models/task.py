@@ -34,7 +34,8 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         UniqueConstraint("project_id", "number"),
-        # the board: each column's first page in rank order, straight from the index
+        # the board: each column's first page in rank order, straight from the index; and
+        # where a create or a move puts a task (tasks/repository.py nearest_rank)
         Index(
             "ix_tasks_board",
             "project_id",

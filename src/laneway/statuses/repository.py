@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.models import ProjectCounter, Status, StatusCount, Task
+from laneway.tasks import repository as task_repository
 
 
 async def with_counts_and_seq(
@@ -47,11 +48,10 @@ async def task_ids_in(session: AsyncSession, status_id: int) -> Sequence[int]:
 
 
 async def last_rank(session: AsyncSession, project_id: int, status_id: int) -> str | None:
-    return await session.scalar(
-        select(func.max(Task.rank)).where(
-            Task.project_id == project_id, Task.status_id == status_id
-        )
-    )
+    """The rank of the column's last live task. Archived tasks' ranks may lie beyond it: one
+    that is restored goes to the end of its column again, so they need not be passed."""
+    last = task_repository.nearest_rank(task_repository.in_column(project_id, status_id), last=True)
+    return await session.scalar(select(last))
 
 
 async def place_task(session: AsyncSession, task_id: int, status_id: int, rank: str) -> None:
