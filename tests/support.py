@@ -154,6 +154,40 @@ class StatementCounter:
         event.remove(self._engine, "before_cursor_execute", self._record)
 
 
+class TransactionCounter:
+    """Transactions begun, committed and rolled back on an engine while active (as SQLAlchemy
+    sees them: a statement in autocommit is one too, though the driver sends no BEGIN)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine.sync_engine
+        self.begun = self.committed = self.rolled_back = 0
+
+    def _begin(self, _conn: Any) -> None:
+        self.begun += 1
+
+    def _commit(self, _conn: Any) -> None:
+        self.committed += 1
+
+    def _rollback(self, _conn: Any) -> None:
+        self.rolled_back += 1
+
+    def __enter__(self) -> TransactionCounter:
+        event.listen(self._engine, "begin", self._begin)
+        event.listen(self._engine, "commit", self._commit)
+        event.listen(self._engine, "rollback", self._rollback)
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        event.remove(self._engine, "begin", self._begin)
+        event.remove(self._engine, "commit", self._commit)
+        event.remove(self._engine, "rollback", self._rollback)
+
+
 # Rows planted straight into the database, for what no API call makes (expired rows)
 
 

@@ -43,6 +43,8 @@ class Changes:
     events: list[RecordedEvent] = field(default_factory=list)
     revoked_tokens: list[int] = field(default_factory=list)  # token ids that no longer work
     users_changed: list[int] = field(default_factory=list)  # its name, username or email switch
+    # projects with a webhook added or changed (the webhook runner wakes for their events)
+    webhooks_changed: list[int] = field(default_factory=list)
     # attachment files (names in the file store) written for rows this transaction adds:
     # removed if it rolls back
     attachment_files_written: list[str] = field(default_factory=list)
@@ -76,6 +78,7 @@ class CommitChannel:
             changes.events
             or changes.revoked_tokens
             or changes.users_changed
+            or changes.webhooks_changed
             or changes.attachment_files_deleted
         ):
             return

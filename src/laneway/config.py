@@ -206,9 +206,13 @@ class JobSettings(BaseSettings):
     # The serving process runs jobs itself (the embedded default); with `laneway worker`
     # processes running them, set false on the app replicas
     in_process: bool = True
+    # ... and only one process of `laneway serve --workers N` does: whichever holds
+    # {LANEWAY_DATA_DIR}/jobs.lock (another takes over within a poll once it exits); false:
+    # every worker runs them
+    one_process: bool = True
     # Deliveries in flight at once per process (one at a time per webhook, in event order)
     concurrency: int = Field(default=64, ge=1, le=1000)
-    # How often a runner looks for due work besides being woken by its own commits
+    # How often a runner looks for due work besides being woken by its own process's commits
     poll_seconds: float = Field(default=0.5, gt=0, le=60)
     # A claimed delivery is leased for LANEWAY_WEBHOOK_TIMEOUT_SECONDS plus this: a runner that
     # dies mid-delivery holds it that long, then another sends it again

@@ -7,6 +7,7 @@ import asyncio
 import functools
 import shutil
 from collections.abc import Collection
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from laneway.config import Settings
 from laneway.db import Database
 from laneway.instance_keys import InstanceKeys
 from laneway.jobs import housekeeping
+from laneway.jobs.lock import JobsLock
 from laneway.jobs.runners import Runners
 from laneway.kit.cursor import CursorCodec
 from laneway.labels.service import LABEL_EVENTS
@@ -57,12 +59,14 @@ class AppState:
     rate_limits: RateLimits
     outbound: Outbound  # the process's one HTTP client for calls it makes
     runners: Runners  # started only where this process runs the jobs
+    jobs_lock: JobsLock | None  # None: every serving process runs the jobs
     waiters: Waiters  # the inbox's long polls
     attachments: AttachmentStorage
     metrics: Metrics | None  # None: no /metrics configured, nothing counted
     sampler: Sampler | None
     _stop_housekeeping: asyncio.Event = field(default_factory=asyncio.Event)
     _housekeeping: asyncio.Task[None] | None = None
+    _taking_over: asyncio.Task[None] | None = None  # waits for the process running the jobs
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -88,6 +92,9 @@ class AppState:
             if announce is not None:
                 announce(user_ids)  # and the other replicas' polls
 
+        runners = Runners.build(settings, database, outbound, keys, on_notified=made)
+        fanout.on_webhooks_changed = runners.webhooks.hooked.changed  # on another replica
+
         return cls(
             settings=settings,
             database=database,
@@ -104,7 +111,8 @@ class AppState:
                 settings.rate_limit, windows, functools.partial(auth_service.cached_usable, caches)
             ),
             outbound=outbound,
-            runners=Runners.build(settings, database, outbound, keys, on_notified=made),
+            runners=runners,
+            jobs_lock=JobsLock(settings.data_dir) if settings.jobs.one_process else None,
             waiters=waiters,
             attachments=AttachmentStorage(
                 settings.attachment_store, settings.attachments_dir, settings.attachments.max_bytes
@@ -145,10 +153,12 @@ class AppState:
         self.fanout.start()
         self.rate_limits.windows.start()
         if self.settings.jobs.in_process:
-            self.runners.start()
-            self._housekeeping = asyncio.create_task(
-                housekeeping.every(self.database, self.settings, self._stop_housekeeping)
-            )
+            if self.jobs_lock is None or self.jobs_lock.take():
+                self._start_jobs()
+            else:
+                self._taking_over = asyncio.create_task(
+                    self._take_over(self.jobs_lock), name="jobs-lock"
+                )
         self.guard.start()
         config = self.settings.metrics
         if config.port is not None or config.token is not None:
@@ -156,7 +166,23 @@ class AppState:
             self.sampler = Sampler(self.metrics, config.sample_seconds, self._collect)
             self.sampler.start()
 
+    def _start_jobs(self) -> None:
+        self.runners.start()
+        self._housekeeping = asyncio.create_task(
+            housekeeping.every(self.database, self.settings, self._stop_housekeeping)
+        )
+
+    async def _take_over(self, lock: JobsLock) -> None:
+        """Another process of this data directory runs the jobs: this one, once that exits."""
+        while not lock.take():  # noqa: ASYNC110 - only the lock tells when its holder exits
+            await asyncio.sleep(self.settings.jobs.poll_seconds)
+        self._start_jobs()
+
     async def close(self) -> None:
+        if self._taking_over is not None:  # first: it must not start the jobs from here on
+            self._taking_over.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._taking_over
         if self.sampler is not None:
             await self.sampler.stop()
         self.keys.close()
@@ -165,6 +191,8 @@ class AppState:
             self._stop_housekeeping.set()  # a run in progress stops after its batch
             await self._housekeeping
         await self.runners.stop()
+        if self.jobs_lock is not None:
+            self.jobs_lock.release()  # after the deliveries in flight: another takes over
         await self.outbound.close()
         await self.fanout.stop()
         await self.rate_limits.windows.stop()

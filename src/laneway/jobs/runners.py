@@ -1,6 +1,7 @@
 """The job runners, built one way wherever they run: the serving process when it runs the jobs
-(state.py, LANEWAY_JOBS_IN_PROCESS) and `laneway worker` (worker.py). Webhook deliveries,
-exports and imports, notifications and, with LANEWAY_SMTP_URL set, the notification emails."""
+(state.py, LANEWAY_JOBS_IN_PROCESS; one of `serve --workers N`'s, jobs/lock.py) and `laneway
+worker` (worker.py). Webhook deliveries, exports and imports, notifications and, with
+LANEWAY_SMTP_URL set, the notification emails."""
 
 from __future__ import annotations
 
@@ -53,8 +54,9 @@ class Runners:
         )
 
     def wake_on(self, commits: CommitChannel) -> None:
-        """A pass as soon as this process commits events, not at the next poll (the serving
-        process, whose requests write them)."""
+        """A pass soon after this process commits events that give a runner work, not at the
+        next poll (the serving process, whose requests write them): events some webhook wants,
+        events someone may be told of. A commit of anything else wakes neither."""
         commits.subscribe(self.webhooks.after_commit)
         commits.subscribe(self.notifier.after_commit)
 

@@ -4,8 +4,9 @@ transaction that adds what the rules decided (rules.py), so each event notifies 
 with any number of runners and after any crash. The write path pays nothing for it.
 
 Runs where the other jobs run (the serving process on the embedded default, else `laneway
-worker`), woken by its own process's commits and polling otherwise; once an hour it also adds
-the due-date reminders.
+worker`), woken by its own process's commits of events someone may be told of and polling
+otherwise (the poll also adds the watchers the other events bring, and moves the cursor past
+them); once an hour it also adds the due-date reminders.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from laneway.kit.poll_loop import PollLoop
 from laneway.models.base import utcnow
 from laneway.models.event_payloads import payload
 from laneway.notifications import repository
-from laneway.notifications.rules import EventFacts, decide
+from laneway.notifications.rules import EventFacts, decide, may_notify
 
 log = structlog.get_logger("laneway.notifications")
 BATCH = 500  # events per project per pass
@@ -107,8 +108,8 @@ class NotificationRunner(PollLoop):
         self.made = 0  # notifications, for /metrics
 
     def after_commit(self, changes: Changes) -> None:
-        if changes.events:
-            self.wake()
+        if any(may_notify(payload(e.type, e.changes, e.snapshot)) for e in changes.events):
+            self.wake_soon()
 
     async def poll(self) -> None:
         await self.run_once()

@@ -99,6 +99,30 @@ def decide(
     return outcome
 
 
+def may_notify(what: AnyPayload) -> bool:
+    """Whether `decide` could tell anyone of this event, whoever the members and watchers: the
+    same branches, each asking only whether it could name someone."""
+    if what.type == "task.created" and what.snapshot is not None:
+        snapshot = what.snapshot
+        return snapshot["assignee_id"] is not None or bool(mentioned(snapshot["description"]))
+    if what.type in ("task.updated", "task.moved"):
+        changes = what.changes
+        if "status_id" in changes:
+            return True  # the watchers, and every task has them
+        if "assignee_id" in changes and changes["assignee_id"][1] is not None:
+            return True
+        if "description" in changes:
+            old, new = changes["description"]
+            return bool(mentioned(new) - mentioned(old))
+        return False
+    if what.type == "comment.created":
+        return what.snapshot is not None
+    if what.type == "comment.updated" and "body" in what.changes:
+        old, new = what.changes["body"]
+        return bool(mentioned(new) - mentioned(old))
+    return False
+
+
 def _watch(outcome: Outcome, user_id: int | None) -> None:
     if user_id is not None:
         outcome.watch.add(user_id)

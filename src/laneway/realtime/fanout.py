@@ -37,6 +37,7 @@ PUBLISH_BATCH = 500
 # on channel <prefix>:live:0, never a project's
 REVOKED_TYPE: Final = "tokens.revoked"
 NOTIFIED_TYPE: Final = "notifications.made"  # whose inbox long polls answer now, wherever they wait
+WEBHOOKS_TYPE: Final = "webhooks.changed"  # projects whose commits now wake the webhook runner
 
 
 class Fanout:
@@ -59,6 +60,7 @@ class Fanout:
         self.publish_failures = 0
         self.redis_up = link is None
         self.on_notified: Callable[[list[int]], None] = lambda _user_ids: None
+        self.on_webhooks_changed: Callable[[list[int]], None] = lambda _project_ids: None
 
     def _presence(self, project_id: int, user_id: int, here: bool) -> None:
         if self.link is None:
@@ -100,20 +102,27 @@ class Fanout:
         await self._send(link, batch)
 
     def after_commit(self, changes: Changes) -> None:
-        """The commit channel's listener: events to viewers, revoked tokens' sockets closed."""
+        """The commit channel's listener: events to viewers, revoked tokens' sockets closed,
+        other replicas told of changed webhooks."""
         if changes.events:
             self.committed([wire.message(event) for event in changes.events])
         if changes.revoked_tokens:
             self.revoked(changes.revoked_tokens)
+        if changes.webhooks_changed:
+            self._tell(Published(0, 0, WEBHOOKS_TYPE, 0, _ids(set(changes.webhooks_changed))))
 
     def revoked(self, token_ids: Sequence[int]) -> None:
         """After a commit that ended tokens: their sockets close here now, and on the other
         replicas as soon as Redis tells them (the credential guard is the backstop)."""
         self.hub.revoke_tokens(token_ids)
+        self._tell(Published(0, 0, REVOKED_TYPE, 0, _ids(token_ids)))
+
+    def _tell(self, message: Published) -> None:
+        """A message for the other replicas (on channel 0), never blocking."""
         if self.link is None:
             return
         try:
-            self._outbox.put_nowait(Published(0, 0, REVOKED_TYPE, 0, _ids(token_ids)))
+            self._outbox.put_nowait(message)
         except asyncio.QueueFull:
             self.publish_failures += 1
 
@@ -191,6 +200,9 @@ class Fanout:
             return  # our own commit: already delivered locally
         if data["t"] == NOTIFIED_TYPE:
             self.on_notified([int(user_id) for user_id in data["m"].split(",")])
+            return
+        if data["t"] == WEBHOOKS_TYPE:
+            self.on_webhooks_changed([int(project_id) for project_id in data["m"].split(",")])
             return
         if data["t"] == REVOKED_TYPE:
             revoked = [int(token_id) for token_id in data["m"].split(",")]

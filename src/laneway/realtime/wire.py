@@ -11,8 +11,9 @@ from laneway.models import Event
 from laneway.models.event_types import EventType
 
 # What else travels beside events: who is watching (to viewers and other replicas), and, to
-# other replicas only, the tokens revoked and the users who have new notifications.
-Notice = Literal["presence", "tokens.revoked", "notifications.made"]
+# other replicas only, the tokens revoked, the users who have new notifications and the
+# projects whose webhooks changed.
+Notice = Literal["presence", "tokens.revoked", "notifications.made", "webhooks.changed"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,16 @@ async def behind(session: AsyncSession, limit: int) -> Sequence[tuple[int, int, 
     return [(r[0], r[1], r[2]) for r in rows]
 
 
+async def subscriptions(session: AsyncSession) -> dict[int, frozenset[str]]:
+    """Each project with an active webhook: the event types they subscribe to ("*": all)."""
+    found: dict[int, set[str]] = {}
+    for project_id, events in await session.execute(
+        select(Webhook.project_id, Webhook.events).where(Webhook.active)
+    ):
+        found.setdefault(project_id, set()).update(events)
+    return {project_id: frozenset(events) for project_id, events in found.items()}
+
+
 async def active(session: AsyncSession, webhook_ids: list[int]) -> dict[int, list[WebhookEvent]]:
     """The subscribed event types of those webhooks that are active and whose owner may still
     have them delivered."""

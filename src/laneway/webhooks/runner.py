@@ -25,9 +25,12 @@ from laneway.models.base import utcnow
 from laneway.observability.job_metrics import OUTCOMES
 from laneway.outbound.client import Outbound
 from laneway.webhooks import outbox, repository, sender
+from laneway.webhooks.hooked import HookedProjects
 
 log = structlog.get_logger("laneway.webhooks")
-MEASURE_EVERY_S = 5.0  # the queue's depth and age are counted this often, not every pass
+# the queue's depth and age, and which projects' commits wake the runner, are read this often,
+# not every pass
+MEASURE_EVERY_S = 5.0
 
 
 class WebhookRunner(PollLoop):
@@ -50,10 +53,13 @@ class WebhookRunner(PollLoop):
         self.queue_depth = 0
         self.queue_oldest_due_seconds = 0.0
         self._measured_at = 0.0
+        self.hooked = HookedProjects()
 
     def after_commit(self, changes: Changes) -> None:
-        if changes.events:
-            self.wake()
+        """A pass soon if this process committed an event some webhook wants (hooked.py)."""
+        self.hooked.changed(changes.webhooks_changed)
+        if any(self.hooked.wanted(e.project_id, e.type) for e in changes.events):
+            self.wake_soon()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stops taking work, lets attempts in flight finish for `grace` seconds; any still
@@ -104,6 +110,7 @@ class WebhookRunner(PollLoop):
         self._measured_at = time.monotonic()
         now = self.clock()
         async with self.database.transaction(write=False) as session:
+            await self.hooked.read(session)
             depth, oldest = await repository.queue(session, now)
         self.queue_depth = depth
         self.queue_oldest_due_seconds = (

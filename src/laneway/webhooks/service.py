@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from laneway.activity import repository as activity_repository
+from laneway.commits import pending
 from laneway.errors import FieldError, NotFound, UnprocessableContent
 from laneway.models import Role, Webhook, WebhookDelivery
 from laneway.models.base import utcnow
@@ -52,6 +53,7 @@ async def create(
     )
     session.add(webhook)
     await session.flush()
+    pending(session).webhooks_changed.append(webhook.project_id)
     return webhook
 
 
@@ -95,6 +97,7 @@ async def update(
         )
         webhook.secret = secret
     await session.flush()
+    pending(session).webhooks_changed.append(webhook.project_id)
     return secret
 
 
