@@ -24,9 +24,11 @@ from laneway.state import AppState
 from tests.conftest import make_settings
 from tests.realtime.conftest import start_server, stop_server
 
+DATABASE = "postgresql+asyncpg://db.example/laneway"
+
 
 def test_one_holder_at_a_time(tmp_path: Path) -> None:
-    first, second = JobsLock(tmp_path / "data"), JobsLock(tmp_path / "data")
+    first, second = JobsLock(tmp_path / "data", DATABASE), JobsLock(tmp_path / "data", DATABASE)
     assert first.take()
     assert not second.take()
     assert first.take()  # its own, still
@@ -36,10 +38,18 @@ def test_one_holder_at_a_time(tmp_path: Path) -> None:
     second.release()
 
 
+def test_instances_on_other_databases_hold_locks_of_their_own(tmp_path: Path) -> None:
+    one, other = JobsLock(tmp_path, DATABASE), JobsLock(tmp_path, DATABASE + "_other")
+    assert one.take()
+    assert other.take()
+    one.release()
+    other.release()
+
+
 def test_a_lock_that_cannot_be_had_leaves_the_jobs_running_here(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("a file where the data directory should be")
-    lock = JobsLock(blocked)
+    lock = JobsLock(blocked, DATABASE)
     assert lock.take()  # more runners than needed, never none
     lock.release()
 

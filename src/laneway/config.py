@@ -207,8 +207,8 @@ class JobSettings(BaseSettings):
     # processes running them, set false on the app replicas
     in_process: bool = True
     # ... and only one process of `laneway serve --workers N` does: whichever holds
-    # {LANEWAY_DATA_DIR}/jobs.lock (another takes over within a poll once it exits); false:
-    # every worker runs them
+    # {LANEWAY_DATA_DIR}/jobs-<database>.lock (another takes over within a poll once it
+    # exits); false: every worker runs them
     one_process: bool = True
     # Deliveries in flight at once per process (one at a time per webhook, in event order)
     concurrency: int = Field(default=64, ge=1, le=1000)

@@ -112,7 +112,9 @@ class AppState:
             ),
             outbound=outbound,
             runners=runners,
-            jobs_lock=JobsLock(settings.data_dir) if settings.jobs.one_process else None,
+            jobs_lock=JobsLock(settings.data_dir, settings.database_url)
+            if settings.jobs.one_process
+            else None,
             waiters=waiters,
             attachments=AttachmentStorage(
                 settings.attachment_store, settings.attachments_dir, settings.attachments.max_bytes

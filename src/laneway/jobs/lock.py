@@ -1,7 +1,8 @@
 """Which of `laneway serve --workers N`'s processes runs the jobs: the one holding an exclusive
-`flock` on `{LANEWAY_DATA_DIR}/jobs.lock`. The others try again every poll, so when it exits,
-however it exits (the kernel drops a dead process's locks, SIGKILL included), one of them
-takes over within LANEWAY_JOBS_POLL_SECONDS.
+`flock` on `{LANEWAY_DATA_DIR}/jobs-{database}.lock`, named after the database the jobs are
+in, so two instances that share a directory but not a database each run their own. The others
+try again every poll, so when it exits, however it exits (the kernel drops a dead process's
+locks, SIGKILL included), one of them takes over within LANEWAY_JOBS_POLL_SECONDS.
 
 Why a file lock: uvicorn starts its workers alike and starts a new one for each that dies, so
 nothing tells the first worker from the rest for good; a PostgreSQL advisory lock would hold a
@@ -15,6 +16,7 @@ the jobs: more runners than needed, never none.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from pathlib import Path
 
@@ -24,8 +26,9 @@ log = structlog.get_logger("laneway.jobs")
 
 
 class JobsLock:
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / "jobs.lock"
+    def __init__(self, data_dir: Path, database_url: str) -> None:
+        database = hashlib.sha256(database_url.encode()).hexdigest()[:12]
+        self.path = data_dir / f"jobs-{database}.lock"
         self._fd: int | None = None
         self.held = False
 
