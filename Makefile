@@ -11,13 +11,17 @@ help: ## List the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# uv installs what the package needs in seconds where pip takes most of a minute; pip installs uv.
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
 # Running needs only the package; the checks add the test tools (pytest, mypy, playwright, ...).
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e .
 	touch $@
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+$(VENV)/.installed: pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
 	touch $@
 
 run: $(VENV)/.installed-run ## Install and run Laneway on the embedded default (SQLite, demo data); PORT=8080 HOST=0.0.0.0 to change where it listens
@@ -103,16 +107,14 @@ tools: ## Install the validators of deploy/ (promtool, nginx, docker-compose) fr
 
 unit: unit-covered unit-system ## pytest on SQLite and PostgreSQL on every core: the in-process tier with coverage, the system tier without
 
-# The system tier drives other processes that coverage cannot see into, and the fuzzer, which
-# tracing would slow to half speed for lines the in-process tests already cover.
-# Inside `make test` both tiers start after the web build, which rewrites the files they serve.
-AFTER_WEB := $(if $(filter checks web,$(MAKECMDGOALS)),web)
+# The system tier (markers `system` and `stress`) drives other processes that coverage cannot
+# see into, fuzzes the API or hammers it with concurrent writers: tracing would slow those to
+# half speed for lines the other tests already cover. The web build runs meanwhile: it changes the served files only by rename.
+unit-covered: $(VENV)/.installed
+	$(BIN)/pytest -m "not system and not stress" -n auto --cov --cov-report=term --durations=20
 
-unit-covered: $(VENV)/.installed $(AFTER_WEB)
-	$(BIN)/pytest -m "not system" -n auto --cov --cov-report=term --durations=20
-
-unit-system: $(VENV)/.installed $(AFTER_WEB)
-	$(BIN)/pytest -m system -n auto --durations=20
+unit-system: $(VENV)/.installed
+	$(BIN)/pytest -m "system or stress" -n auto --durations=20
 
 bench-quick: $(VENV)/.installed ## The bench on a small dataset, a few seconds per workload; fails on any error
 	$(BIN)/python -m bench --quick

@@ -1,10 +1,11 @@
-// The board is built into the Python package, so `pip install laneway` serves it without Node.
+// The board is built into the Python package, so `pip install laneway` serves it without Node:
+// into .build/ first, then scripts/sync-dist.mjs puts it into the package's dist/.
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
   build: {
-    outDir: "../src/laneway/web/dist",
+    outDir: ".build",
     emptyOutDir: true,
     target: "es2022",
     modulePreload: { polyfill: false },

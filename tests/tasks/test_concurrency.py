@@ -77,6 +77,7 @@ async def test_concurrent_creates_get_unique_gap_free_numbers(api: Api, state: A
     assert seqs == list(range(1, len(seqs) + 1))
 
 
+@pytest.mark.stress
 async def test_random_concurrent_moves_archives_deletes_keep_counts_exact(
     api: Api, state: AppState
 ) -> None:

@@ -22,6 +22,7 @@ from tests.tasks.test_concurrency import (
 )
 
 
+@pytest.mark.stress
 async def test_concurrent_moves_to_the_same_places_keep_ranks_unique_and_the_log_exact(
     api: Api, state: AppState
 ) -> None:
