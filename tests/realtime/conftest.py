@@ -86,7 +86,9 @@ def spawn_server(
 
 
 def wait_until_ready(process: subprocess.Popen[str], base: str) -> None:
-    deadline = time.monotonic() + 30
+    # a guard against a server that never comes up, not a measure: on two busy cores a start
+    # with several workers has taken over 30 s
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"server exited: {process.communicate()[1]}")
