@@ -28,16 +28,11 @@ CHEAP_HASHING = {  # tests need no production-cost password hashing
 
 
 def start_server(
-    database_url: str,
-    port: int | None = None,
-    *,
-    workers: int = 1,
-    log: IO[str] | None = None,
-    **settings: str,
+    database_url: str, port: int | None = None, **options: Any
 ) -> tuple[subprocess.Popen[str], str]:
     """`laneway serve` on a spare port (or `port`) with cheap hashing; returns once it is ready.
-    Its log goes to `log` when given (a pipe nobody reads would stall a chatty server)."""
-    started = spawn_server(database_url, port, workers=workers, log=log, **settings)
+    `options` as spawn_server takes them."""
+    started = spawn_server(database_url, port, **options)
     wait_until_ready(*started)
     return started
 
@@ -58,6 +53,8 @@ def spawn_server(
     log: IO[str] | None = None,
     **settings: str,
 ) -> tuple[subprocess.Popen[str], str]:
+    """Started, not yet ready. Its log goes to `log` when given (a pipe nobody reads would
+    stall a chatty server); `settings` are LANEWAY_* variables."""
     port = port or _free_port()
     env = {
         **os.environ,
