@@ -30,6 +30,7 @@ from bench import (
     driver,
     fanout,
     faults,
+    lock_waits,
     procstat,
     report,
     servers,
@@ -115,6 +116,7 @@ async def _load(
     people: list[workloads.Client],
     args: argparse.Namespace,
     app_pids: list[int],
+    dsn: str,
 ) -> dict[str, Any]:
     factory, expected = workloads.WORKLOADS[name]
     step = factory(base, data, people)
@@ -124,10 +126,11 @@ async def _load(
     app_cpu, pg_cpu = procstat.CpuMeter(app_pids), procstat.CpuMeter(procstat.named("postgres"))
     app_cpu.start()
     pg_cpu.start()
-    result = await driver.run(
-        step, clients=args.clients, duration=args.duration, warmup=0, expected=expected
-    )
-    row = result.summary()
+    async with lock_waits.sampled(dsn) as waits:
+        result = await driver.run(
+            step, clients=args.clients, duration=args.duration, warmup=0, expected=expected
+        )
+    row = result.summary() | waits.summary()
     requests = max(1, result.requests)
     row["app_cpu_ms"] = round(app_cpu.stop() * 1000 / requests, 3)
     row["pg_cpu_ms"] = round(pg_cpu.stop() * 1000 / requests, 3)
@@ -139,7 +142,12 @@ def _print_row(name: str, row: dict[str, Any]) -> None:
     errors = sum(row["errors"].values())
     print(
         f"  {name:<16} {row['rps']:>8.0f} req/s  p50 {row['p50_ms']:6.1f}  p95 {row['p95_ms']:6.1f}"
-        f"  p99 {row['p99_ms']:6.1f} ms  errors {errors}",
+        f"  p99 {row['p99_ms']:6.1f} ms  errors {errors}"
+        + (
+            f"  lock waits mean {row['lock_waits_mean']} max {row['lock_waits_max']}"
+            if "lock_waits_mean" in row
+            else ""
+        ),
         flush=True,
     )
 
@@ -195,7 +203,7 @@ async def main() -> int:
         for name in names:
             if name == "fanout":
                 continue
-            rows[name] = await _load(name, server.base, data, people, args, server.workers)
+            rows[name] = await _load(name, server.base, data, people, args, server.workers, dsn)
             rows[name]["statements"] = counted.get(name, "")
             _print_row(name, rows[name])
         if args.soak:

@@ -119,6 +119,19 @@ async def test_write_budgets(api: Api, state: AppState, statements: StatementCou
     assert moved.status_code == 200, moved.text
     assert statements.count == (3 if one_trip else 5), statements.statements
 
+    # with `If-Match: *` as well: the write checks the version the move read (SQLite takes
+    # its lock first and reads the task again under it)
+    statements.reset()
+    moved = await api.request(
+        "POST",
+        f"/tasks/{task_id}/move",
+        owner,
+        json={"status_id": doing},
+        headers={"If-Match": "*"},
+    )
+    assert moved.status_code == 200, moved.text
+    assert statements.count == (3 if one_trip else 6), statements.statements
+
 
 async def test_list_is_constant_in_page_size(
     api: Api, state: AppState, statements: StatementCounter

@@ -4,13 +4,15 @@ It never commits, but for one named exception: on PostgreSQL, a create, edit or 
 all its request writes (`alone`) is one statement that commits by itself (tasks/one_trip.py,
 db.single_statement_autocommit); the reads a create checks first then commit by themselves too.
 
-Every write reserves its event sequence number first (the project's write lock), then reads
-what it depends on fresh, then changes rows and appends exactly one event per changed task.
+A write either takes the project's write lock in the one statement that writes (PostgreSQL:
+creates, edits and moves, whatever their If-Match), after reading what it depends on, or
+reserves its event sequence number first (the lock), then reads what it depends on fresh, then
+changes rows (SQLite, deletes, a new parent). Either way exactly one event per changed task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -57,6 +59,10 @@ _PLAIN_FIELDS = {
     "parent_id": "parent_id",
     "labels": "label_ids",
 }
+
+
+# how often a write with `If-Match: *` starts over when another writer changed its task first
+_STAR_ATTEMPTS = 5
 
 
 def _invalid(field: str, message: str) -> FieldError:
@@ -185,14 +191,15 @@ async def _begin_edit(
 ) -> _Edit:
     """What an edit and a move do first: refuse a stale If-Match (412), then what is wrong
     with the request itself (`refusal`), then take the project's lock, unless the write
-    takes it in its one statement: with an explicit If-Match on PostgreSQL. Otherwise the lock
-    comes first: `If-Match: *` re-reads the task under it, and a new parent is checked for
-    cycles by reading the tree under it."""
+    takes it in its one statement: on PostgreSQL, for an explicit If-Match and for `*` alike
+    (the write checks the version the edit read; see _redone_while_changed). Otherwise the
+    lock comes first: on SQLite, and for a new parent, checked for cycles by reading the tree
+    under it."""
     etag.check(access.task.version, expected)
     if refusal is not None:
         raise refusal
     project_id = access.project.project.id
-    one_trip_locks = expected is not None and not reparents and _one_trip(session)
+    one_trip_locks = not reparents and _one_trip(session)
     reservation = None if one_trip_locks else await recorder.reserve(session, project_id)
     return _Edit(reservation, RefQuery(project_id))
 
@@ -207,12 +214,12 @@ async def _write(
     *,
     alone: bool,
 ) -> Task:
-    """Apply `values` if the task is still at the version the client saw; one event.
+    """Apply `values` if the task is still at the version the edit read; one event.
 
-    The task may have changed since the access check loaded it. With an explicit If-Match
-    that is a 412 (the write re-checks the version against the newest committed row); with
-    `If-Match: *` the caller took the project's write lock first, and we re-read the task
-    under it and go on.
+    The task may have changed since the access check loaded it. On the one-statement path
+    that is a 412 (the write re-checks the version against the newest committed row; for
+    `If-Match: *` the caller starts over). On the lock-first path with `If-Match: *` the
+    caller took the project's write lock first, and we re-read the task under it and go on.
     """
     task = access.task
     key = access.project.project.key
@@ -300,6 +307,31 @@ def _archiving(body: TaskUpdateIn, task: Task, values: dict[str, Any]) -> TaskEv
     return "task.updated"
 
 
+async def _redone_while_changed(
+    session: AsyncSession,
+    access: TaskAccess,
+    expected: int | None,
+    edit: Callable[[TaskAccess], Awaitable[Task]],
+) -> Task:
+    """`edit` done, and with `If-Match: *` on the one-statement path done again from the task
+    as it is now while another writer changed it first.
+
+    That path writes only if the task is still at the version the edit read (its statement
+    holds the project's lock for that one round trip, never across the reads), so a task
+    changed meanwhile is written by nobody: a 412 for an explicit If-Match, and for `*` the
+    edit starts over from the newer row, as if it had come after that writer. Each retry means
+    another writer's change was committed; past a few, a 409 asks the client to try again."""
+    if expected is not None or not _one_trip(session):
+        return await edit(access)
+    for _ in range(_STAR_ATTEMPTS):
+        try:
+            return await edit(access)
+        except PreconditionFailed:
+            fresh = await repository.refresh(session, access.task)
+            access = TaskAccess(task=fresh, project=access.project)
+    raise Conflict("The task kept changing while this change was written; try again.")
+
+
 async def update_task(
     session: AsyncSession,
     access: TaskAccess,
@@ -307,6 +339,19 @@ async def update_task(
     expected: int | None,
     *,
     alone: bool = False,
+) -> Task:
+    return await _redone_while_changed(
+        session, access, expected, lambda now: _update(session, now, body, expected, alone=alone)
+    )
+
+
+async def _update(
+    session: AsyncSession,
+    access: TaskAccess,
+    body: TaskUpdateIn,
+    expected: int | None,
+    *,
+    alone: bool,
 ) -> Task:
     task, project = access.task, access.project.project
     refusal = _update_refusal(body, task)
@@ -340,6 +385,19 @@ async def move_task(
     expected: int | None,
     *,
     alone: bool = False,
+) -> Task:
+    return await _redone_while_changed(
+        session, access, expected, lambda now: _move(session, now, body, expected, alone=alone)
+    )
+
+
+async def _move(
+    session: AsyncSession,
+    access: TaskAccess,
+    body: TaskMoveIn,
+    expected: int | None,
+    *,
+    alone: bool,
 ) -> Task:
     task, project = access.task, access.project.project
     refusal: LanewayError | None = None
