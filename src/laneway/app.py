@@ -31,6 +31,7 @@ from laneway.observability.access_log import AccessLogMiddleware
 from laneway.observability.logging import configure_logging
 from laneway.projects.endpoints import router as projects_router
 from laneway.rate_limits.middleware import RateLimitMiddleware
+from laneway.realtime.direct import KeepRawSend
 from laneway.realtime.endpoints import router as live_router
 from laneway.realtime.schemas import LIVE_MESSAGE
 from laneway.state import AppState
@@ -132,4 +133,6 @@ def create_app(
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.http.trusted_proxies)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.add_middleware(SecurityHeadersMiddleware)
+    # outermost of all: a live socket's scope keeps the server's own `send`, unwrapped
+    app.add_middleware(KeepRawSend)
     return app

@@ -142,6 +142,10 @@ class LiveSettings(BaseSettings):
     model_config = _config("LANEWAY_LIVE_")
 
     queue_size: int = Field(default=1000, ge=1)
+    # The kernel's send buffer of each live socket (SO_SNDBUF, which Linux doubles). A viewer
+    # that stops reading holds at most this, the transport's own 64 KiB and its queue before it
+    # is shed with RESUME; left to the kernel, the buffer grows to a few MiB per viewer first.
+    send_buffer_bytes: int = Field(default=256 * 1024, ge=4096)
     max_backlog: int = Field(default=10_000, ge=1)
     ticket_ttl_seconds: int = Field(default=60, ge=5, le=3600)
     # Live sockets one account may hold open on one server process

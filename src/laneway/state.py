@@ -227,6 +227,7 @@ class AppState:
             deltas.add("redis.opened", link.opened_total, m.redis_circuit_opened)
         m.jobs.sample(self.webhooks, self.transfers, self.notifier, self.mailer)
         deltas.add("live.sent", hub.sent, m.live_sent)
+        deltas.add("live.sent_at_once", hub.sent_at_once, m.live_sent_at_once)
         deltas.add("live.dropped", hub.dropped, m.live_dropped)
         data_dir = self.settings.data_dir
         if data_dir.exists():

@@ -130,9 +130,13 @@ def live_server(
 
 @pytest.fixture
 def small_queue_server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A server of its own whose per-viewer queue holds SMALL_QUEUE events."""
+    """A server of its own whose per-viewer queue holds SMALL_QUEUE events, behind the
+    smallest kernel send buffer a live socket may have."""
     process, base = start_server(
-        database_url, LANEWAY_DATA_DIR=str(tmp_path), LANEWAY_LIVE_QUEUE_SIZE=str(SMALL_QUEUE)
+        database_url,
+        LANEWAY_DATA_DIR=str(tmp_path),
+        LANEWAY_LIVE_QUEUE_SIZE=str(SMALL_QUEUE),
+        LANEWAY_LIVE_SEND_BUFFER_BYTES="4096",
     )
     try:
         yield base

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -219,8 +221,16 @@ async def _stalled_viewer_is_disconnected(live_server: str, live_api: Api) -> No
     tasks = [(await live_api.task(owner, pid))["id"] for _ in range(100)]
     after = await _last_seq(live_api, owner, pid)
     url = live_url(live_server, pid, after)
-    # a tiny client buffer and no reading: the server's queue for this viewer fills up
-    async with connect(url, additional_headers=slow.headers, max_queue=1) as stalled:
+    # Tiny buffers and no reading: the socket's buffers fill, then the viewer's queue. (An idle
+    # viewer's events are written straight to its socket, so until its buffers are full it is
+    # not behind: the kernel's own could hold every event this test makes.)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(
+        sock, (urlsplit(url).hostname, urlsplit(url).port)
+    )
+    async with connect(url, additional_headers=slow.headers, max_queue=1, sock=sock) as stalled:
         await asyncio.sleep(0.3)
         for action in ("archive", "restore") * 10:
             await live_api.request(

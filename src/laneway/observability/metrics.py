@@ -137,6 +137,12 @@ class Metrics:
         self.live_sent = Counter(
             "laneway_live_events_sent", "Events handed to live viewers", registry=registry
         )
+        self.live_sent_at_once = Counter(
+            "laneway_live_events_sent_at_once",
+            "Of the events handed to live viewers, those written straight to an idle socket "
+            "(or found sent already) rather than through the viewer's queue",
+            registry=registry,
+        )
         self.live_dropped = Counter(
             "laneway_live_events_dropped",
             "Viewers disconnected for falling behind (they resume from the event log)",

@@ -30,6 +30,7 @@ from laneway.kit.schemas import Id, Seq
 from laneway.projects import repository as project_repository
 from laneway.projects.access import ProjectViewer
 from laneway.realtime import tickets, wire
+from laneway.realtime.direct import DirectSocket
 from laneway.realtime.hub import RELOAD, Hub, HubDep
 from laneway.realtime.recent import Ring
 from laneway.realtime.stream import Stream
@@ -157,7 +158,14 @@ async def _serve(
         return
     subscription = hub.subscribe(project_id, viewer.user_id, viewer.token_id, latest)
     stream = Stream(
-        websocket, hub, database, project_id, after=start, latest=latest, ring=viewer.ring
+        websocket,
+        hub,
+        database,
+        project_id,
+        after=start,
+        latest=latest,
+        ring=viewer.ring,
+        socket=DirectSocket.of(websocket, settings.send_buffer_bytes),
     )
     try:
         async with anyio.create_task_group() as group:

@@ -1,7 +1,9 @@
-"""Fan-out to this process's live viewers, with a bounded queue per viewer.
+"""Fan-out to this process's live viewers: at once to each idle one, else through its queue.
 
-A viewer that cannot keep up is disconnected with a close code that tells it to resume from
-its last event; nothing it missed is lost, since the event log has it.
+Each event is framed once and written straight to the socket of every viewer that waits with
+nothing queued (direct.py, Stream._write_now); any other viewer gets it through its bounded
+queue and task. A viewer that cannot keep up is disconnected with a close code that tells it to
+resume from its last event; nothing it missed is lost, since the event log has it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import structlog
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from laneway.realtime import wire
 from laneway.realtime.recent import Recent
 from laneway.realtime.wire import Published, control
 
@@ -35,6 +38,11 @@ RECENT_PROJECTS = 32
 LOG_READS = 4  # concurrent database reads for opening and resuming streams, per process
 
 
+# Given an event and its frame, writes it to the viewer at once and says True, or says False
+# and leaves it to the queue (stream.py).
+WriteNow = Callable[[Published, bytes], bool]
+
+
 class Subscription:
     def __init__(self, project_id: int, user_id: int, token_id: int, maxsize: int) -> None:
         self.project_id, self.user_id, self.token_id = project_id, user_id, token_id
@@ -42,14 +50,25 @@ class Subscription:
         self.closed = asyncio.Event()
         self.close_code = 1000
         self.close_reason = ""
+        # set by the viewer's stream only while it waits on an empty queue: then nothing is
+        # ahead of a new event, and it can go out now without waking the stream's task
+        self.write_now: WriteNow | None = None
 
-    def offer(self, event: Published) -> None:
+    def offer(self, event: Published, frame: bytes | None = None) -> bool:
+        """Hand the viewer an event: True if it went out at once, False if it was queued (or
+        the viewer is closed, or closed now for having too much queued)."""
         if self.closed.is_set():
-            return
+            return False
+        write_now = self.write_now
+        if write_now is not None:
+            if write_now(event, frame if frame is not None else wire.frame(event.text)):
+                return True
+            self.write_now = None  # from here on, in order, through the queue
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.close(RESUME, "too slow; reconnect with ?after=<last seq>")
+        return False
 
     def close(self, code: int, reason: str) -> None:
         if not self.closed.is_set():
@@ -84,6 +103,7 @@ class Hub:
         self._sockets: Counter[int] = Counter()  # open live sockets per user
         self.dropped = 0  # viewers disconnected for being slow
         self.sent = 0  # events handed to viewers
+        self.sent_at_once = 0  # of which written straight to the socket, or found sent already
 
     def claim_socket(self, user_id: int, limit: int) -> bool:
         """Count one more socket for the user, unless they hold `limit` already."""
@@ -118,6 +138,7 @@ class Hub:
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
+        subscription.write_now = None
         people = self._local_people.get(subscription.project_id)
         if people is not None and people[subscription.user_id] > 0:
             people[subscription.user_id] -= 1
@@ -161,8 +182,9 @@ class Hub:
             user_id,
             control("presence", viewers=self.people(project_id), changed=user_id, here=here),
         )
+        frame = wire.frame(message.text)
         for viewer in self._by_project.get(project_id, ()):
-            viewer.offer(message)
+            viewer.offer(message, frame)
 
     def remote_presence(self, origin: str, project_id: int, user_id: int, here: bool) -> None:
         people = self._remote_people[origin].setdefault(project_id, set())
@@ -228,11 +250,7 @@ class Hub:
         if viewers and event.seq > self._last_seq.get(event.project_id, 0):
             self._last_seq[event.project_id] = event.seq
         self.sent += len(viewers)
-        for viewer in viewers:
-            was_open = not viewer.closed.is_set()
-            viewer.offer(event)
-            if was_open and viewer.close_code == RESUME:
-                self.dropped += 1
+        # those who lose the project are let go first: the event is not theirs to see
         if event.type == "member.removed":
             for viewer in viewers:
                 if viewer.user_id == event.subject_id:
@@ -240,6 +258,13 @@ class Hub:
         elif event.type == "project.archived":
             for viewer in viewers:
                 viewer.close(REMOVED, "the project was archived")
+        frame = wire.frame(event.text)  # once for every viewer written to at once
+        for viewer in viewers:
+            was_open = not viewer.closed.is_set()
+            if viewer.offer(event, frame):
+                self.sent_at_once += 1
+            elif was_open and viewer.close_code == RESUME:
+                self.dropped += 1
 
     def revoke_tokens(self, token_ids: Iterable[int]) -> None:
         revoked = set(token_ids)

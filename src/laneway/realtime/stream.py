@@ -2,7 +2,10 @@
 
 It subscribes first, then catches up from the recent ring (or, when the ring cannot prove it
 holds every event needed, from the log), then follows its subscription, filling any gap the
-same way. No database session stays open between messages.
+same way. While it waits with nothing queued, the hub writes each next event straight to the
+socket (direct.py); the first one the socket cannot take at once, or one after a gap, goes to
+the queue and wakes the stream's task, which sends it and everything queued behind it. No
+database session stays open between messages.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from fastapi import WebSocket
 from laneway.activity import repository as activity_repository
 from laneway.db import Database
 from laneway.realtime import wire
+from laneway.realtime.direct import DirectSocket
 from laneway.realtime.hub import Hub, Subscription
 from laneway.realtime.recent import Ring
+from laneway.realtime.wire import Published
 
 PAGE = 500
 
@@ -40,10 +45,13 @@ class Stream:
         after: int,
         latest: int,
         ring: Ring | None,
+        socket: DirectSocket | None = None,
     ) -> None:
         """`latest` is the project's last seq read after `ring` (the project's ring then, if
-        any) was looked up: that ring then holds every event published here since."""
+        any) was looked up: that ring then holds every event published here since. `socket`:
+        the connection reached directly, if it can be (else every event takes the queue)."""
         self.websocket, self.hub, self.database = websocket, hub, database
+        self.socket = socket
         self.project_id = project_id
         self.last, self.latest, self.ring = after, latest, ring
 
@@ -77,10 +85,28 @@ class Stream:
             await self.websocket.send_text(text)
             self.last += 1
 
+    def _write_now(self, event: Published, frame: bytes) -> bool:
+        """The hub's call while this stream waits on an empty queue: the next event (or a
+        presence message) goes straight to the socket if it takes it now. False leaves the
+        event to the queue: the socket is busy, or a gap must first be filled from the log."""
+        seq = event.seq
+        if seq > self.last + 1 or self.socket is None:
+            return False
+        if 0 < seq <= self.last:
+            return True  # already sent
+        if not self.socket.write(frame):
+            return False
+        if seq:
+            self.last = seq
+        return True
+
     async def follow(self, subscription: Subscription) -> None:
         queue = subscription.queue
         while True:
+            if self.socket is not None and queue.empty():
+                subscription.write_now = self._write_now  # until a write is refused
             batch = [await queue.get()]
+            subscription.write_now = None
             while not queue.empty():  # whatever queued meanwhile goes out back to back
                 batch.append(queue.get_nowait())
             for event in batch:

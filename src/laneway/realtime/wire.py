@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -45,3 +46,17 @@ def message(event: Event | RecordedEvent) -> Published:
 def control(kind: Literal["presence", "reload"], **fields: Any) -> str:
     """Messages that are not events (no seq): reload, resume, presence."""
     return jsonbytes.dumps({"type": kind, **fields}).decode()
+
+
+def frame(text: str) -> bytes:
+    """`text` as the WebSocket frame a server sends (RFC 6455 5.2: final, text, unmasked), built
+    once per message and written as is to every viewer's connection that takes it at once."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
