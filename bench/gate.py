@@ -1,7 +1,7 @@
 """The regression gate: a run against the committed baseline (bench/results/QUICK.json).
 
-A workload fails the gate when its figure relative to its own reference is worse than the
-baseline's by more than the workload's margin, or when a request of it sends more statements
+A workload fails the gate when its figure relative to its reference is more times worse than
+the baseline's than its margin allows, or when a request of it sends more statements
 than in the baseline, or a statement budget was raised. Relative figures, because this 2-core
 machine is shared: the reference runs under the same driver, minutes apart at most, so what the
 machine's load does to both cancels out as far as it can.
@@ -27,7 +27,7 @@ class Gated:
     laneway: str
     reference: str
     measure: Literal["throughput", "cpu"]
-    margin: float  # how much worse than the baseline the figure may be, as a fraction
+    allowed: float  # how many times worse than the baseline the figure may get
 
     @property
     def figure(self) -> str:
@@ -39,24 +39,24 @@ class Gated:
         if ours is None or reference is None:
             return None
         key = "rps" if self.measure == "throughput" else "app_cpu_ms"
-        if not reference.get(key) or key not in ours:
+        if not reference.get(key) or not ours.get(key):
             return None
         return float(ours[key]) / float(reference[key])
 
-    def worse_by(self, before: float, now: float) -> float:
-        """The fraction by which `now` is worse than `before` (negative: better)."""
-        if self.measure == "throughput":
-            return 1 - now / before
-        return now / before - 1
+    def worse(self, before: float, now: float) -> float:
+        """How many times worse `now` is than `before` (below 1: better)."""
+        return before / now if self.measure == "throughput" else now / before
 
 
-# Chosen from the spread of repeated --quick runs on this machine (bench/README.md).
+# From the spread of six --quick runs on this machine under its usual load (bench/README.md
+# "Regression gate"): each allows 1.5 times the worst factor seen between two of those runs,
+# rounded up to a half; a figure whose runs differed by more than 2x is not gated.
 GATES = (
-    Gated("board", "ref-board-bytes", "cpu", 0.5),
-    Gated("board-304", "ref-small", "cpu", 0.5),
-    Gated("list", "ref-board-bytes", "cpu", 0.5),
-    Gated("create", "ref-insert", "cpu", 0.5),
-    Gated("move", "ref-insert", "cpu", 0.5),
+    Gated("board-304", "ref-small", "cpu", 3.0),
+    Gated("create", "ref-small", "cpu", 3.0),
+    Gated("create-one", "ref-small", "cpu", 3.0),
+    Gated("move", "ref-small", "cpu", 3.0),
+    Gated("mixed", "ref-small", "cpu", 3.0),
 )
 
 
@@ -81,15 +81,15 @@ def check(
     found: list[Finding] = []
     for gate in gates if relative else ():
         was, is_ = gate.value(before["workloads"]), gate.value(now["workloads"])
-        if was is None or is_ is None or was <= 0:
+        if was is None or is_ is None:
             continue
         found.append(
             Finding(
                 figure=gate.figure,
                 before=round(was, 3),
                 now=round(is_, 3),
-                allowed=f"{gate.margin:.0%} worse",
-                regressed=gate.worse_by(was, is_) > gate.margin,
+                allowed=f"{gate.allowed:g}x worse",
+                regressed=gate.worse(was, is_) > gate.allowed,
             )
         )
     for name, row in now["workloads"].items():
