@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,14 +117,22 @@ def test_a_workload_missing_from_either_report_is_not_gated() -> None:
     assert "board / ref-board-bytes app CPU ms/req" in figures
 
 
+def _committed_baseline() -> dict[str, Any]:
+    return json.loads((Path(__file__).parent.parent / "bench/results/QUICK.json").read_text())
+
+
 def test_the_committed_gates_cover_the_baseline() -> None:
     """Every gated pair is in the committed baseline, so none is silently skipped in CI."""
-    import json
-    from pathlib import Path
-
-    baseline = json.loads(
-        (Path(__file__).parent.parent / "bench" / "results" / "QUICK.json").read_text()
-    )
+    baseline = _committed_baseline()
     for gated in gate.GATES:
         assert gated.value(baseline["workloads"]) is not None, gated.figure
     assert baseline["budgets"]
+
+
+@pytest.mark.parametrize(("factor", "regressed"), [(1.5, []), (4.0, ["create"])])
+def test_the_committed_gates_on_the_committed_baseline(factor: float, regressed: list[str]) -> None:
+    baseline = _committed_baseline()
+    now = copy.deepcopy(baseline)
+    now["workloads"]["create"]["app_cpu_ms"] *= factor
+    found = gate.regressions(gate.check(now, baseline))
+    assert [f.figure.split(" / ")[0] for f in found] == regressed
