@@ -116,7 +116,7 @@ unit-covered: $(VENV)/.installed
 unit-system: $(VENV)/.installed
 	$(BIN)/pytest -m "system or stress" -n auto --durations=20
 
-bench-quick: $(VENV)/.installed ## The bench on a small dataset, a few seconds per workload; fails on any error
+bench-quick: $(VENV)/.installed ## The bench on a small dataset, a few seconds per workload; fails on any error or a regression against bench/results/QUICK.json
 	$(BIN)/python -m bench --quick
 
 bench: $(VENV)/.installed ## The full bench; writes bench/results/<date>-<commit>.{json,md,png}

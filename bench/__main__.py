@@ -30,8 +30,10 @@ from bench import (
     driver,
     fanout,
     faults,
+    gate,
     lock_waits,
     procstat,
+    reference_crud,
     report,
     servers,
     soak,
@@ -119,7 +121,16 @@ async def _load(
     dsn: str,
 ) -> dict[str, Any]:
     factory, expected = workloads.WORKLOADS[name]
-    step = factory(base, data, people)
+    return await _measure(factory(base, data, people), expected, args, app_pids, dsn)
+
+
+async def _measure(
+    step: driver.Step,
+    expected: set[int],
+    args: argparse.Namespace,
+    app_pids: list[int],
+    dsn: str,
+) -> dict[str, Any]:
     # warm-up first (it also opens the pool's connections), then meters and measurement cover
     # the same window; PostgreSQL's backends are found after the warm-up for that reason
     await driver.run(step, clients=args.clients, duration=args.warmup, warmup=0, expected=expected)
@@ -136,6 +147,15 @@ async def _load(
     row["pg_cpu_ms"] = round(pg_cpu.stop() * 1000 / requests, 3)
     row["peak_rss_mb"] = round(max(procstat.peak_rss_mb(p) for p in app_pids), 1)
     return row
+
+
+def _request(method: str, url: str) -> driver.Step:
+    async def step(session: Any, _index: int) -> int:
+        async with session.request(method, url) as response:
+            await response.read()
+            return int(response.status)
+
+    return step
 
 
 def _print_row(name: str, row: dict[str, Any]) -> None:
@@ -249,33 +269,12 @@ async def main() -> int:
             else ()
         )
         for name, path, method, expected in http_references:
-            url_ = f"{server.base}{path}"
-
-            async def step(
-                session: Any, _index: int, url_: str = url_, method: str = method
-            ) -> int:
-                async with session.request(method, url_) as response:
-                    await response.read()
-                    return int(response.status)
-
-            await driver.run(
-                step, clients=args.clients, duration=args.warmup, warmup=0, expected=expected
-            )
-            app_cpu = procstat.CpuMeter(server.workers)
-            pg_cpu = procstat.CpuMeter(procstat.named("postgres"))
-            app_cpu.start()
-            pg_cpu.start()
-            result = await driver.run(
-                step, clients=args.clients, duration=args.duration, warmup=0, expected=expected
-            )
-            rows[name] = result.summary()
-            rows[name]["app_cpu_ms"] = round(app_cpu.stop() * 1000 / max(1, result.requests), 3)
-            rows[name]["pg_cpu_ms"] = round(pg_cpu.stop() * 1000 / max(1, result.requests), 3)
+            step = _request(method, f"{server.base}{path}")
+            rows[name] = await _measure(step, expected, args, server.workers, dsn)
             rows[name]["statements"] = 1 if name == "ref-insert" else 0
-            rows[name]["peak_rss_mb"] = round(
-                max(procstat.peak_rss_mb(p) for p in server.workers), 1
-            )
             _print_row(name, rows[name])
+    if {"create", "move"} & set(names):
+        rows.update(await _crud(url, args))
     board_file.unlink()
     sample.unlink()
 
@@ -304,6 +303,7 @@ async def main() -> int:
         "fanout": live,
         "soak": soaked,
         "ratios": report.ratios(rows),
+        "budgets": statements.BUDGETS,
     }
     out = args.out or (
         Path(tempfile.mkdtemp(prefix="laneway-bench-"))
@@ -316,8 +316,17 @@ async def main() -> int:
     baseline = args.baseline or results / ("QUICK.json" if args.quick else "LATEST.json")
     print()
     print(report.markdown(result_doc))
+    regressed: list[gate.Finding] = []
     if baseline.exists():
-        print(report.compare(result_doc, json.loads(baseline.read_text())))
+        before = json.loads(baseline.read_text())
+        print(report.compare(result_doc, before))
+        # the relative figures' margins were measured for --quick; statements hold in any run
+        found = gate.check(result_doc, before, relative=args.quick)
+        print(f'Regression gate against {baseline.name} (bench/README.md "Regression gate"):')
+        print()
+        print(gate.table(found))
+        # a new baseline being saved is the reviewed decision to accept what changed
+        regressed = [] if args.save_quick else gate.regressions(found)
     if not args.quick and args.out is None:
         shutil.copyfile(paths["md"], out / "LATEST.md")
         shutil.copyfile(paths["json"], out / "LATEST.json")
@@ -336,7 +345,28 @@ async def main() -> int:
         print(
             f"{name} sends {count} statements per request; its budget is {budget}", file=sys.stderr
         )
-    return 1 if errors or over else 0
+    if regressed:
+        print(f"{len(regressed)} figures regressed against {baseline}:", file=sys.stderr)
+        print(gate.table(regressed), file=sys.stderr)
+    return 1 if errors or over or regressed else 0
+
+
+async def _crud(url: str, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """ref-crud's create and update (bench/reference_crud.py), each client with a user of its
+    own and, for updates, an item of its own."""
+    seeded = await reference_crud.prepare(url, args.clients)
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    rows: dict[str, dict[str, Any]] = {}
+    with servers.running(*servers.reference_crud(url, args.workers)) as server:
+        print(f"ref-crud on {server.base}", flush=True)
+        for name, step, expected in (
+            ("ref-crud-create", reference_crud.create_step(server.base, seeded), {201}),
+            ("ref-crud-update", reference_crud.update_step(server.base, seeded), {200}),
+        ):
+            rows[name] = await _measure(step, expected, args, server.workers, dsn)
+            rows[name]["statements"] = reference_crud.STATEMENTS[name]
+            _print_row(name, rows[name])
+    return rows
 
 
 async def _fanout(

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-# (ours, reference, meaning, the target for the ratio)
-RATIOS = (
+# (ours, reference, meaning, the target for the ratio, if it set one)
+RATIOS: tuple[tuple[str, str, str, float | None], ...] = (
     ("board-304", "ref-small", "304 board vs bare small JSON", 0.30),
     ("board", "ref-board-bytes", "board (unchanged) vs the same bytes from bare Starlette", 0.25),
     ("board-cold", "ref-board-bytes", "board after a change vs the same bytes", 0.04),
@@ -15,6 +15,9 @@ RATIOS = (
     ("create", "ref-insert", "create (spread) vs bare asyncpg INSERT", 0.30),
     ("create-one", "ref-insert", "create (one project) vs bare asyncpg INSERT", 0.30),
     ("move", "ref-insert", "move (one project) vs bare asyncpg INSERT", 0.30),
+    # Laneway against a plain CRUD app of the same stack (bench/reference_crud.py): no target
+    ("create", "ref-crud-create", "create (spread) vs a plain FastAPI CRUD create", None),
+    ("move", "ref-crud-update", "move vs a plain FastAPI CRUD update", None),
 )
 
 

@@ -139,3 +139,23 @@ def reference(
         env["BENCH_REDIS_URL"] = os.environ.get("LANEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
         env["BENCH_LIVE_CHANNEL"] = f"bench:ref-fanout:{port}"  # pub/sub ignores the db number
     return command, env, "/small", port
+
+
+def reference_crud(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int]:
+    """ref-crud (bench/reference_crud.py), served as the other references are."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.reference_crud:create_app",
+        "--factory",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    return command, {"BENCH_CRUD_URL": url}, "/small", port
