@@ -1,14 +1,13 @@
 """Prometheus metrics, shared by uvicorn's worker processes.
 
 `laneway serve` points prometheus-client at a directory of its own (multiprocess mode), so the
-numbers every worker writes add up in one answer, whichever process answers `/metrics`. What a
-request does is counted as it happens (one counter and two histograms per request); what a
-process holds (pool, sockets, memory, event-loop lag, cache tallies) is sampled every few
-seconds by `Sampler`, off the request path. A request's numbers are added up in plain
-numbers first and written to the metrics in one go at each sampler tick (a quarter second), at
-each exposition and at the process's end: in multiprocess mode every increment is a locked write
-to a shared file (with a getpid() call), and the five a request made cost more than the cached
-board answer itself.
+numbers every worker writes add up in one answer, whichever process answers `/metrics`. Every
+request is counted (one counter and two histograms); what a process holds (pool, sockets,
+memory, event-loop lag, cache tallies) is sampled every few seconds by `Sampler`, off the
+request path. A request's numbers are added up in plain numbers first and written to the
+metrics in one go at each sampler tick (a quarter second), before each exposition and at the
+process's end: in multiprocess mode every increment is a locked write to a shared file (and a
+getpid() call), and the five a request made cost more than the cached board answer itself.
 """
 
 from __future__ import annotations
