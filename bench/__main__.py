@@ -189,9 +189,7 @@ async def main() -> int:
     names = [n.strip() for n in args.workloads.split(",") if n.strip()]
 
     started = time.perf_counter()
-    # another name lets two benches run side by side (set LANEWAY_REDIS_PREFIX apart too)
-    name = os.environ.get("LANEWAY_BENCH_DATABASE", "laneway_bench")
-    url = await dataset.recreate_database(args.admin_url, name)
+    url = await dataset.recreate_database(args.admin_url, dataset.database_name())
     data = await dataset.seed(url, size)
     print(
         f"seeded {len(data.tasks)} tasks on the big board and ran ANALYZE"

@@ -6,6 +6,7 @@ event log are exactly what the app would have written.
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass, field
 
@@ -44,6 +45,12 @@ class Size:
 
 FULL = Size(users=50, projects=5, big_tasks=5000, small_tasks=100, labels=20, comments_per_task=2.0)
 QUICK = Size(users=10, projects=5, big_tasks=500, small_tasks=20, labels=20, comments_per_task=1.0)
+
+
+def database_name() -> str:
+    """The bench database: another name (LANEWAY_BENCH_DATABASE) lets two benches, or a
+    bench and a profile, share the machine's PostgreSQL."""
+    return os.environ.get("LANEWAY_BENCH_DATABASE", "laneway_bench")
 
 
 @dataclass

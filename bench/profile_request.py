@@ -1,6 +1,7 @@
 """Where one request's time goes: pyinstrument over N in-process requests on the bench database.
 
     python -m bench --seed-only                      # once: the bench database
+                                                     # (LANEWAY_BENCH_DATABASE names it)
     python -m bench.profile_request /api/v1/projects/1/board
     python -m bench.profile_request /api/v1/projects/1/board --if-none-match
     python -m bench.profile_request /api/v1/projects/1/tasks --json '{"title": "t"}'
@@ -29,14 +30,14 @@ import sqlalchemy as sa
 from asgi_lifespan import LifespanManager
 from pyinstrument import Profiler
 
-from bench.dataset import bench_settings
+from bench.dataset import bench_settings, database_name
 from laneway.app import create_app
 from laneway.auth import service
 from laneway.config import MetricsSettings
 from laneway.models import TokenKind, User
 from laneway.observability import metrics
 
-DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/laneway_bench"
+DEFAULT_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database_name()}"
 
 
 async def main() -> None:

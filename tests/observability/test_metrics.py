@@ -16,6 +16,7 @@ from deploy.local.services import RedisServer
 from laneway import __version__
 from laneway.app import create_app
 from laneway.config import MetricsSettings, RateLimitSettings, RedisSettings
+from laneway.observability.metrics import Metrics
 from laneway.realtime.client import follow
 from tests.conftest import make_settings
 from tests.realtime.conftest import start_server, stop_server
@@ -42,6 +43,38 @@ def value(
     found: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str
 ) -> float:
     return found.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_requests_counted_in_one_go_read_as_counted_one_by_one() -> None:
+    """Requests are added up first and written at a flush: the numbers must be exactly those
+    that one increment and one observe() per request give, every bucket edge included."""
+    batched, direct = Metrics(), Metrics()
+    answers = [
+        ("GET", "/a", 200, 0.0, 0),
+        ("GET", "/a", 200, 0.001, 1),  # on a bound: counted in that bucket, as observe() does
+        ("GET", "/a", 200, 0.0011, 1),
+        ("GET", "/a", 304, 0.3, 50),
+        ("POST", "/b", 201, 10.0, 51),
+        ("POST", "/b", 201, 11.5, 3),  # past the last bound: +Inf only
+    ]
+    for method, route, status, seconds, statements in answers:
+        batched.request(method, route, status, seconds)
+        batched.request_statements(route, statements)
+        labels = (method, route, str(status))
+        direct.requests.labels(*labels).inc()
+        direct.duration.labels(*labels).observe(seconds)
+        direct.statements.labels(route).observe(statements)
+
+    def numbers(metrics: Metrics) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        found = samples(metrics.exposition().decode())
+        return {key: number for key, number in found.items() if not key[0].endswith("_created")}
+
+    counted = numbers(batched)
+    assert counted == numbers(direct)
+    get_a = {"method": "GET", "route": "/a", "status": "200"}
+    assert value(counted, "laneway_http_requests_total", **get_a) == 3
+    assert value(counted, "laneway_http_request_duration_seconds_bucket", le="0.001", **get_a) == 2
+    assert numbers(batched) == counted  # a flush with nothing new changes nothing
 
 
 async def test_no_metrics_route_unless_configured(api: Api) -> None:

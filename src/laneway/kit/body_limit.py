@@ -30,8 +30,12 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit(scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value  # the last one, as a dict of the headers would keep
+        # Found by pattern only once there is a body: most requests (GETs) have none.
+        limit = -1 if declared is None else self.limit(scope["path"])
         # More digits than the limit has is over it (and int() refuses past 4,300 digits).
         if declared is not None and (
             not declared.isdigit() or len(declared) > len(str(limit)) or int(declared) > limit
@@ -42,10 +46,12 @@ class BodyLimitMiddleware:
         received = 0
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, limit
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                if limit < 0:
+                    limit = self.limit(scope["path"])
                 if received > limit:
                     # Raised inside body parsing: an HTTPException is passed through as is.
                     raise HTTPException(413, _detail(limit))

@@ -3,6 +3,7 @@ the same request counted in the metrics (one timer serves both)."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import structlog
@@ -12,6 +13,9 @@ from laneway.observability import metrics
 from laneway.observability.metrics import Metrics
 
 log = structlog.get_logger("laneway.access")
+# the logger structlog hands the line to: below its level the line is dropped anyway, so it is
+# not built (every request would pay for a line nobody writes)
+_stdlib_log = logging.getLogger("laneway.access")
 
 # Probes and scrapes arrive every few seconds from machines: logged only at DEBUG
 _QUIET_PREFIXES = ("/health/", "/metrics")
@@ -50,12 +54,14 @@ class AccessLogMiddleware:
                 recorder.request(scope["method"], route, status, seconds)
                 recorder.request_statements(route, statements[0])
             path: str = scope["path"]
-            (log.debug if path.startswith(_QUIET_PREFIXES) else log.info)(
-                "request",
-                method=scope["method"],
-                path=path,
-                route=route,
-                status=status,
-                duration_ms=round(seconds * 1000, 2),
-                statements=statements[0],
-            )
+            quiet = path.startswith(_QUIET_PREFIXES)
+            if _stdlib_log.isEnabledFor(logging.DEBUG if quiet else logging.INFO):
+                (log.debug if quiet else log.info)(
+                    "request",
+                    method=scope["method"],
+                    path=path,
+                    route=route,
+                    status=status,
+                    duration_ms=round(seconds * 1000, 2),
+                    statements=statements[0],
+                )

@@ -1,21 +1,27 @@
 """Prometheus metrics, shared by uvicorn's worker processes.
 
 `laneway serve` points prometheus-client at a directory of its own (multiprocess mode), so the
-numbers every worker writes add up in one answer, whichever process answers `/metrics`. What a
-request does is counted as it happens (one counter and two histograms per request); what a
-process holds (pool, sockets, memory, event-loop lag, cache tallies) is sampled every few
-seconds by `Sampler`, off the request path.
+numbers every worker writes add up in one answer, whichever process answers `/metrics`. Every
+request is counted (one counter and two histograms); what a process holds (pool, sockets,
+memory, event-loop lag, cache tallies) is sampled every few seconds by `Sampler`, off the
+request path. A request's numbers are added up in plain numbers first and written to the
+metrics in one go at each sampler tick (a quarter second), before each exposition and at the
+process's end: in multiprocess mode every increment is a locked write to a shared file (and a
+getpid() call), and the five a request made cost more than the cached board answer itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import math
 import os
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from prometheus_client import (
     CollectorRegistry,
@@ -35,6 +41,9 @@ MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Routes nobody declared (scanners, typos) share one label, so they cannot grow the series
 UNMATCHED = "<unmatched>"
+
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+STATEMENT_BUCKETS = (0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 25, 50)
 
 # Set by what answers a request before routing (the board's fast path)
 ROUTE_KEY = "laneway.route"
@@ -81,14 +90,14 @@ class Metrics:
             "laneway_http_request_duration_seconds",
             "Time from the request's arrival to its response's last byte",
             http,
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            buckets=DURATION_BUCKETS,
             registry=registry,
         )
         self.statements = Histogram(
             "laneway_db_statements_per_request",
             "SQL statements one HTTP request ran",
             ["route"],
-            buckets=(0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 25, 50),
+            buckets=STATEMENT_BUCKETS,
             registry=registry,
         )
         self.pool_size = Gauge(
@@ -207,27 +216,79 @@ class Metrics:
         # children by label values: `labels()` costs more than the increment itself
         self._request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self._statement_children: dict[str, Histogram] = {}
+        # requests counted but not yet written (`flush`), by the same keys
+        self._requests = _Observations[tuple[str, str, int]](DURATION_BUCKETS)
+        self._statements = _Observations[str](STATEMENT_BUCKETS)
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route, status)
-        children = self._request_children.get(key)
-        if children is None:
-            labels = (method, route, str(status))
-            children = (self.requests.labels(*labels), self.duration.labels(*labels))
-            self._request_children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        """One answered request: counted, and its duration observed, at the next `flush`."""
+        self._requests.observe((method, route, status), seconds)
 
     def request_statements(self, route: str, count: int) -> None:
-        child = self._statement_children.get(route)
-        if child is None:
-            child = self._statement_children[route] = self.statements.labels(route)
-        child.observe(count)
+        self._statements.observe(route, count)
+
+    def flush(self) -> None:
+        """Writes the requests counted since the last flush to the metrics."""
+        for (method, route, status), tally in self._requests.take().items():
+            children = self._request_children.get((method, route, status))
+            if children is None:
+                labels = (method, route, str(status))
+                children = (self.requests.labels(*labels), self.duration.labels(*labels))
+                self._request_children[(method, route, status)] = children
+            children[0].inc(tally.count)
+            tally.add_to(children[1])
+        for route, tally in self._statements.take().items():
+            child = self._statement_children.get(route)
+            if child is None:
+                child = self._statement_children[route] = self.statements.labels(route)
+            tally.add_to(child)
 
     def exposition(self) -> bytes:
         """The text Prometheus scrapes: every worker's numbers when they share a directory."""
+        self.flush()
         shared = os.environ.get(MULTIPROCESS_ENV)
         return generate_latest(multiprocess_registry() if shared else self.registry)
+
+
+_Key = TypeVar("_Key")
+
+
+class _Tally:
+    """Observations of one histogram child: how many, their sum, how many in each bucket."""
+
+    __slots__ = ("buckets", "count", "total")
+
+    def __init__(self, buckets: int) -> None:
+        self.count, self.total, self.buckets = 0, 0.0, [0] * buckets
+
+    def add_to(self, histogram: Histogram) -> None:
+        """As many `observe()` calls as were made here, in one write per bucket that moved.
+        prometheus-client has no call for many observations: this is `observe()`'s own
+        bookkeeping (its sum and per-bucket values; the count is their total), which
+        tests/observability/test_metrics.py checks against `observe()` itself."""
+        histogram._sum.inc(self.total)
+        for bucket, hits in zip(histogram._buckets, self.buckets, strict=True):
+            if hits:
+                bucket.inc(hits)
+
+
+class _Observations(Generic[_Key]):
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = (*bounds, math.inf)
+        self._tallies: dict[_Key, _Tally] = {}
+
+    def observe(self, key: _Key, value: float) -> None:
+        tally = self._tallies.get(key)
+        if tally is None:
+            tally = self._tallies[key] = _Tally(len(self.bounds))
+        tally.count += 1
+        tally.total += value
+        # the first bucket whose bound is at least the value, as observe() picks it
+        tally.buckets[bisect_left(self.bounds, value)] += 1
+
+    def take(self) -> dict[_Key, _Tally]:
+        taken, self._tallies = self._tallies, {}
+        return taken
 
 
 class Deltas:
@@ -266,6 +327,7 @@ class Sampler:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+            self.metrics.flush()  # the last requests count too
             process_exited()
 
     async def _run(self) -> None:
@@ -277,6 +339,7 @@ class Sampler:
                 expected = time.monotonic() + tick
                 await asyncio.sleep(tick)
                 worst = max(worst, time.monotonic() - expected)
+                self.metrics.flush()
             self.sample(worst)
 
     def sample(self, lag: float) -> None:
