@@ -13,6 +13,7 @@ database); `prepare()` creates its tables and users there first.
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,7 +31,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bench.driver import Step
 
-SECRET = "bench-reference-crud-secret-key-32b"  # noqa: S105 - a fixed key, loopback only
+# A new key each run; the server's processes, started from the bench's, inherit it.
+SECRET = os.environ.setdefault("BENCH_CRUD_SIGNING_KEY", secrets.token_urlsafe(32))
 ALGORITHM = "HS256"
 
 
