@@ -108,11 +108,16 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
+# One thread for all of them, kept for the run: a thread that ends leaves its greenlet state
+# (SQLAlchemy's asyncio runs in greenlets) for the main thread to tear down, and a worker that
+# had made a thread per call was once seen stuck in that teardown for minutes.
+_AWAY_FROM_THE_LOOP = ThreadPoolExecutor(1, thread_name_prefix="fixture-loop")
+
+
 def in_own_thread(coroutine: Coroutine[Any, Any, T]) -> T:
     """asyncio.run on a thread of its own: it works even where this thread runs a loop (the
     browser tests' Playwright does)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    return _AWAY_FROM_THE_LOOP.submit(asyncio.run, coroutine).result()
 
 
 async def admin(statement: str) -> None:

@@ -134,6 +134,7 @@ def test_the_exported_names_are_what_a_scrape_reads() -> None:
     app.rate_limited.labels("login").inc()
     app.gc_collections.labels("0").inc()
     worker.ran({"api_tokens": 2}, ok=True)
+    app.flush()  # requests are added up and reach the metrics in one go
     text = (generate_latest(app.registry) + generate_latest(worker.registry)).decode()
     scraped = {
         line.split("{")[0].split()[0]

