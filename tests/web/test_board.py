@@ -121,6 +121,54 @@ def test_register_create_a_project_add_move_edit_and_comment(
     assert [c["body"] for c in comments] == ["Gears first."]
 
 
+def test_the_next_title_is_typed_while_the_last_one_is_saved(
+    server: Server, open_context: Any
+) -> None:
+    """Quick add keeps what was typed after Enter, whenever the save answers, and gives a
+    refused title back."""
+    ada = server.http.user("Ada Lovelace")
+    project = board_of(server.http, ada, "Quick add")
+    page: Page = open_context(ada["token"])
+    held: list[Any] = []
+
+    def hold_creates(route: Any) -> None:
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(rf".*/api/v1/projects/{project['id']}/tasks$"), hold_creates)
+    page.goto(f"{server.base}/p/{project['id']}")
+    todo = column(page, "Todo")
+    todo.get_by_role("button", name="Add a task to Todo").click()
+    box = page.get_by_label("New task in Todo")
+
+    box.fill("First")
+    box.press("Enter")
+    expect(box).to_have_value("")
+    while not held:
+        page.wait_for_timeout(20)
+    box.fill("Second")
+    with page.expect_response(lambda r: r.request.method == "POST") as saved:
+        held.pop().continue_()
+    assert saved.value.status == 201
+    expect(todo.locator(".task-card", has_text="First")).to_be_visible()
+    expect(box).to_have_value("Second")
+
+    # a refused save gives its title back to an empty box
+    box.press("Enter")
+    while not held:
+        page.wait_for_timeout(20)
+    held.pop().fulfill(
+        status=422,
+        content_type="application/problem+json",
+        body='{"title": "Unprocessable", "status": 422, "detail": "refused here"}',
+    )
+    expect(box).to_have_value("Second")
+    expect(page.get_by_text("Could not add the task")).to_be_visible()
+    expect(todo.locator(".task-card", has_text="Second")).to_have_count(0)
+
+
 def test_two_viewers_see_each_others_moves_and_presence(server: Server, open_context: Any) -> None:
     http = server.http
     ada, bob, project = shared_board(http)

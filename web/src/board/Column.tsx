@@ -126,8 +126,12 @@ function QuickAdd(props: { statusName: string; onAdd(title: string): Promise<boo
         e.preventDefault();
         const element = input.current!;
         const title = element.value.trim();
-        if (title && (await props.onAdd(title))) element.value = "";
+        if (!title) return;
+        // clear at once so the next title can be typed while this one is saved; a failed save
+        // gives its title back unless something new has been typed since
+        element.value = "";
         element.focus();
+        if (!(await props.onAdd(title)) && element.value === "") element.value = title;
       }}
     >
       <input
