@@ -113,26 +113,20 @@ def laneway(
     return command, env, "/health/ready", port
 
 
+def _uvicorn(factory: str, port: int, workers: int) -> list[str]:
+    """A reference app under uvicorn, quiet and without compression, as `laneway serve` runs."""
+    return [
+        *(sys.executable, "-m", "uvicorn", factory, "--factory"),
+        *("--port", str(port), "--workers", str(workers)),
+        *("--no-access-log", "--log-level", "warning", "--ws-per-message-deflate", "false"),
+    ]
+
+
 def reference(
     dsn: str, board_file: str, workers: int, live_template: str | None = None
 ) -> tuple[list[str], dict[str, str], str, int]:
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.reference:create_app",
-        "--factory",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "--ws-per-message-deflate",  # as `laneway serve` runs
-        "false",
-    ]
+    command = _uvicorn("bench.reference:create_app", port, workers)
     env = {"BENCH_BOARD_FILE": board_file, "BENCH_ASYNCPG_DSN": dsn}
     if live_template:
         env["BENCH_LIVE_TEMPLATE"] = live_template
@@ -144,18 +138,9 @@ def reference(
 def reference_crud(url: str, workers: int) -> tuple[list[str], dict[str, str], str, int]:
     """ref-crud (bench/reference_crud.py), served as the other references are."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.reference_crud:create_app",
-        "--factory",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    return command, {"BENCH_CRUD_URL": url}, "/small", port
+    return (
+        _uvicorn("bench.reference_crud:create_app", port, workers),
+        {"BENCH_CRUD_URL": url},
+        "/small",
+        port,
+    )
