@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 from sqlalchemy import event, insert
@@ -121,12 +122,39 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
-class StatementCounter:
-    """Counts SQL statements sent to the database while active."""
+class _EngineListener:
+    """Listens to SQLAlchemy engine events while active (a `with` block)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine.sync_engine
+
+    def _hooks(self) -> dict[str, Callable[..., None]]:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        for name, hook in self._hooks().items():
+            event.listen(self._engine, name, hook)
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        for name, hook in self._hooks().items():
+            event.remove(self._engine, name, hook)
+
+
+class StatementCounter(_EngineListener):
+    """Counts SQL statements sent to the database while active."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
         self.statements: list[str] = []
+
+    def _hooks(self) -> dict[str, Callable[..., None]]:
+        return {"before_cursor_execute": self._record}
 
     def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         # Transaction control differs by driver (pysqlite sends BEGIN as a statement, asyncpg
@@ -141,26 +169,17 @@ class StatementCounter:
     def count(self) -> int:
         return len(self.statements)
 
-    def __enter__(self) -> StatementCounter:
-        event.listen(self._engine, "before_cursor_execute", self._record)
-        return self
 
-    def __exit__(
-        self,
-        _type: type[BaseException] | None,
-        _value: BaseException | None,
-        _tb: TracebackType | None,
-    ) -> None:
-        event.remove(self._engine, "before_cursor_execute", self._record)
-
-
-class TransactionCounter:
+class TransactionCounter(_EngineListener):
     """Transactions begun, committed and rolled back on an engine while active (as SQLAlchemy
     sees them: a statement in autocommit is one too, though the driver sends no BEGIN)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine.sync_engine
+        super().__init__(engine)
         self.begun = self.committed = self.rolled_back = 0
+
+    def _hooks(self) -> dict[str, Callable[..., None]]:
+        return {"begin": self._begin, "commit": self._commit, "rollback": self._rollback}
 
     def _begin(self, _conn: Any) -> None:
         self.begun += 1
@@ -170,22 +189,6 @@ class TransactionCounter:
 
     def _rollback(self, _conn: Any) -> None:
         self.rolled_back += 1
-
-    def __enter__(self) -> TransactionCounter:
-        event.listen(self._engine, "begin", self._begin)
-        event.listen(self._engine, "commit", self._commit)
-        event.listen(self._engine, "rollback", self._rollback)
-        return self
-
-    def __exit__(
-        self,
-        _type: type[BaseException] | None,
-        _value: BaseException | None,
-        _tb: TracebackType | None,
-    ) -> None:
-        event.remove(self._engine, "begin", self._begin)
-        event.remove(self._engine, "commit", self._commit)
-        event.remove(self._engine, "rollback", self._rollback)
 
 
 # Rows planted straight into the database, for what no API call makes (expired rows)

@@ -8,7 +8,7 @@ without the lock; ranks.spread_between keeps two writers that read the same neig
 choosing the same rank, and the task's version still refuses a lost update: the UPDATE
 re-checks the version the write read against the newest committed row (a 412 for an explicit
 If-Match; with `If-Match: *` the edit starts over from the newer row,
-service._redone_while_changed), so `*` takes the lock for one round trip too.
+edits.redone_while_changed), so `*` takes the lock for one round trip too.
 
 A lock per project inside each process (so PostgreSQL sees one waiter per worker) was
 measured against this and left out: with the lock held for one round trip, the bench's moves

@@ -8,12 +8,12 @@ A write either takes the project's write lock in the one statement that writes (
 creates, edits and moves, whatever their If-Match), after reading what it depends on, or
 reserves its event sequence number first (the lock), then reads what it depends on fresh, then
 changes rows (SQLite, deletes, a new parent). Either way exactly one event per changed task.
+How an edit or a move is written (the lock, the version check, the `*` retry): tasks/edits.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -36,7 +36,7 @@ from laneway.models import Task
 from laneway.models.base import utcnow
 from laneway.models.event_types import TaskEventType
 from laneway.projects.access import ProjectAccess
-from laneway.tasks import one_trip, ranks, repository
+from laneway.tasks import edits, one_trip, ranks, repository
 from laneway.tasks.access import TaskAccess
 from laneway.tasks.repository import RefQuery, Refs
 from laneway.tasks.schemas import (
@@ -48,7 +48,6 @@ from laneway.tasks.schemas import (
     task_json,
 )
 
-_COLUMNS = list(Task.__table__.columns)
 # API field name -> Task attribute, for the fields a PATCH may change directly
 _PLAIN_FIELDS = {
     "title": "title",
@@ -59,10 +58,6 @@ _PLAIN_FIELDS = {
     "parent_id": "parent_id",
     "labels": "label_ids",
 }
-
-
-# how often a write with `If-Match: *` starts over when another writer changed its task first
-_STAR_ATTEMPTS = 5
 
 
 def _invalid(field: str, message: str) -> FieldError:
@@ -90,22 +85,6 @@ def check_refs(found: Refs, *, labels: Sequence[int] = (), project_id: int) -> N
         raise UnprocessableContent("The request refers to things it cannot use.", errors=errors)
 
 
-def _rank_between(found: Refs, *, locked: bool) -> str:
-    # without the project's lock, another writer may have read the same neighbours
-    place = ranks.between if locked else ranks.spread_between
-    return place(found.low, found.high)
-
-
-def _one_trip(session: AsyncSession) -> bool:
-    """PostgreSQL writes the counter, the task and its event in one statement (one_trip.py)."""
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
-
-
-def _row(task: Task, **changed: Any) -> SimpleNamespace:
-    """The task's columns with some replaced, for its JSON before the row is written."""
-    return SimpleNamespace(**{c.name: getattr(task, c.name) for c in _COLUMNS} | changed)
-
-
 async def create_task(
     session: AsyncSession, access: ProjectAccess, body: TaskCreateIn, *, alone: bool = False
 ) -> Task:
@@ -113,7 +92,7 @@ async def create_task(
     itself (see one_trip.py); with an Idempotency-Key its record commits with the task."""
     project = access.project
     # a parent is checked for cycles by reading the tree: under the lock
-    one_trip_ok = _one_trip(session) and body.parent_id is None
+    one_trip_ok = edits.one_statement_path(session) and body.parent_id is None
     reservation = (
         None if one_trip_ok else await recorder.reserve(session, project.id, events=1, tasks=1)
     )
@@ -144,7 +123,7 @@ async def create_task(
         "due_date": body.due_date,
         "estimate": body.estimate,
         "parent_id": body.parent_id,
-        "rank": _rank_between(found, locked=reservation is not None),
+        "rank": edits.rank_between(found, locked=reservation is not None),
         "archived_at": None,
         "version": 1,
         "created_at": now,
@@ -167,99 +146,6 @@ async def create_task(
         [recorder.Draft("task.created", task.id, task.id, snapshot=snapshot(task, project.key))],
     )
     return task
-
-
-@dataclass(frozen=True, slots=True)
-class _Edit:
-    """An edit or a move under way: the project's lock if it was taken first (else the write
-    takes it in its one statement), and the lookups the write needs."""
-
-    reservation: recorder.Reservation | None
-    refs: RefQuery
-
-    def rank(self, found: Refs) -> str:
-        return _rank_between(found, locked=self.reservation is not None)
-
-
-async def _begin_edit(
-    session: AsyncSession,
-    access: TaskAccess,
-    expected: int | None,
-    refusal: LanewayError | None,
-    *,
-    reparents: bool = False,
-) -> _Edit:
-    """What an edit and a move do first: refuse a stale If-Match (412), then what is wrong
-    with the request itself (`refusal`), then take the project's lock, unless the write
-    takes it in its one statement: on PostgreSQL, for an explicit If-Match and for `*` alike
-    (the write checks the version the edit read; see _redone_while_changed). Otherwise the
-    lock comes first: on SQLite, and for a new parent, checked for cycles by reading the tree
-    under it."""
-    etag.check(access.task.version, expected)
-    if refusal is not None:
-        raise refusal
-    project_id = access.project.project.id
-    one_trip_locks = not reparents and _one_trip(session)
-    reservation = None if one_trip_locks else await recorder.reserve(session, project_id)
-    return _Edit(reservation, RefQuery(project_id))
-
-
-async def _write(
-    session: AsyncSession,
-    access: TaskAccess,
-    expected: int | None,
-    values: dict[str, Any],
-    event_type: TaskEventType,
-    reservation: recorder.Reservation | None,
-    *,
-    alone: bool,
-) -> Task:
-    """Apply `values` if the task is still at the version the edit read; one event.
-
-    The task may have changed since the access check loaded it. On the one-statement path
-    that is a 412 (the write re-checks the version against the newest committed row; for
-    `If-Match: *` the caller starts over). On the lock-first path with `If-Match: *` the
-    caller took the project's write lock first, and we re-read the task under it and go on.
-    """
-    task = access.task
-    key = access.project.project.key
-    if reservation is None:
-        now = utcnow()
-        values = {**values, "version": task.version + 1, "updated_at": now}
-        before = snapshot(task, key)
-        after = task_json(_row(task, **values), key)
-        changes = recorder.diff(before, after, ignore=("version", "updated_at"))
-        guards = one_trip.Guards(
-            access.project.project.id, values.get("label_ids", ()), values.get("assignee_id")
-        )
-        return await one_trip.write(
-            session,
-            guards,
-            access.project.user.id,
-            task.id,
-            task.version,
-            values,
-            event_type,
-            changes,
-            after,
-            alone=alone,
-        )
-    if expected is None:
-        task = await repository.refresh(session, task)
-    before = snapshot(task, access.project.project.key)
-    values = {**values, "version": task.version + 1, "updated_at": utcnow()}
-    updated = await repository.update_at_version(session, task.id, task.version, values)
-    if updated is None:  # someone committed a change between our read and this write
-        raise PreconditionFailed("The task changed; reload it and apply your change again.")
-    after = snapshot(updated, access.project.project.key)
-    changes = recorder.diff(before, after, ignore=("version", "updated_at"))
-    await recorder.append(
-        session,
-        reservation,
-        access.project.user.id,
-        [recorder.Draft(event_type, task.id, task.id, changes=changes, snapshot=after)],
-    )
-    return updated
 
 
 def _update_refusal(body: TaskUpdateIn, task: Task) -> UnprocessableContent | None:
@@ -307,31 +193,6 @@ def _archiving(body: TaskUpdateIn, task: Task, values: dict[str, Any]) -> TaskEv
     return "task.updated"
 
 
-async def _redone_while_changed(
-    session: AsyncSession,
-    access: TaskAccess,
-    expected: int | None,
-    edit: Callable[[TaskAccess], Awaitable[Task]],
-) -> Task:
-    """`edit` done, and with `If-Match: *` on the one-statement path done again from the task
-    as it is now while another writer changed it first.
-
-    That path writes only if the task is still at the version the edit read (its statement
-    holds the project's lock for that one round trip, never across the reads), so a task
-    changed meanwhile is written by nobody: a 412 for an explicit If-Match, and for `*` the
-    edit starts over from the newer row, as if it had come after that writer. Each retry means
-    another writer's change was committed; past a few, a 409 asks the client to try again."""
-    if expected is not None or not _one_trip(session):
-        return await edit(access)
-    for _ in range(_STAR_ATTEMPTS):
-        try:
-            return await edit(access)
-        except PreconditionFailed:
-            fresh = await repository.refresh(session, access.task)
-            access = TaskAccess(task=fresh, project=access.project)
-    raise Conflict("The task kept changing while this change was written; try again.")
-
-
 async def update_task(
     session: AsyncSession,
     access: TaskAccess,
@@ -340,7 +201,7 @@ async def update_task(
     *,
     alone: bool = False,
 ) -> Task:
-    return await _redone_while_changed(
+    return await edits.redone_while_changed(
         session, access, expected, lambda now: _update(session, now, body, expected, alone=alone)
     )
 
@@ -355,7 +216,7 @@ async def _update(
 ) -> Task:
     task, project = access.task, access.project.project
     refusal = _update_refusal(body, task)
-    edit = await _begin_edit(
+    edit = await edits.begin_edit(
         session, access, expected, refusal, reparents=body.parent_id is not None
     )
     values = _plain_values(body, task, edit.refs)
@@ -370,7 +231,7 @@ async def _update(
     if placed:
         values["status_id"], values["rank"] = found.status_id, edit.rank(found)
     event_type = _archiving(body, task, values)
-    updated = await _write(
+    updated = await edits.write(
         session, access, expected, values, event_type, edit.reservation, alone=alone
     )
     if placed:
@@ -386,7 +247,7 @@ async def move_task(
     *,
     alone: bool = False,
 ) -> Task:
-    return await _redone_while_changed(
+    return await edits.redone_while_changed(
         session, access, expected, lambda now: _move(session, now, body, expected, alone=alone)
     )
 
@@ -405,13 +266,13 @@ async def _move(
         refusal = UnprocessableContent("A task cannot be placed next to itself.")
     elif task.archived_at is not None:
         refusal = Conflict("Archived tasks are not on the board; restore the task first.")
-    edit = await _begin_edit(session, access, expected, refusal)
+    edit = await edits.begin_edit(session, access, expected, refusal)
     edit.refs.status(body.status_id)
     edit.refs.placement(moving_id=task.id, after_id=body.after_id, before_id=body.before_id)
     found = await edit.refs.run(session)
     check_refs(found, project_id=project.id)
     values = {"status_id": found.status_id, "rank": edit.rank(found)}
-    moved = await _write(
+    moved = await edits.write(
         session, access, expected, values, "task.moved", edit.reservation, alone=alone
     )
     return await ranks.rebalance_if_long(session, access.project, moved)
