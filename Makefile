@@ -119,11 +119,13 @@ unit: unit-covered unit-system ## pytest on SQLite and PostgreSQL on every core:
 # The system tier (markers `system` and `stress`) drives other processes that coverage cannot
 # see into, fuzzes the API or hammers it with concurrent writers: tracing would slow those to
 # half speed for lines the other tests already cover. The web build runs meanwhile: it changes the served files only by rename.
+# pytest rewrites the asserts of the test modules and of its plugins' packages (hypothesis,
+# schemathesis...) in each process it starts; it keeps the result only where bytecode may be written.
 unit-covered: $(VENV)/.installed
-	$(BIN)/pytest -m "not system and not stress" -n auto --cov --cov-report=term --durations=20
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -m "not system and not stress" -n auto --cov --cov-report=term --durations=20
 
 unit-system: $(VENV)/.installed
-	$(BIN)/pytest -m "system or stress" -n auto --durations=20
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -m "system or stress" -n auto --durations=20
 
 bench-quick: $(VENV)/.installed ## The bench on a small dataset, a few seconds per workload; fails on any error or a regression against bench/results/QUICK.json
 	$(BIN)/python -m bench --quick

@@ -4,6 +4,7 @@ states, and (generated from that document) what the web client's types allow."""
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ DOMAINS = {event_type.split(".")[0] for event_type in EVENT_TYPES}
 LOOKS_LIKE_EVENT = re.compile(rf"^({'|'.join(sorted(DOMAINS))})\.[a-z_]+$")
 
 
+@functools.cache  # parsed once for the tests that read the whole source
 def _trees() -> list[ast.Module]:
     return [
         ast.parse(path.read_text(), str(path))
