@@ -78,9 +78,14 @@ def test_filters_are_applied_by_the_server_and_kept_in_the_url(
     priorities = page.locator(".task-card .priority").all_inner_texts()
     assert {p.lower() for p in priorities} == {"urgent"}
 
-    page.get_by_label("Search tasks").fill("webhook")
-    page.get_by_label("Search tasks").press("Enter")
+    # searched as it is typed, without Enter; the address is replaced, not stacked per pause
+    entries = page.evaluate("history.length")
+    page.get_by_label("Search tasks").press_sequentially("web", delay=30)
+    expect(page).to_have_url(re.compile(r"priority=urgent&q=web$"))
+    page.get_by_label("Search tasks").press_sequentially("hook", delay=30)
     expect(page).to_have_url(re.compile(r"priority=urgent&q=webhook$"))
+    expect(page.locator(".board")).to_have_attribute("data-filter", "?priority=urgent&q=webhook")
+    assert page.evaluate("history.length") == entries
     page.reload()
     expect(page.locator(".board")).to_have_attribute("data-filter", "?priority=urgent&q=webhook")
     expect(page.get_by_label("Priority")).to_have_value("urgent")

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 import type { LiveStatus } from "../live";
 import { navigate, onLink } from "../route";
@@ -6,6 +6,9 @@ import { type Member, PRIORITIES, type Project, type User } from "../types";
 import { Avatar } from "../ui";
 import { type Filter, filterToQuery, isFiltered } from "./filter";
 import type { BoardState } from "./state";
+
+/** How long typing pauses before the board is searched for what was typed. */
+export const SEARCH_PAUSE_MS = 250;
 
 export function Toolbar(props: {
   project: Project | null;
@@ -25,10 +28,29 @@ export function Toolbar(props: {
   const pathFor = props.pathFor ?? ((next: Filter) => `/p/${board.projectId}${filterToQuery(next)}`);
   const chosen = filter.labels ?? []; // tasks must have every one of them
   const [text, setText] = useState(filter.q ?? "");
-  useEffect(() => setText(filter.q ?? ""), [filter.q]);
+  const searched = useRef(filter.q); // the last search the box itself sent
+  const latest = useRef({ filter, pathFor });
+  latest.current = { filter, pathFor };
+  // the address fills the box when it says something the box did not send (a link, Back)
+  useEffect(() => {
+    if (filter.q !== searched.current) setText(filter.q ?? "");
+    searched.current = filter.q;
+  }, [filter.q]);
+  // search as you type: a pause sends it (Enter at once), replacing the address as it goes
+  useEffect(() => {
+    const q = text.trim() || undefined;
+    if (q === filter.q) return;
+    const timer = setTimeout(() => search(q, { replace: true }), SEARCH_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [text, filter.q]);
 
   const change = (patch: Partial<Filter>) => {
     navigate(pathFor({ ...filter, ...patch }));
+  };
+  const search = (q: string | undefined, options: { replace?: boolean } = {}) => {
+    searched.current = q;
+    const { filter: now, pathFor: to } = latest.current;
+    navigate(to({ ...now, q }), options);
   };
   const others = props.viewers.filter((id) => id !== props.me.id);
   const liveLabel = { live: "Live", connecting: "Connecting…", offline: "Reconnecting…" }[
@@ -58,7 +80,7 @@ export function Toolbar(props: {
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          change({ q: text.trim() || undefined });
+          search(text.trim() || undefined);
         }}
       >
         <input
