@@ -163,6 +163,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{P}/live/ticket"): Route("viewer", 200),
     ("GET", f"{P}/tasks"): Route("viewer", 200),
     ("POST", f"{P}/tasks"): Route("member", 201, lambda w: {"title": "New"}),
+    ("GET", f"{P}/tasks/counts"): Route("viewer", 200),
     ("GET", f"{P}/tasks/by-number/{{number}}"): Route("viewer", 200),
     ("POST", f"{P}/tasks/bulk"): Route(
         "member", 200, lambda w: {"task_ids": [w.a.task_id], "action": "archive"}

@@ -67,6 +67,19 @@ def test_a_long_column_renders_only_what_is_visible_and_pages_on_scroll(
     assert len(set(numbers)) == len(numbers)
 
 
+def expect_counts(page: Page, server: Server, token: str, query: dict[str, str]) -> None:
+    """Every column's count reads "<matching> of <all>", as the API counts them."""
+    statuses = server.http.call("GET", "/projects/1/statuses", token)
+    search = "&".join(f"{k}={v}" for k, v in query.items())
+    counted = server.http.call("GET", f"/projects/1/tasks/counts?{search}", token)["items"]
+    matching = {c["status_id"]: c["count"] for c in counted}
+    assert sum(matching.values()) > 0
+    for status in statuses:
+        expect(column(page, status["name"]).locator(".column-count")).to_have_text(
+            f"{matching.get(status['id'], 0)} of {status['count']}"
+        )
+
+
 def test_filters_are_applied_by_the_server_and_kept_in_the_url(
     demo_server: Server, demo_token: str, open_context: Any
 ) -> None:
@@ -77,6 +90,8 @@ def test_filters_are_applied_by_the_server_and_kept_in_the_url(
     expect(page.locator(".task-card .priority")).not_to_have_count(0)
     priorities = page.locator(".task-card .priority").all_inner_texts()
     assert {p.lower() for p in priorities} == {"urgent"}
+    # each column says how many of its tasks match, of all it holds
+    expect_counts(page, demo_server, demo_token, {"priority": "urgent"})
 
     # searched as it is typed, without Enter; the address is replaced, not stacked per pause
     entries = page.evaluate("history.length")
@@ -105,6 +120,7 @@ def test_filters_are_applied_by_the_server_and_kept_in_the_url(
         headers={"If-Match": '"v1"'},
     )
     expect(card(page, task["number"])).to_be_visible()
+    expect_counts(page, demo_server, demo_token, {"priority": "urgent", "q": "webhook"})
     page.get_by_role("button", name="Clear filters").click()
     expect(page).to_have_url(re.compile(r"/p/1$"))
 

@@ -44,6 +44,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/tasks/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Tasks
+         * @description How many tasks match the same filters as the task list, by status: a filtered board's
+         *     columns say "12 of 397". One statement.
+         */
+        get: operations["count_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/tasks/by-number/{number}": {
         parameters: {
             query?: never;
@@ -2030,6 +2051,16 @@ export interface components {
          * @enum {string}
          */
         StatusCategory: "unstarted" | "started" | "review" | "blocked" | "done";
+        /** StatusCount */
+        StatusCount: {
+            /** Status Id */
+            status_id: number;
+            /**
+             * Count
+             * @description Tasks in this status that match the filters.
+             */
+            count: number;
+        };
         /** StatusCreateIn */
         StatusCreateIn: {
             /** Name */
@@ -2137,6 +2168,19 @@ export interface components {
             clear_wip_limit?: boolean;
             /** Position */
             position?: number | null;
+        };
+        /** TaskCounts */
+        TaskCounts: {
+            /**
+             * Items
+             * @description Each status with at least one matching task, in no particular order.
+             */
+            items: components["schemas"]["StatusCount"][];
+            /**
+             * Total
+             * @description Matching tasks in all statuses.
+             */
+            total: number;
         };
         /** TaskCreateIn */
         TaskCreateIn: {
@@ -2905,6 +2949,72 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request: the body or a parameter does not fit the schema; see the title and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    count_tasks: {
+        parameters: {
+            query?: {
+                status?: number[];
+                assignee?: number[];
+                unassigned?: boolean;
+                reporter?: number[];
+                /** @description Tasks with every one of these labels. */
+                label?: number[];
+                priority?: components["schemas"]["PriorityName"][];
+                parent?: number | null;
+                due_before?: string | null;
+                due_after?: string | null;
+                /** @description true lists archived tasks instead. */
+                archived?: boolean;
+                q?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskCounts"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -128,6 +128,18 @@ class TaskPage(ResponseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
 
 
+class StatusCount(ResponseModel):
+    status_id: Id
+    count: int = Field(description="Tasks in this status that match the filters.")
+
+
+class TaskCounts(ResponseModel):
+    items: list[StatusCount] = Field(
+        description="Each status with at least one matching task, in no particular order."
+    )
+    total: int = Field(description="Matching tasks in all statuses.")
+
+
 class _Bulk(RequestModel):
     """What every action takes. Each action's own fields are required where it needs them; it
     accepts the other actions' fields too and ignores them, as when one body held them all."""

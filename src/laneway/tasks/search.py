@@ -73,8 +73,9 @@ _NO_DUE = date(9999, 12, 31)
 NO_ASSIGNEE = "\U0010ffff"
 
 
-class TaskQuery(BaseModel):
-    """Query string of the task list. Unknown parameters are refused."""
+class TaskFilter(BaseModel):
+    """Which tasks: the query string of the task counts, and the filters of the task list.
+    Unknown parameters are refused."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -89,6 +90,14 @@ class TaskQuery(BaseModel):
     due_after: IsoDate | None = None
     archived: bool = Field(default=False, description="true lists archived tasks instead.")
     q: Annotated[Text, Field(max_length=200)] | None = None
+
+    def words(self) -> list[str]:
+        return _WORD.findall(self.q.lower())[:16] if self.q else []
+
+
+class TaskQuery(TaskFilter):
+    """Query string of the task list. Unknown parameters are refused."""
+
     sort: Sort | None = Field(
         default=None,
         description=(
@@ -99,9 +108,6 @@ class TaskQuery(BaseModel):
     )
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 50
     cursor: Annotated[Text, Field(max_length=1000)] | None = None
-
-    def words(self) -> list[str]:
-        return _WORD.findall(self.q.lower())[:16] if self.q else []
 
     def effective_sort(self) -> Sort:
         if self.sort is not None:
@@ -229,7 +235,8 @@ class _Shape:
 _STATEMENTS: LRUCache[_Shape, Select[Any]] = LRUCache(maxsize=512)
 
 
-def _statement(shape: _Shape) -> Select[Any]:
+def _conditions(shape: _Shape) -> tuple[list[ColumnElement[bool]], _TextMatch | None]:
+    """The filters' conditions, and the text match when there is one."""
     conditions: list[ColumnElement[bool]] = [Task.project_id == bindparam("p_project")]
     conditions.append(
         Task.archived_at.is_not(None) if shape.archived else Task.archived_at.is_(None)
@@ -262,13 +269,16 @@ def _statement(shape: _Shape) -> Select[Any]:
         conditions.append(Task.due_date < bindparam("p_due_before"))
     if shape.due_after:
         conditions.append(Task.due_date > bindparam("p_due_after"))
-    relevance: Any = None
     text_match: _TextMatch | None = None
     if shape.text:
         text_match = _text_match(shape.dialect)
         conditions.append(text_match.condition)
-        relevance = text_match.relevance
+    return conditions, text_match
 
+
+def _statement(shape: _Shape) -> Select[Any]:
+    conditions, text_match = _conditions(shape)
+    relevance = None if text_match is None else text_match.relevance
     # relevance ranks best first; every other sort is ascending unless prefixed with "-"
     sort = shape.sort
     descending = sort.startswith("-") or sort == "relevance"
@@ -296,6 +306,24 @@ def build(
     words = query.words()
     if sort == "relevance" and not words:
         raise UnprocessableContent("sort=relevance needs a search text (q) with words in it.")
+    shape, params = _filtered(
+        project_id, query, dialect, sort=sort, cursor=query.cursor is not None
+    )
+    params["p_limit"] = query.limit + 1
+    if query.cursor is not None:
+        position = _decode_position(sort, codec.decode(query.scope(project_id), query.cursor))
+        params["p_after_key"], params["p_after_id"] = position
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        statement = _STATEMENTS[shape] = _statement(shape)
+    return statement, params, sort
+
+
+def _filtered(
+    project_id: int, query: TaskFilter, dialect: str, *, sort: Sort, cursor: bool
+) -> tuple[_Shape, dict[str, Any]]:
+    """The statement's shape and the filters' parameters."""
+    words = query.words()
     labels = sorted(set(query.label))
     shape = _Shape(
         dialect=dialect,
@@ -311,11 +339,10 @@ def build(
         due_after=query.due_after is not None,
         text=bool(words),
         sort=sort,
-        cursor=query.cursor is not None,
+        cursor=cursor,
     )
     params: dict[str, Any] = {
         "p_project": project_id,
-        "p_limit": query.limit + 1,
         "p_status": query.status,
         "p_assignee": query.assignee,
         "p_reporter": query.reporter,
@@ -328,13 +355,7 @@ def build(
     params.update({f"p_label_{i}": label for i, label in enumerate(labels)})
     if words:
         params["p_match"] = _match(dialect, words)
-    if query.cursor is not None:
-        position = _decode_position(sort, codec.decode(query.scope(project_id), query.cursor))
-        params["p_after_key"], params["p_after_id"] = position
-    statement = _STATEMENTS.get(shape)
-    if statement is None:
-        statement = _STATEMENTS[shape] = _statement(shape)
-    return statement, params, sort
+    return shape, params
 
 
 def _cursor_value(value: Any) -> Any:
@@ -355,3 +376,25 @@ async def run(
         last = page[-1]
         next_cursor = codec.encode(query.scope(project_id), [_cursor_value(last.sort_key), last.id])
     return page, next_cursor
+
+
+_COUNTS: LRUCache[_Shape, Select[int, int]] = LRUCache(maxsize=128)
+
+
+def _count_statement(shape: _Shape) -> Select[int, int]:
+    conditions, text_match = _conditions(shape)
+    statement = select(Task.status_id, func.count().label("tasks"))
+    if text_match is not None and text_match.join is not None:
+        statement = statement.join(text_match.join, text_match.join.c.rowid == Task.id)
+    return statement.where(*conditions).group_by(Task.status_id)
+
+
+async def counts(session: AsyncSession, project_id: int, query: TaskFilter) -> dict[int, int]:
+    """How many tasks match the filters, by status (statuses with none are left out)."""
+    dialect = session.get_bind().dialect.name
+    # counting has no order: the shape's sort and cursor are fixed
+    shape, params = _filtered(project_id, query, dialect, sort="rank", cursor=False)
+    statement = _COUNTS.get(shape)
+    if statement is None:
+        statement = _COUNTS[shape] = _count_statement(shape)
+    return {row.status_id: row.tasks for row in await core(session).execute(statement, params)}

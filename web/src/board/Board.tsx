@@ -26,6 +26,7 @@ import { Toolbar } from "./Toolbar";
 import { useProject } from "./useProject";
 
 const NEXT_PAGE = 100;
+const RECOUNT_AFTER_MS = 300;
 
 type DragModule = typeof import("./drag");
 
@@ -44,6 +45,10 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
   const [menu, setMenu] = useState<{ task: Task; anchor: HTMLElement } | null>(null);
   const loadingPages = useRef(new Set<number>());
   const latestLoad = useRef(0); // an answer to an older filter arriving late must not replace a newer one
+  // with a filter, how many tasks of each status match it: counted by the server at load and
+  // again shortly after changes arrive (the columns hold only the pages loaded so far)
+  const [matching, setMatching] = useState<Record<number, number> | null>(null);
+  const recount = useRef<ReturnType<typeof setTimeout>>();
   const ops = useRef(0);
   const retry = useRef<ReturnType<typeof setTimeout>>();
   const drag = useRef<Promise<unknown> | null>(null);
@@ -63,16 +68,20 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
     try {
       const board = await boardOnce(projectId);
       let state: BoardState = fromBoard(board, filter);
+      let counted: Record<number, number> | null = null;
       if (isFiltered(filter)) {
         const query = filterParams(filter);
-        const pages = await Promise.all(
-          state.statuses.map((s) => columnPage(projectId, s.id, query, FIRST_PAGE)),
-        );
+        const [pages, counts] = await Promise.all([
+          Promise.all(state.statuses.map((s) => columnPage(projectId, s.id, query, FIRST_PAGE))),
+          countMatching(projectId, query),
+        ]);
         state.statuses.forEach((s, i) => {
           state = withPage(state, s.id, pages[i].items, pages[i].next_cursor, true);
         });
+        counted = counts;
       }
       if (mine !== latestLoad.current) return;
+      setMatching(counted);
       for (const event of recent.current) state = applyEvent(state, event);
       dispatch({ type: "loaded", board: state });
       setFailure(null);
@@ -88,14 +97,30 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
 
   useEffect(() => {
     void load();
-    return () => clearTimeout(retry.current);
+    return () => {
+      clearTimeout(retry.current);
+      clearTimeout(recount.current);
+    };
   }, [load]);
+
+  const countAgain = () => {
+    if (!isFiltered(filter)) return;
+    clearTimeout(recount.current);
+    recount.current = setTimeout(() => {
+      const mine = latestLoad.current;
+      void countMatching(projectId, filterParams(filter)).then(
+        (counts) => mine === latestLoad.current && setMatching(counts),
+        () => undefined, // the next change or load counts again
+      );
+    }, RECOUNT_AFTER_MS);
+  };
 
   const loaded = model.board !== null;
   const { project, members, viewers, liveStatus, lastEvent, recent } = useProject(projectId, "", loaded, {
     after: () => current.current.board?.seq ?? 0,
     event: (event) => {
       dispatch({ type: "event", event });
+      if (event.type.startsWith("task.")) countAgain();
       if (event.task_id !== null && event.actor_id !== me.id && event.type.startsWith("task.")) {
         const id = event.task_id;
         setFlashing((s) => new Set(s).add(id));
@@ -303,6 +328,7 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
             flashing={flashing}
             canWrite={canWrite}
             filtered={isFiltered(filter)}
+            matching={matching?.[column.status.id] ?? (matching ? 0 : undefined)}
             onMore={(id) => void loadPage(id)}
             onAdd={add}
             onOpen={open}
@@ -352,6 +378,16 @@ export function Board({ projectId, me }: { projectId: number; me: User }) {
       )}
     </main>
   );
+}
+
+/** How many tasks of each status match the filter's `query`. */
+async function countMatching(projectId: number, query: TaskQuery): Promise<Record<number, number>> {
+  const counts = await ok(
+    api.GET("/api/v1/projects/{project_id}/tasks/counts", {
+      params: { path: { project_id: projectId }, query },
+    }),
+  );
+  return Object.fromEntries(counts.items.map((c) => [c.status_id, c.count]));
 }
 
 /** A page of one column's tasks (in board order) that match the filter's `query`. */

@@ -18,6 +18,8 @@ export interface ColumnProps extends CardHandlers {
   flashing: Set<number>;
   canWrite: boolean;
   filtered: boolean;
+  /** With a filter: how many of the column's tasks match it (all of them, not only those loaded). */
+  matching?: number;
   onMore(statusId: number): void;
   onAdd(statusId: number, title: string): Promise<boolean>;
 }
@@ -61,9 +63,15 @@ export function Column(props: ColumnProps) {
       <header class="column-header">
         <span class={`status-dot category-${status.category}`} />
         <h2>{status.name}</h2>
-        <span class="column-count" title={props.filtered ? "All tasks in this status" : "Tasks"}>
-          {status.wip_limit !== null ? `${status.count} / ${status.wip_limit}` : status.count}
-        </span>
+        {props.filtered && props.matching !== undefined ? (
+          <span class="column-count" title="Tasks that match the filter, of all in this status">
+            {props.matching} of {status.count}
+          </span>
+        ) : (
+          <span class="column-count" title={props.filtered ? "All tasks in this status" : "Tasks"}>
+            {status.wip_limit !== null ? `${status.count} / ${status.wip_limit}` : status.count}
+          </span>
+        )}
         {props.canWrite && (
           <button
             type="button"
