@@ -53,6 +53,7 @@ async def _event_seqs(state: AppState, project_id: int) -> list[int]:
         )
 
 
+@pytest.mark.stress
 async def test_concurrent_creates_get_unique_gap_free_numbers(api: Api, state: AppState) -> None:
     owner = await api.user()
     project = await api.project(owner, key="RACE")
@@ -126,6 +127,7 @@ async def test_random_concurrent_moves_archives_deletes_keep_counts_exact(
     assert seqs == list(range(1, len(seqs) + 1))
 
 
+@pytest.mark.stress
 async def test_concurrent_patches_with_one_etag_give_one_winner(api: Api, state: AppState) -> None:
     owner = await api.user()
     pid = (await api.project(owner))["id"]
