@@ -14,7 +14,7 @@ $(BIN)/python:
 # uv installs what the package needs in seconds where pip takes most of a minute; pip installs uv.
 # It compiles the bytecode as it installs (pip does; uv does not by default): where
 # PYTHONDONTWRITEBYTECODE is set, as on the CI machines, nothing else would, and every process
-# would compile every module it imports again (1.6 s of CPU for each server a test starts).
+# would compile every module it imports again (`python -c 'import laneway.app'`: 3.0 s, 1.3 s compiled).
 $(BIN)/uv: | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check uv
 

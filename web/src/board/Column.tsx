@@ -29,6 +29,7 @@ export function Column(props: ColumnProps) {
   const body = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState({ top: 0, height: 800 });
   const [adding, setAdding] = useState(false);
+  const counted = props.filtered && props.matching !== undefined;
 
   useLayoutEffect(() => {
     const element = body.current!;
@@ -63,15 +64,16 @@ export function Column(props: ColumnProps) {
       <header class="column-header">
         <span class={`status-dot category-${status.category}`} />
         <h2>{status.name}</h2>
-        {props.filtered && props.matching !== undefined ? (
-          <span class="column-count" title="Tasks that match the filter, of all in this status">
-            {props.matching} of {status.count}
-          </span>
-        ) : (
-          <span class="column-count" title={props.filtered ? "All tasks in this status" : "Tasks"}>
-            {status.wip_limit !== null ? `${status.count} / ${status.wip_limit}` : status.count}
-          </span>
-        )}
+        <span
+          class="column-count"
+          title={counted ? "Tasks that match the filter, of all in this status" : props.filtered ? "All tasks in this status" : "Tasks"}
+        >
+          {counted
+            ? `${props.matching} of ${status.count}`
+            : status.wip_limit !== null
+              ? `${status.count} / ${status.wip_limit}`
+              : status.count}
+        </span>
         {props.canWrite && (
           <button
             type="button"
